@@ -1,0 +1,40 @@
+"""Prepare MovieLens ml-100k in HLLM's CSV layout.
+
+Item text: title (with year) and genres (from the 19 genre flags). Every rating is an
+interaction; users and items with fewer than 5 are dropped. ml-100k may be used for tests
+and evaluation but not shipped (no redistribution clause).
+Usage: /usr/bin/python3 models/data/ml-100k/prepare.py [--src DIR] [--out DIR]
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from common import k_core, write_hllm_csv  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--src", default=os.path.join(HERE, "../../../../shared/data/ml-100k"))
+    p.add_argument("--out", default=os.path.join(HERE, "out"))
+    a = p.parse_args(argv)
+
+    with open(os.path.join(a.src, "u.genre"), encoding="latin-1") as f:
+        genres = [line.split("|")[0] for line in f if line.strip()]
+    items = {}
+    with open(os.path.join(a.src, "u.item"), encoding="latin-1") as f:
+        for line in f:
+            cols = line.rstrip("\n").split("|")
+            flags = cols[5:5 + len(genres)]
+            names = [g for g, on in zip(genres, flags) if on == "1" and g != "unknown"]
+            items[cols[0]] = {"title": cols[1].strip(), "genres": ", ".join(names)}
+    with open(os.path.join(a.src, "u.data"), encoding="latin-1") as f:
+        events = [(c[1], c[0], c[3]) for c in (line.split() for line in f) if len(c) == 4]
+    print(f"read {len(events)} ratings, {len(items)} movies")
+    write_hllm_csv(a.out, k_core(events, 5), items, ["title", "genres"])
+
+
+if __name__ == "__main__":
+    main()

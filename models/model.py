@@ -1,0 +1,217 @@
+"""HLLM: an Item LLM and a User LLM, both Llama-family causal transformers, and SASRec.
+
+One file, in the manner of nanoGPT. The blocks follow Hugging Face's Llama layout (RMSNorm,
+SwiGLU, rotary embeddings with `rotate_half`, optional grouped-query attention and QKV bias)
+so real checkpoints (TinyLlama, SmolLM, Qwen2) load into the same modules by name.
+
+Padding is on the left and position ids come from the mask (cumsum - 1), inside the module, so
+the exported ONNX graphs give the same answer for a row however much padding it carries.
+"""
+import math
+from dataclasses import dataclass, asdict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class HLLMConfig:
+    vocab_size: int = 8000       # WordPiece vocabulary; small keeps the q4 item model small
+    dim: int = 64                # hidden size of both LLMs; equal, so no projection between them
+    item_layers: int = 2
+    user_layers: int = 2
+    n_heads: int = 4
+    n_kv_heads: int = 4          # < n_heads for grouped-query attention (TinyLlama uses 4 of 32)
+    ffn_dim: int = 192           # SwiGLU width; a multiple of 32 so q4 blocks never straddle rows
+    rope_theta: float = 10000.0
+    norm_eps: float = 1e-6
+    qkv_bias: bool = False       # Qwen2-style checkpoints have biases on q, k and v
+    dropout: float = 0.1
+    max_text_tokens: int = 48    # BOS + text tokens; the item token comes on top
+    max_history: int = 50        # items the User LLM reads
+    n_items: int = 0             # SASRec only: size of the item-ID table (0 = HLLM)
+
+    def to_dict(self):
+        return asdict(self)
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, dim, eps):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
+
+
+def positions_from_mask(mask):
+    """Left padding: real tokens count 0, 1, 2 …; padding sits at 0 and is masked anyway."""
+    return (torch.cumsum(mask, dim=1) - 1).clamp(min=0)
+
+
+def rope(x, pos, theta):
+    """Rotary embedding in HF Llama's convention (halves, not interleaved pairs)."""
+    half = x.shape[-1] // 2
+    inv_freq = 1.0 / (theta ** (torch.arange(0, half, dtype=torch.float32, device=x.device) / half))
+    freqs = pos.to(torch.float32)[:, None, :, None] * inv_freq  # B,1,T,half
+    cos, sin = torch.cos(freqs), torch.sin(freqs)
+    x1, x2 = x[..., :half], x[..., half:]
+    return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], dim=-1)
+
+
+class Attention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.n_heads, self.n_kv, self.head_dim = c.n_heads, c.n_kv_heads, c.dim // c.n_heads
+        self.theta = c.rope_theta
+        self.q_proj = nn.Linear(c.dim, c.n_heads * self.head_dim, bias=c.qkv_bias)
+        self.k_proj = nn.Linear(c.dim, c.n_kv_heads * self.head_dim, bias=c.qkv_bias)
+        self.v_proj = nn.Linear(c.dim, c.n_kv_heads * self.head_dim, bias=c.qkv_bias)
+        self.o_proj = nn.Linear(c.n_heads * self.head_dim, c.dim, bias=False)
+        self.drop = nn.Dropout(c.dropout)
+
+    def forward(self, x, pos, allowed):
+        B, T, _ = x.shape
+        q = self.q_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(B, T, self.n_kv, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(B, T, self.n_kv, self.head_dim).transpose(1, 2)
+        q, k = rope(q, pos, self.theta), rope(k, pos, self.theta)
+        if self.n_kv != self.n_heads:
+            rep = self.n_heads // self.n_kv
+            k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(self.head_dim)
+        att = att.masked_fill(~allowed, -1e9)
+        att = self.drop(F.softmax(att, dim=-1))
+        y = (att @ v).transpose(1, 2).reshape(B, T, self.n_heads * self.head_dim)
+        return self.o_proj(y)
+
+
+class MLP(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.gate_proj = nn.Linear(c.dim, c.ffn_dim, bias=False)
+        self.up_proj = nn.Linear(c.dim, c.ffn_dim, bias=False)
+        self.down_proj = nn.Linear(c.ffn_dim, c.dim, bias=False)
+
+    def forward(self, x):
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.input_layernorm = RMSNorm(c.dim, c.norm_eps)
+        self.self_attn = Attention(c)
+        self.post_attention_layernorm = RMSNorm(c.dim, c.norm_eps)
+        self.mlp = MLP(c)
+        self.drop = nn.Dropout(c.dropout)
+
+    def forward(self, x, pos, allowed):
+        x = x + self.drop(self.self_attn(self.input_layernorm(x), pos, allowed))
+        return x + self.drop(self.mlp(self.post_attention_layernorm(x)))
+
+
+class Decoder(nn.Module):
+    """A Llama decoder without word embeddings: inputs_embeds in, final-norm states out."""
+
+    def __init__(self, c, n_layers):
+        super().__init__()
+        self.layers = nn.ModuleList([Block(c) for _ in range(n_layers)])
+        self.norm = RMSNorm(c.dim, c.norm_eps)
+
+    def forward(self, x, mask):
+        T = x.shape[1]
+        idx = torch.arange(T, device=x.device)
+        causal = idx[None, :] <= idx[:, None]                     # built from arange: no Trilu
+        allowed = causal[None, None] & (mask[:, None, None, :] > 0)
+        # a padded query sees itself, so softmax never meets an all-masked row (NaN)
+        allowed = allowed | (idx[None, :] == idx[:, None])[None, None]
+        pos = positions_from_mask(mask)
+        for layer in self.layers:
+            x = layer(x, pos, allowed)
+        return self.norm(x)
+
+
+class ItemLLM(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(c.vocab_size, c.dim)
+        self.model = Decoder(c, c.item_layers)
+
+    def forward(self, input_ids, mask):
+        """[B, T] left-padded ids ending in the item token -> [B, D] item embeddings."""
+        return self.model(self.embed_tokens(input_ids), mask)[:, -1]
+
+
+class UserLLM(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.model = Decoder(c, c.user_layers)
+
+    def forward(self, item_embs, mask):
+        """[B, S, D] item embeddings (left-padded) -> [B, S, D] next-item predictions."""
+        return self.model(item_embs, mask)
+
+
+class HLLM(nn.Module):
+    """Item LLM + User LLM + learnable temperature; `n_items > 0` makes it SASRec instead.
+
+    SASRec shares everything but the item tower: an item-ID embedding table replaces the Item
+    LLM, so the comparison isolates what text understanding adds.
+    """
+
+    def __init__(self, c):
+        super().__init__()
+        self.config = c
+        if c.n_items:
+            self.item_table = nn.Embedding(c.n_items + 1, c.dim, padding_idx=0)
+            nn.init.normal_(self.item_table.weight, std=0.02)
+            self.item_llm = None
+        else:
+            self.item_llm = ItemLLM(c)
+        self.user_llm = UserLLM(c)
+        self.emb_drop = nn.Dropout(c.dropout)
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(m):
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, std=0.02)
+
+    @property
+    def is_sasrec(self):
+        return self.item_llm is None
+
+    def scale(self):
+        return self.logit_scale.clamp(0, math.log(100)).exp()
+
+    def encode_items(self, input_ids, mask):
+        return self.item_llm(input_ids, mask)
+
+    def encode_users(self, item_embs, mask):
+        return self.user_llm(self.emb_drop(item_embs), mask)
+
+
+def info_nce(pred, pos, neg, pos_ids, neg_ids, scale, valid):
+    """HLLM's generative loss at every position.
+
+    pred [N, D] user-side predictions, pos [N, D] the next items, neg [M, D] negatives shared
+    across the batch. A negative is dropped for a row when it is the positive itself or a
+    near-duplicate of it (cosine > 0.99). Returns (sum of losses, number of rows).
+    """
+    pred, pos, neg = F.normalize(pred, dim=-1), F.normalize(pos, dim=-1), F.normalize(neg, dim=-1)
+    pos_logit = (pred * pos).sum(-1, keepdim=True)
+    neg_logit = pred @ neg.T
+    dup = (pos @ neg.T > 0.99) | (pos_ids[:, None] == neg_ids[None, :])
+    neg_logit = neg_logit.masked_fill(dup, -1e4)  # scaled below; exp() underflows to zero
+    logits = torch.cat([pos_logit, neg_logit], dim=1) * scale
+    loss = F.cross_entropy(logits, torch.zeros(len(pred), dtype=torch.long, device=pred.device),
+                           reduction="none")
+    return (loss * valid).sum(), valid.sum()

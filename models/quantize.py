@@ -1,0 +1,108 @@
+"""Quantise an exported fp32 ONNX encoder to q8 or q4, with the onnx package alone.
+
+- q8: each MatMul weight becomes int8 (symmetric, one scale per output column) behind a
+  DequantizeLinear -> MatMul pair. Unlike MatMulInteger/DynamicQuantizeLinear, that pair has a
+  WebGPU kernel (DESIGN.md §3).
+- q4: each MatMul with a constant weight becomes com.microsoft MatMulNBits (4-bit, block 32,
+  symmetric, implicit zero point 8), which runs on the WebGPU EP.
+- In both, the token-embedding table (a Gather on a constant) is stored as int8 rows with one
+  scale per row, dequantised on axis 0: it dominates a small item model's size.
+
+Usage: /usr/bin/python3 models/quantize.py in.onnx out.onnx --dtype q4
+"""
+import argparse
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper, TensorProto
+
+
+def _q8_columns(w):
+    scale = np.abs(w).max(axis=0) / 127.0
+    scale[scale == 0] = 1.0
+    q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+    return q, scale.astype(np.float32)
+
+
+def _q8_rows(w):
+    q, scale = _q8_columns(w.T)
+    return q.T.copy(), scale
+
+
+def _q4_blocks(w, block=32):
+    """w [K, N] -> (packed uint8 [N, n_blocks, block/2], scales float32 [N * n_blocks])."""
+    K, N = w.shape
+    n_blocks = (K + block - 1) // block
+    wt = np.zeros((N, n_blocks * block), dtype=np.float32)
+    wt[:, :K] = w.T
+    wt = wt.reshape(N, n_blocks, block)
+    scale = np.abs(wt).max(axis=2) / 7.0
+    scale[scale == 0] = 1.0
+    q = (np.clip(np.round(wt / scale[:, :, None]), -8, 7) + 8).astype(np.uint8)
+    packed = (q[:, :, 0::2] | (q[:, :, 1::2] << 4)).astype(np.uint8)  # low nibble first
+    return packed, scale.astype(np.float32).reshape(-1)
+
+
+def quantize(model, dtype):
+    if dtype not in ("q8", "q4"):
+        raise ValueError(f"unknown dtype {dtype!r}: choose q8 or q4")
+    graph = model.graph
+    inits = {i.name: i for i in graph.initializer}
+    nodes, new_inits, dropped = [], [], set()
+    for node in graph.node:
+        w_name = node.input[1] if node.op_type == "MatMul" else node.input[0] if node.op_type == "Gather" else None
+        init = inits.get(w_name)
+        if init is None or init.data_type != TensorProto.FLOAT or len(init.dims) != 2:
+            nodes.append(node)
+            continue
+        w = numpy_helper.to_array(init)
+        dropped.add(w_name)
+        if node.op_type == "Gather":
+            q, s = _q8_rows(w)
+            names = [w_name + "_q8", w_name + "_scale", w_name + "_zp"]
+            new_inits += [numpy_helper.from_array(q, names[0]), numpy_helper.from_array(s, names[1]),
+                          numpy_helper.from_array(np.zeros(len(s), np.int8), names[2])]
+            nodes.append(helper.make_node("DequantizeLinear", names, [w_name + "_deq"], axis=0,
+                                          name=node.name + "_deq"))
+            nodes.append(helper.make_node("Gather", [w_name + "_deq", node.input[1]], list(node.output),
+                                          name=node.name, axis=0))
+        elif dtype == "q8":
+            q, s = _q8_columns(w)
+            names = [w_name + "_q8", w_name + "_scale", w_name + "_zp"]
+            new_inits += [numpy_helper.from_array(q, names[0]), numpy_helper.from_array(s, names[1]),
+                          numpy_helper.from_array(np.zeros(len(s), np.int8), names[2])]
+            nodes.append(helper.make_node("DequantizeLinear", names, [w_name + "_deq"], axis=1,
+                                          name=node.name + "_deq"))
+            nodes.append(helper.make_node("MatMul", [node.input[0], w_name + "_deq"], list(node.output),
+                                          name=node.name))
+        else:
+            K, N = w.shape
+            packed, s = _q4_blocks(w)
+            names = [w_name + "_q4", w_name + "_scale"]
+            new_inits += [numpy_helper.from_array(packed, names[0]), numpy_helper.from_array(s, names[1])]
+            nodes.append(helper.make_node("MatMulNBits", [node.input[0]] + names, list(node.output),
+                                          name=node.name, domain="com.microsoft", K=K, N=N, bits=4,
+                                          block_size=32))
+    kept = [i for i in graph.initializer if i.name not in dropped]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(kept + new_inits)
+    if dtype == "q4" and not any(o.domain == "com.microsoft" for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    onnx.checker.check_model(model)
+    return model
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Quantise an fp32 encoder to q8 or q4")
+    p.add_argument("src")
+    p.add_argument("dst")
+    p.add_argument("--dtype", choices=["q8", "q4"], required=True)
+    a = p.parse_args(argv)
+    onnx.save(quantize(onnx.load(a.src), a.dtype), a.dst)
+    print(f"wrote {a.dst}")
+
+
+if __name__ == "__main__":
+    main()

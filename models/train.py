@@ -1,0 +1,298 @@
+"""Train HLLM (or the SASRec baseline with --model sasrec) with HLLM's generative objective.
+
+    /usr/bin/python3 models/train.py --data models/data/ml-latest-small/out --out models/runs/x
+    torchrun --nproc_per_node 2 models/train.py ...      # DDP: gloo on CPU, NCCL on GPUs
+
+Every position of every training sequence predicts the next item (InfoNCE against negatives
+sampled uniformly from the catalogue and shared across the batch). HLLM adds an item-side
+auxiliary loss, each sampled item's text against a token-dropout copy of itself, which keeps
+the from-scratch item tower from collapsing (DESIGN.md §5). The checkpoint with the best
+validation NDCG@10 is kept; validation and test metrics are printed and saved with it.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, asdict, fields
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dataset as datasets  # noqa: E402
+from evaluate import (catalogue_embeddings, encode_items, evaluate, item_tokens,  # noqa: E402
+                      metrics_from_ranks, popularity_ranks, standard_error)
+from model import HLLM, HLLMConfig, info_nce  # noqa: E402
+from tokenizer import BOS, ITEM, PAD, WordPiece, train_wordpiece  # noqa: E402
+
+
+@dataclass
+class TrainConfig:
+    data: str = "models/data/ml-latest-small/out"
+    out: str = "models/runs/hllm"
+    model: str = "hllm"            # or "sasrec": item-ID table instead of the Item LLM
+    seed: int = 0
+    batch_users: int = 16          # sequences per step (global, split across DDP ranks)
+    lr: float = 1e-3               # HLLM uses 1e-4 for pretrained LLMs; from scratch wants more
+    weight_decay: float = 0.01
+    warmup_frac: float = 0.1
+    max_steps: int = 2000
+    max_minutes: float = 0.0       # >0: shorten the schedule to fit this wall time
+    n_negatives: int = 512         # uniform negatives shared across the batch
+    aux_weight: float = 1.0        # item-side contrastive loss (0 turns it off)
+    aux_drop: float = 0.4          # share of text tokens dropped in the auxiliary copy
+    aux_scale: float = 20.0        # fixed logit scale of the auxiliary loss
+    eval_every: int = 200
+    prompt: str = ""               # HLLM's "Compress the following sentence into embedding: "
+                                   # carries no information for a from-scratch model; pretrained
+                                   # imports set it
+    threads: int = 1               # torch threads; OpenBLAS adds its own (DESIGN.md §5)
+    tokenizer: str = ""            # reuse a tokenizer.json instead of training one
+
+
+def log(*a):
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(*a, flush=True)
+
+
+def training_windows(seqs, L):
+    """Cut each training sequence into windows of L+1 items that overlap by one, so every
+    transition (a -> b) is predicted exactly once per epoch."""
+    out = []
+    for s in seqs:
+        end = len(s)
+        while end > 1:
+            out.append(s[max(0, end - (L + 1)):end])
+            end -= L
+    return out
+
+
+def lr_at(step, total, cfg):
+    warm = max(1, int(total * cfg.warmup_frac))
+    if step < warm:
+        return cfg.lr * (step + 1) / warm
+    p = min(1.0, (step - warm) / max(1, total - warm))
+    return cfg.lr * 0.5 * (1 + math.cos(math.pi * p))
+
+
+def build_tokens(ds, mc, tok, prompt):
+    bos, item = tok.vocab[BOS], tok.vocab[ITEM]
+    return [[]] + [item_tokens(tok, datasets.item_text(it, ds.text_fields, prompt), mc, bos, item)
+                   for it in ds.items[1:]]
+
+
+def token_dropout(rows, p, gen):
+    """Drop a share p of the text tokens (never BOS or the item token)."""
+    out = []
+    for r in rows:
+        keep = torch.rand(len(r), generator=gen) >= p
+        keep[0] = keep[-1] = True
+        out.append([t for t, k in zip(r, keep.tolist()) if k])
+    return out
+
+
+def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device):
+    """Sum of InfoNCE losses over this rank's positions, their count, the aux loss, item cosine."""
+    seq_items = sorted({i for w in batch for i in w})
+    uniq = sorted(set(seq_items) | set(negs.tolist()))
+    row = {i: r for r, i in enumerate(uniq)}
+    if core.is_sasrec:
+        embs = core.item_table(torch.tensor(uniq, device=device))
+    else:
+        embs = encode_items(core, tokens, uniq, pad_id, device=device)
+    L = max(len(w) for w in batch)
+    x = torch.zeros(len(batch), L - 1, embs.shape[1], device=device)
+    mask = torch.zeros(len(batch), L - 1, dtype=torch.long, device=device)
+    tgt = torch.zeros(len(batch), L - 1, dtype=torch.long, device=device)
+    for b, w in enumerate(batch):
+        n = len(w) - 1
+        x[b, L - 1 - n:] = embs[torch.tensor([row[i] for i in w[:-1]], device=device)]
+        mask[b, L - 1 - n:] = 1
+        tgt[b, L - 1 - n:] = torch.tensor(w[1:], device=device)
+    pred = core.encode_users(x, mask)
+    valid = mask.reshape(-1).float()
+    flat_t = tgt.reshape(-1)
+    pos = embs[torch.tensor([row.get(int(t), 0) for t in flat_t], device=device)]
+    neg_rows = torch.tensor([row[int(n)] for n in negs], device=device)
+    loss_sum, count = info_nce(pred.reshape(-1, pred.shape[-1]), pos, embs[neg_rows], flat_t,
+                               negs.to(device), core.scale(), valid)
+    aux = torch.zeros((), device=device)
+    neg_embs = embs[neg_rows]
+    if not core.is_sasrec and cfg.aux_weight > 0:
+        idx = negs.tolist()
+        dropped = token_dropout([tokens[i] for i in idx], cfg.aux_drop, gen)
+        copies = encode_items(core, dropped, list(range(len(dropped))), pad_id, device=device)
+        a, b = F.normalize(neg_embs, dim=-1), F.normalize(copies, dim=-1)
+        logits = a @ b.T * cfg.aux_scale
+        same = negs[:, None].to(device) == negs[None, :].to(device)
+        logits = logits.masked_fill(same & ~torch.eye(len(idx), dtype=torch.bool, device=device), -1e4)
+        aux = F.cross_entropy(logits, torch.arange(len(idx), device=device))
+    with torch.no_grad():
+        n = F.normalize(neg_embs[:128], dim=-1)
+        sim = n @ n.T
+        item_cos = ((sim.sum() - sim.diagonal().sum()) / (len(n) * (len(n) - 1))).item()
+    return loss_sum, count, aux, item_cos
+
+
+class StepLoss(torch.nn.Module):
+    """What DDP wraps: the whole step's loss, so every parameter's gradient is in its graph."""
+
+    def __init__(self, core):
+        super().__init__()
+        self.core = core
+
+    def forward(self, *args):
+        return step_loss(self.core, *args)
+
+
+def train(cfg, mc=None):
+    world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    if world > 1:
+        dist.init_process_group("nccl" if device == "cuda" else "gloo")
+        if device == "cuda":
+            device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    ds = datasets.load(cfg.data)
+    mc = mc or HLLMConfig()
+    tok = WordPiece.load(cfg.tokenizer) if cfg.tokenizer else train_wordpiece(
+        [datasets.item_text(it, ds.text_fields, cfg.prompt) for it in ds.items[1:]], mc.vocab_size)
+    mc.vocab_size = len(tok.vocab)
+    if cfg.model == "sasrec":
+        mc.n_items = ds.n_items
+    tokens = build_tokens(ds, mc, tok, cfg.prompt)
+    pad_id = tok.vocab[PAD]
+    core = HLLM(mc).to(device)
+    model = StepLoss(core)
+    if world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(model)
+    decay = [p for p in core.parameters() if p.dim() >= 2]
+    no_decay = [p for p in core.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    windows = training_windows(ds.split("train"), mc.max_history)
+    valid, test = ds.split("valid"), ds.split("test")
+    log(f"{cfg.model}: {sum(p.numel() for p in core.parameters())/1e6:.2f}M params, vocab "
+        f"{mc.vocab_size}, {ds.n_items} items, {len(ds.users)} users, {len(windows)} windows, "
+        f"world {world}, device {device}")
+    total, step, t0 = cfg.max_steps, 0, time.time()
+    best = {"N@10": -1.0}
+    curve = []
+    epoch_order, pos_in_epoch, epoch = [], 0, 0
+    while step < total:
+        if pos_in_epoch + cfg.batch_users > len(epoch_order):
+            g = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
+            epoch_order, pos_in_epoch, epoch = torch.randperm(len(windows), generator=g).tolist(), 0, epoch + 1
+        ids = epoch_order[pos_in_epoch:pos_in_epoch + cfg.batch_users]
+        pos_in_epoch += cfg.batch_users
+        gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step)  # same on every rank
+        negs = torch.randint(1, ds.n_items + 1, (cfg.n_negatives,), generator=gen)
+        batch = [windows[i] for i in ids[rank::world]]
+        core.train()
+        loss_sum, count, aux, item_cos = model(batch, negs, tokens, cfg, gen, pad_id, device)
+        n_all = count.detach().clone()
+        if world > 1:
+            dist.all_reduce(n_all)
+        # sum/global count, times world because DDP averages gradients over ranks
+        loss = loss_sum / n_all * world + cfg.aux_weight * aux
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, total, cfg)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(core.parameters(), 1.0)
+        opt.step()
+        step += 1
+        elapsed = time.time() - t0
+        if cfg.max_minutes and step == 20:
+            total = min(total, max(40, int(cfg.max_minutes * 60 / (elapsed / step))))
+            log(f"schedule fitted to {cfg.max_minutes} min: {total} steps")
+        if step % 20 == 0 or step == total:
+            items = step * cfg.batch_users * mc.max_history / elapsed
+            log(f"step {step}/{total} loss {loss_sum.item() / max(count.item(), 1):.4f} aux {aux.item():.4f} "
+                f"scale {core.scale().item():.1f} item_cos {item_cos:.3f} {items:.0f} items/s "
+                f"ETA {(total - step) * elapsed / step / 60:.1f} min")
+            curve.append({"step": step, "loss": loss_sum.item() / max(count.item(), 1), "aux": aux.item(),
+                          "item_cos": item_cos})
+        if step % cfg.eval_every == 0 or step == total:
+            if rank == 0:
+                core.eval()
+                embs = catalogue_embeddings(core, tokens, pad_id, device)
+                m = metrics_from_ranks(evaluate(core, embs, valid, mc.max_history))
+                curve.append({"step": step, "valid_N@10": m["N@10"], "valid_R@10": m["R@10"]})
+                log(f"  valid N@10 {m['N@10']:.4f} R@10 {m['R@10']:.4f}")
+                if m["N@10"] > best["N@10"]:
+                    best = {"N@10": m["N@10"], "step": step,
+                            "state": {k: v.detach().cpu().clone() for k, v in core.state_dict().items()}}
+            if world > 1:
+                dist.barrier()
+    result = None
+    if rank == 0:
+        core.load_state_dict(best["state"])
+        core.eval()
+        embs = catalogue_embeddings(core, tokens, pad_id, device)
+        result = {"best_step": best["step"], "train_minutes": (time.time() - t0) / 60}
+        for part, pairs in (("valid", valid), ("test", test)):
+            ranks = evaluate(core, embs, pairs, mc.max_history)
+            result[part] = metrics_from_ranks(ranks)
+            result[part]["N@10_se"] = standard_error(ranks)
+            pop = popularity_ranks(ds, part)
+            result[part + "_popular"] = metrics_from_ranks(pop)
+            result[part + "_popular"]["N@10_se"] = standard_error(pop)
+        log(f"best step {best['step']}: test N@10 {result['test']['N@10']:.4f} "
+            f"R@10 {result['test']['R@10']:.4f} (popular {result['test_popular']['N@10']:.4f})")
+        save(cfg, mc, core, tok, ds, result, curve)
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return core, result
+
+
+def save(cfg, mc, core, tok, ds, result, curve):
+    os.makedirs(cfg.out, exist_ok=True)
+    tok.save(cfg.out)
+    torch.save({"model_config": mc.to_dict(), "train_config": asdict(cfg), "state_dict": core.state_dict(),
+                "dataset": {"name": ds.name, "sha256": ds.sha256, "path": cfg.data}, "result": result},
+               os.path.join(cfg.out, "checkpoint.pt"))
+    with open(os.path.join(cfg.out, "train_log.json"), "w") as f:
+        json.dump({"result": result, "curve": curve, "train_config": asdict(cfg),
+                   "model_config": mc.to_dict()}, f, indent=1)
+    plot_curve(curve, os.path.join(cfg.out, "train_curve.png"), cfg.model)
+    log(f"saved {cfg.out}")
+
+
+def plot_curve(curve, path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    pts = [c for c in curve if "loss" in c]
+    ax.plot([c["step"] for c in pts], [c["loss"] for c in pts], label="train loss", color="tab:blue")
+    ax.set_xlabel("step"); ax.set_ylabel("InfoNCE loss")
+    ax2 = ax.twinx()
+    ev = [c for c in curve if "valid_N@10" in c]
+    ax2.plot([c["step"] for c in ev], [c["valid_N@10"] for c in ev], "o-", color="tab:red", label="valid NDCG@10")
+    ax2.set_ylabel("valid NDCG@10")
+    fig.legend(loc="upper right"); ax.set_title(title); fig.tight_layout()
+    fig.savefig(path, dpi=100); plt.close(fig)
+
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(description="Train HLLM or SASRec")
+    for f in fields(TrainConfig):
+        p.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
+    for f in fields(HLLMConfig):
+        if f.name != "n_items":
+            p.add_argument("--m-" + f.name.replace("_", "-"), type=type(f.default) if not isinstance(f.default, bool)
+                           else lambda s: s.lower() in ("1", "true", "yes"), default=f.default)
+    a = vars(p.parse_args(argv))
+    cfg = TrainConfig(**{f.name: a[f.name] for f in fields(TrainConfig)})
+    mc = HLLMConfig(**{f.name: a["m_" + f.name] for f in fields(HLLMConfig) if f.name != "n_items"})
+    return cfg, mc
+
+
+if __name__ == "__main__":
+    train(*parse())
