@@ -1,0 +1,176 @@
+/**
+ * Role: entry of the demo page. Start-up sequence: register the service worker
+ * (offline after the first visit), create one engine (WASM by default; `?backend=`
+ * and `?dtype=` override), load the catalogue for browsing in parallel, hand the
+ * engine to <hllm-recommendations>, then wire likes/opens, the history dialog,
+ * the timings chart and the licence. May import: ../index (public engine API),
+ * ../widget, ./catalog-*, ./history-panel, ./timings, ./sw-register.
+ */
+import { createRecommender } from '../index';
+import '../widget/index';
+import type { WidgetRecommender } from '../widget/index';
+import { mountCatalogBrowser } from './catalog-browser';
+import { loadCatalog, type DemoItem } from './catalog-data';
+import { mountHistoryPanel } from './history-panel';
+import { registerServiceWorker } from './sw-register';
+import { PhaseClock, TimingsView } from './timings';
+
+const BASE = import.meta.env.BASE_URL;
+const MODEL = new URL(`${BASE}models/default/`, location.href).href;
+const CATALOG = new URL(`${BASE}catalogs/ml-latest-small/items.csv`, location.href).href;
+const LICENCE = new URL(`${BASE}catalogs/ml-latest-small/LICENSE.txt`, location.href).href;
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+async function main(): Promise<void> {
+  registerServiceWorker($('offline-status'));
+  const status = $('engine-status');
+  const widget = $('recs') as HTMLElementTagNameMap['hllm-recommendations'];
+  const timings = new TimingsView($('timings-chart') as HTMLCanvasElement, $('timings-table') as HTMLTableElement);
+  const params = new URLSearchParams(location.search);
+  // WASM by default: the page must start fast on any machine, and a software
+  // WebGPU adapter (common headless) is far slower than WASM.
+  const backend = (params.get('backend') ?? 'wasm') as 'auto' | 'webgpu' | 'wasm';
+  const dtype = (params.get('dtype') ?? 'auto') as 'auto' | 'fp32' | 'q8' | 'q4';
+
+  const clock = new PhaseClock();
+  const t0 = performance.now();
+  const catalogPromise = loadCatalog(CATALOG).then((items) => {
+    timings.set('catalogue (page)', performance.now() - t0);
+    return items;
+  });
+  let rec: Awaited<ReturnType<typeof createRecommender>>;
+  try {
+    rec = await createRecommender({
+      model: MODEL,
+      catalog: CATALOG,
+      backend,
+      dtype,
+      onProgress: (p) => {
+        clock.progress(p.phase);
+        const pct = p.total > 0 ? ` ${Math.round((100 * p.done) / p.total)}%` : '';
+        status.textContent = `Starting the engine: ${p.phase}${pct}…`;
+      },
+    });
+  } catch (error) {
+    status.textContent = `The engine could not start: ${(error as Error).message}`;
+    widget.showError(error);
+    return;
+  }
+
+  // The widget gets the engine through a thin wrapper that times each call.
+  const timed: WidgetRecommender = {
+    ready: rec.ready,
+    on: (event, cb) => rec.on(event, cb),
+    recommend: async (options) => {
+      const t = performance.now();
+      const out = await rec.recommend(options);
+      timings.set('recommend', performance.now() - t);
+      return out;
+    },
+    track: (id, options) => track(id, options?.type ?? 'click'),
+  };
+  widget.recommender = timed;
+
+  const liked = new Set<string>();
+  let titles = new Map<string, string>();
+  const titleOf = (id: string): string | undefined => titles.get(id);
+  const historyCount = $('history-count');
+
+  async function syncHistory(): Promise<void> {
+    const events = await rec.history();
+    liked.clear();
+    for (const e of events) if (e.type === 'like') liked.add(e.itemId);
+    historyCount.textContent = String(events.length);
+  }
+
+  async function track(id: string, type: string): Promise<void> {
+    const t = performance.now();
+    await rec.track(id, { type });
+    timings.set('track', performance.now() - t);
+    await syncHistory();
+  }
+
+  let info: Awaited<typeof rec.ready>;
+  try {
+    info = await rec.ready;
+  } catch (error) {
+    status.textContent = `The engine could not start: ${(error as Error).message}`;
+    return; // the widget shows the error itself
+  }
+  clock.finish();
+  timings.setPhases(clock);
+  timings.set('start-up (total)', performance.now() - t0);
+  status.textContent =
+    `Running on ${info.backend.toUpperCase()} (${info.dtype}, ${info.threads} thread${info.threads === 1 ? '' : 's'}) · ` +
+    `${info.items} movies (${info.encoded} embedded now, ${info.cached} from this browser's cache) · ` +
+    `history in ${info.storage === 'indexeddb' ? 'IndexedDB' : 'memory only'}`;
+  status.dataset.backend = info.backend;
+  status.dataset.dtype = info.dtype;
+  $('runtime').textContent = `Why this backend: ${info.reason}`;
+  await syncHistory();
+
+  let items: DemoItem[] = [];
+  try {
+    items = await catalogPromise;
+  } catch (error) {
+    $('catalog-count').textContent = `The catalogue could not be loaded: ${(error as Error).message}`;
+  }
+  titles = new Map(items.map((i) => [i.id, i.title]));
+  widget.rememberTitles(items);
+
+  const browser = mountCatalogBrowser({
+    items,
+    input: $('search'),
+    list: $('catalog-list'),
+    more: $('catalog-more'),
+    count: $('catalog-count'),
+    isLiked: (id) => liked.has(id),
+    onLike: (item, like) => {
+      const done = like ? track(item.id, 'like') : rec.forget([item.id]).then(syncHistory);
+      void done.then(
+        () => widget.refresh(),
+        // Storage refused the change: show the truth (the stored state), not the click.
+        (error: unknown) => syncHistory().then(() => browser.rerender(), () => widget.showError(error)),
+      );
+    },
+    onOpen: (item) => {
+      void track(item.id, 'click').then(() => widget.refresh(), (error: unknown) => widget.showError(error));
+    },
+  });
+  document.body.dataset.ready = 'true';
+
+  mountHistoryPanel({
+    dialog: $('history-dialog'),
+    openButton: $('history-open'),
+    list: $('history-list'),
+    exportButton: $('history-export'),
+    wipeButton: $('history-wipe'),
+    wipeConfirm: $('history-wipe-confirm'),
+    closeButton: $('history-close'),
+    titleOf,
+    load: () => rec.history(),
+    exportData: () => rec.exportData(),
+    wipe: async () => {
+      await rec.forget('all');
+      await syncHistory();
+      browser.rerender();
+      await widget.refresh();
+    },
+  });
+
+  const licence = $('licence') as HTMLDetailsElement;
+  licence.addEventListener('toggle', async () => {
+    if (!licence.open || licence.dataset.loaded) return;
+    licence.dataset.loaded = 'true';
+    const text = $('licence-text');
+    try {
+      const response = await fetch(LICENCE);
+      text.textContent = response.ok ? await response.text() : `Could not load the licence (${response.status}).`;
+    } catch {
+      text.textContent = 'Could not load the licence (offline and not cached yet).';
+    }
+  });
+}
+
+void main();

@@ -1,0 +1,67 @@
+/**
+ * Role: the widget's shadow-DOM stylesheet. Every colour, size and font comes
+ * from a `--hllm-*` custom property with a neutral default, so a host page can
+ * theme the widget without reaching into the shadow root; `::part()` names are
+ * listed in docs/usage.md. May import: nothing.
+ */
+export const WIDGET_CSS = `
+:host {
+  display: block;
+  font: var(--hllm-font, inherit);
+  color: var(--hllm-color, inherit);
+  background: var(--hllm-bg, transparent);
+  --_gap: var(--hllm-gap, 0.5rem);
+  --_radius: var(--hllm-radius, 0.5rem);
+  --_accent: var(--hllm-accent, #2358c4);
+  --_muted: var(--hllm-muted, #555);
+  --_item-bg: var(--hllm-item-bg, rgba(127, 127, 127, 0.08));
+  --_item-width: var(--hllm-item-width, 11rem);
+}
+:host([hidden]) { display: none; }
+[part="container"] { display: block; }
+[part="heading"] { font-size: var(--hllm-heading-size, 1rem); margin: 0 0 var(--_gap); }
+[part="heading"]:empty { display: none; }
+[part="list"] {
+  list-style: none; margin: 0; padding: 0;
+  display: flex; flex-direction: column; gap: var(--_gap);
+}
+[part="list"][data-layout="grid"] {
+  display: grid; grid-template-columns: repeat(auto-fill, minmax(var(--_item-width), 1fr));
+}
+[part="list"][data-layout="row"] { flex-direction: row; overflow-x: auto; padding-bottom: 0.25rem; }
+[part="list"][data-layout="row"] > [part="item"] { flex: 0 0 var(--_item-width); }
+[part="item"] { margin: 0; }
+[part="button"] {
+  all: unset; box-sizing: border-box; cursor: pointer;
+  display: flex; gap: var(--_gap); align-items: flex-start; width: 100%; height: 100%;
+  padding: var(--hllm-item-padding, 0.5rem 0.75rem);
+  border-radius: var(--_radius); background: var(--_item-bg);
+  border: 1px solid var(--hllm-item-border, transparent);
+}
+[part="list"][data-layout="grid"] [part="button"],
+[part="list"][data-layout="row"] [part="button"] { flex-direction: column; }
+[part="button"]:hover { border-color: var(--_accent); }
+[part="button"]:focus-visible {
+  outline: var(--hllm-focus-ring, 3px solid var(--_accent)); outline-offset: 2px;
+}
+[part="image"] {
+  width: var(--hllm-image-size, 3rem); aspect-ratio: 2 / 3; object-fit: cover;
+  border-radius: calc(var(--_radius) / 2); flex: none;
+}
+[part="list"][data-layout="grid"] [part="image"],
+[part="list"][data-layout="row"] [part="image"] { width: 100%; }
+[part="text"] { display: flex; flex-direction: column; gap: 0.15rem; min-width: 0; }
+[part="title"] { font-weight: var(--hllm-title-weight, 600); overflow-wrap: anywhere; }
+[part="reason"] { color: var(--_muted); font-size: 0.85em; overflow-wrap: anywhere; }
+[part="status"] { display: flex; flex-direction: column; gap: 0.35rem; color: var(--_muted); }
+[part="progress"] { width: 100%; accent-color: var(--_accent); }
+[part="error"] {
+  padding: 0.5rem 0.75rem; border-radius: var(--_radius);
+  border: 1px solid var(--hllm-error-color, #b3261e); color: var(--hllm-error-color, #b3261e);
+}
+[part="error-code"] { display: block; margin-top: 0.25rem; font-size: 0.8em; opacity: 0.8; }
+[part="empty"] { color: var(--_muted); margin: 0; }
+[part="notice"] { color: var(--hllm-error-color, #b3261e); font-size: 0.85em; margin: var(--_gap) 0 0; }
+[part="notice"]:empty { display: none; }
+@media (prefers-reduced-motion: reduce) { * { scroll-behavior: auto !important; } }
+`;
