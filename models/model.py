@@ -27,8 +27,11 @@ class HLLMConfig:
     rope_theta: float = 10000.0
     norm_eps: float = 1e-6
     qkv_bias: bool = False       # Qwen2-style checkpoints have biases on q, k and v
-    dropout: float = 0.1
-    max_text_tokens: int = 48    # BOS + text tokens; the item token comes on top
+    dropout: float = 0.1         # User LLM and item-ID embeddings
+    item_dropout: float = 0.0    # Item LLM: the auxiliary loss regularises it, and dropout costs
+                                 # a sixth of a CPU training step
+    max_text_tokens: int = 32    # BOS + text tokens; the item token comes on top. Titles and
+                                 # genres fit; long tag lists are cut
     max_history: int = 50        # items the User LLM reads
     n_items: int = 0             # SASRec only: size of the item-ID table (0 = HLLM)
 
@@ -70,7 +73,6 @@ class Attention(nn.Module):
         self.k_proj = nn.Linear(c.dim, c.n_kv_heads * self.head_dim, bias=c.qkv_bias)
         self.v_proj = nn.Linear(c.dim, c.n_kv_heads * self.head_dim, bias=c.qkv_bias)
         self.o_proj = nn.Linear(c.n_heads * self.head_dim, c.dim, bias=False)
-        self.drop = nn.Dropout(c.dropout)
 
     def forward(self, x, pos, allowed):
         B, T, _ = x.shape
@@ -83,7 +85,7 @@ class Attention(nn.Module):
             k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
         att = (q @ k.transpose(-2, -1)) / math.sqrt(self.head_dim)
         att = att.masked_fill(~allowed, -1e9)
-        att = self.drop(F.softmax(att, dim=-1))
+        att = F.softmax(att, dim=-1)  # no attention dropout, as in Llama: it costs more than it helps here
         y = (att @ v).transpose(1, 2).reshape(B, T, self.n_heads * self.head_dim)
         return self.o_proj(y)
 
@@ -100,13 +102,13 @@ class MLP(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, dropout):
         super().__init__()
         self.input_layernorm = RMSNorm(c.dim, c.norm_eps)
         self.self_attn = Attention(c)
         self.post_attention_layernorm = RMSNorm(c.dim, c.norm_eps)
         self.mlp = MLP(c)
-        self.drop = nn.Dropout(c.dropout)
+        self.drop = nn.Dropout(dropout)
 
     def forward(self, x, pos, allowed):
         x = x + self.drop(self.self_attn(self.input_layernorm(x), pos, allowed))
@@ -116,9 +118,9 @@ class Block(nn.Module):
 class Decoder(nn.Module):
     """A Llama decoder without word embeddings: inputs_embeds in, final-norm states out."""
 
-    def __init__(self, c, n_layers):
+    def __init__(self, c, n_layers, dropout):
         super().__init__()
-        self.layers = nn.ModuleList([Block(c) for _ in range(n_layers)])
+        self.layers = nn.ModuleList([Block(c, dropout) for _ in range(n_layers)])
         self.norm = RMSNorm(c.dim, c.norm_eps)
 
     def forward(self, x, mask):
@@ -138,7 +140,7 @@ class ItemLLM(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.embed_tokens = nn.Embedding(c.vocab_size, c.dim)
-        self.model = Decoder(c, c.item_layers)
+        self.model = Decoder(c, c.item_layers, c.item_dropout)
 
     def forward(self, input_ids, mask):
         """[B, T] left-padded ids ending in the item token -> [B, D] item embeddings."""
@@ -148,7 +150,7 @@ class ItemLLM(nn.Module):
 class UserLLM(nn.Module):
     def __init__(self, c):
         super().__init__()
-        self.model = Decoder(c, c.user_layers)
+        self.model = Decoder(c, c.user_layers, c.dropout)
 
     def forward(self, item_embs, mask):
         """[B, S, D] item embeddings (left-padded) -> [B, S, D] next-item predictions."""

@@ -35,15 +35,16 @@ class TrainConfig:
     out: str = "models/runs/hllm"
     model: str = "hllm"            # or "sasrec": item-ID table instead of the Item LLM
     seed: int = 0
-    batch_users: int = 16          # sequences per step (global, split across DDP ranks)
+    batch_users: int = 64          # sequences per step; large batches share item encodings (global, split across DDP ranks)
     lr: float = 1e-3               # HLLM uses 1e-4 for pretrained LLMs; from scratch wants more
     weight_decay: float = 0.01
     warmup_frac: float = 0.1
     max_steps: int = 2000
     max_minutes: float = 0.0       # >0: shorten the schedule to fit this wall time
-    n_negatives: int = 512         # uniform negatives shared across the batch
+    n_negatives: int = 256         # uniform negatives shared across the batch
     aux_weight: float = 1.0        # item-side contrastive loss (0 turns it off)
     aux_drop: float = 0.4          # share of text tokens dropped in the auxiliary copy
+    aux_items: int = 128           # negatives that also get an auxiliary copy (cost control)
     aux_scale: float = 20.0        # fixed logit scale of the auxiliary loss
     eval_every: int = 200
     prompt: str = ""               # HLLM's "Compress the following sentence into embedding: "
@@ -122,12 +123,13 @@ def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device):
     aux = torch.zeros((), device=device)
     neg_embs = embs[neg_rows]
     if not core.is_sasrec and cfg.aux_weight > 0:
-        idx = negs.tolist()
+        idx = negs[: cfg.aux_items].tolist()
         dropped = token_dropout([tokens[i] for i in idx], cfg.aux_drop, gen)
         copies = encode_items(core, dropped, list(range(len(dropped))), pad_id, device=device)
-        a, b = F.normalize(neg_embs, dim=-1), F.normalize(copies, dim=-1)
+        a, b = F.normalize(neg_embs[: len(idx)], dim=-1), F.normalize(copies, dim=-1)
         logits = a @ b.T * cfg.aux_scale
-        same = negs[:, None].to(device) == negs[None, :].to(device)
+        sub = negs[: len(idx)].to(device)
+        same = sub[:, None] == sub[None, :]
         logits = logits.masked_fill(same & ~torch.eye(len(idx), dtype=torch.bool, device=device), -1e4)
         aux = F.cross_entropy(logits, torch.arange(len(idx), device=device))
     with torch.no_grad():

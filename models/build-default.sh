@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the shipped default model from scratch on ml-latest-small, in under 30 minutes on 2 CPU
+# cores: prepare the data, train HLLM and the SASRec baseline, export, quantise, check parity,
+# and write public/models/default (+ the catalogue and its licence under public/catalogs).
+# Usage: bash models/build-default.sh [seed]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=/usr/bin/python3
+seed=${1:-0}
+runs=models/runs/default
+$PY models/data/ml-latest-small/prepare.py
+$PY models/train.py --data models/data/ml-latest-small/out --out $runs/hllm --seed "$seed" \
+  --max-steps 100000 --max-minutes "${HLLM_MINUTES:-17}" --eval-every 40
+$PY models/train.py --model sasrec --data models/data/ml-latest-small/out --out $runs/sasrec --seed "$seed" \
+  --tokenizer $runs/hllm/tokenizer.json --max-steps 100000 --max-minutes "${SASREC_MINUTES:-6}" --eval-every 100
+$PY models/export.py $runs/hllm/checkpoint.pt public/models/default --id hllm-ml-latest-small \
+  --baseline $runs/sasrec/checkpoint.pt --catalog-out public/catalogs/ml-latest-small

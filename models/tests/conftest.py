@@ -1,0 +1,42 @@
+"""Shared fixtures: a small slice of real ml-latest-small data, prepared once per session."""
+import csv
+import os
+import subprocess
+import sys
+
+import pytest
+
+MODELS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(MODELS)
+sys.path.insert(0, MODELS)
+SHARED = os.environ.get("HLLM_SHARED_DATA", os.path.join(ROOT, "..", "shared", "data"))
+
+
+def run(args, **kw):
+    res = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, **kw)
+    assert res.returncode == 0, f"{args} failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
+    return res.stdout
+
+
+@pytest.fixture(scope="session")
+def slice_data(tmp_path_factory):
+    """The real prepare script on ml-latest-small, then the first 80 users' interactions."""
+    full = tmp_path_factory.mktemp("mls-full")
+    run([sys.executable, "models/data/ml-latest-small/prepare.py",
+         "--src", os.path.join(SHARED, "ml-latest-small"), "--out", str(full)])
+    out = tmp_path_factory.mktemp("mls-slice")
+    with open(full / "interactions.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    users = list(dict.fromkeys(r["user_id"] for r in rows))[:80]
+    keep = [r for r in rows if r["user_id"] in set(users)]
+    items = {r["item_id"] for r in keep}
+    with open(out / "interactions.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, ["item_id", "user_id", "timestamp"])
+        w.writeheader()
+        w.writerows(keep)
+    with open(full / "items.csv", encoding="utf-8") as f, open(out / "items.csv", "w", newline="", encoding="utf-8") as g:
+        r = csv.DictReader(f)
+        w = csv.DictWriter(g, r.fieldnames)
+        w.writeheader()
+        w.writerows(row for row in r if row["item_id"] in items)
+    return out

@@ -1,0 +1,80 @@
+"""Fast path on real data: prepare a slice, train a few steps, export, quantise, check parity
+against PyTorch with ONNX Runtime, and check the manifest and golden.json."""
+import hashlib
+import json
+import os
+import sys
+
+import pytest
+
+from conftest import run
+
+TINY = ["--m-dim", "32", "--m-item-layers", "1", "--m-user-layers", "1", "--m-n-heads", "2",
+        "--m-n-kv-heads", "2", "--m-ffn-dim", "64", "--m-max-text-tokens", "24", "--m-max-history", "20",
+        "--batch-users", "8", "--n-negatives", "64", "--threads", "1"]
+
+
+@pytest.fixture(scope="module")
+def trained(slice_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    log = run([sys.executable, "models/train.py", "--data", str(slice_data), "--out", str(out / "hllm"),
+               "--max-steps", "12", "--eval-every", "6", *TINY])
+    assert "valid N@10" in log and "items/s" in log and "ETA" in log and "item_cos" in log
+    run([sys.executable, "models/train.py", "--model", "sasrec", "--data", str(slice_data),
+         "--out", str(out / "sasrec"), "--max-steps", "12", "--eval-every", "6", *TINY])
+    return out
+
+
+def test_training_writes_checkpoint_curve_and_metrics(trained):
+    logj = json.load(open(trained / "hllm" / "train_log.json"))
+    for part in ("valid", "test"):
+        for k in (5, 10, 50, 200):
+            assert 0.0 <= logj["result"][part][f"N@{k}"] <= logj["result"][part][f"R@{k}"] <= 1.0
+    assert (trained / "hllm" / "train_curve.png").stat().st_size > 1000
+    assert (trained / "hllm" / "checkpoint.pt").exists()
+
+
+def test_export_quantise_parity_and_manifest(trained, tmp_path):
+    out = tmp_path / "model"
+    log = run([sys.executable, "models/export.py", str(trained / "hllm" / "checkpoint.pt"), str(out),
+               "--baseline", str(trained / "sasrec" / "checkpoint.pt"), "--catalog-out", str(tmp_path / "catalog")])
+    man = json.load(open(out / "hllm.json"))
+    assert man["format"] == 1 and man["dim"] == 32 and man["text_fields"] == ["title", "genres", "tags"]
+    for key in ("prompt", "field_template", "max_text_tokens", "max_history", "item_token_id",
+                "bos_token_id", "pad_token_id", "training", "metrics"):
+        assert key in man
+    roles = {(f["role"], f["dtype"]) for f in man["files"]}
+    for kind in ("item_encoder", "user_encoder"):
+        assert {(kind, "fp32"), (kind, "q8"), (kind, "q4")} <= roles
+    for f in man["files"]:
+        data = open(out / f["path"], "rb").read()
+        assert len(data) == f["bytes"] and hashlib.sha256(data).hexdigest() == f["sha256"]
+    parity = man["metrics"]["parity"]
+    assert parity["fp32"]["item_min_cos"] >= 0.9999 and parity["fp32"]["user_min_cos"] >= 0.9999
+    assert parity["q8"]["item_min_cos"] >= 0.99 and parity["q4"]["item_min_cos"] >= 0.95
+    for dt in ("fp32", "q8", "q4", "sasrec", "popular"):
+        assert "N@10" in man["metrics"]["test"][dt]
+    assert man["training"]["dataset_sha256"] and man["training"]["config"]["model"] == "hllm"
+    golden = json.load(open(out / "golden.json"))
+    assert len(golden["users"]) == 5 and all(len(u["top10"]) == 10 for u in golden["users"])
+    assert any(c["text"] == "" and c["ids"] == [] for c in golden["tokenizer_cases"])
+    assert all(len(i["input_ids"]) <= 25 and i["input_ids"][-1] == man["item_token_id"] for i in golden["items"])
+    assert (tmp_path / "catalog" / "LICENSE.txt").exists()
+    assert "item min cos" in log
+
+
+def test_export_rejects_changed_data(trained, tmp_path, slice_data):
+    import shutil
+    import subprocess
+    changed = tmp_path / "data"
+    shutil.copytree(slice_data, changed)
+    ck = trained / "hllm" / "checkpoint.pt"
+    import torch
+    state = torch.load(ck)
+    state["dataset"]["path"] = str(changed)
+    with open(changed / "items.csv", "a") as f:
+        f.write("999999,New,,\n")
+    torch.save(state, tmp_path / "ck.pt")
+    res = subprocess.run([sys.executable, "models/export.py", str(tmp_path / "ck.pt"), str(tmp_path / "m")],
+                         capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    assert res.returncode != 0 and "sha256 mismatch" in (res.stderr + res.stdout)
