@@ -1,0 +1,56 @@
+// Playwright: Chromium from Debian (/usr/bin/chromium) against a production build of the
+// e2e pages (`vite build --mode e2e`) served by `vite preview`; the config starts the server.
+// Imports: @playwright/test only.
+import { defineConfig } from '@playwright/test';
+
+const PORT = 4174;
+// Demo (`npm start` build) and the embed's third-party host page; see e2e/support/demo.ts.
+const DEMO_PORT = 4173;
+const HOST_PORT = 4175;
+
+export default defineConfig({
+  testDir: 'e2e',
+  testMatch: '**/*.spec.ts',
+  timeout: 15 * 60_000,
+  expect: { timeout: 30_000 },
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--no-first-run', '--disable-quic', '--enable-unsafe-webgpu',
+      ],
+    },
+  },
+  webServer: [{
+    command: `npx vite build --mode e2e --logLevel warn && npx vite preview --mode e2e --host 127.0.0.1 --port ${PORT} --strictPort`,
+    url: `http://127.0.0.1:${PORT}/e2e/pages/engine.html`,
+    reuseExistingServer: false,
+    timeout: 300_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  }, {
+    // The demo exactly as `npm start` serves it (dist/, service worker, dist/embed/),
+    // for e2e/demo-*.spec.ts and the embed spec. The library build is not needed here.
+    command: `HLLM_SKIP_LIB=1 npx vite build --logLevel warn && npx vite preview --host 127.0.0.1 --port ${DEMO_PORT} --strictPort`,
+    url: `http://127.0.0.1:${DEMO_PORT}/`,
+    reuseExistingServer: false,
+    timeout: 300_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  }, {
+    // A third-party page on another origin, without COOP/COEP, embedding the script tag.
+    command: `node e2e/support/host-server.mjs ${HOST_PORT} http://127.0.0.1:${DEMO_PORT}`,
+    url: `http://127.0.0.1:${HOST_PORT}/`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  }],
+});

@@ -1,0 +1,177 @@
+// Page side: starts the engine worker, talks to it over comlink, forwards progress, and
+// restarts the worker if it dies (pending calls reject with 'WORKER_CRASHED').
+// Imports: comlink, comlink-setup, errors, protocol types, worker-adapter types.
+import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import { installErrorTransfer } from './comlink-setup.ts';
+import { HllmError } from './errors.ts';
+import type {
+  CatalogItem, CatalogSource, CatalogUpdate, EngineOptions, EngineStats, ExportData, HistoryEvent, ItemTokens,
+  Progress, ProgressCallback, ReadyInfo, Recommendation, RecommendOptions, TrackOptions,
+} from './protocol.ts';
+import type { WorkerApi } from './engine/worker-adapter.ts';
+
+export interface RecommenderOptions extends EngineOptions {
+  onProgress?: ProgressCallback;
+  /** Supplies the worker; default: the bundled engine worker. */
+  createWorker?: () => Worker;
+}
+
+function defaultWorker(): Worker {
+  return new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'hllm-engine' });
+}
+
+/** Resolves relative model/catalogue URLs against the page, not the worker script. */
+function absolute(u: string): string {
+  const base = globalThis.document?.baseURI ?? globalThis.location?.href;
+  return base ? new URL(u, base).href : u;
+}
+
+/**
+ * A recommender whose engine runs in a Web Worker. Create it with createRecommender().
+ *
+ * @example
+ * ```ts
+ * const rec = await createRecommender({ model: '/models/default/', catalog: '/catalogs/ml-latest-small/items.csv' });
+ * const info = await rec.ready;              // { backend: 'webgpu', dtype: 'q4', … }
+ * await rec.track('1');
+ * for (const r of await rec.recommend({ k: 10 })) console.log(r.item.title, r.score, r.because?.id);
+ * ```
+ */
+export class Recommender {
+  /** Resolves once the model is loaded and the catalogue embedded. */
+  readonly ready: Promise<ReadyInfo>;
+  private worker!: Worker;
+  private remote!: Remote<WorkerApi>;
+  private current!: Promise<ReadyInfo>;
+  private readonly listeners = new Set<ProgressCallback>();
+  private readonly pending = new Set<(e: Error) => void>();
+  private opts: EngineOptions;
+  private disposed = false;
+  private restarts = 0;
+
+  constructor(private readonly options: RecommenderOptions) {
+    installErrorTransfer();
+    const { onProgress, createWorker: _cw, ...engineOpts } = options;
+    if (onProgress) this.listeners.add(onProgress);
+    this.opts = {
+      ...engineOpts,
+      model: typeof engineOpts.model === 'string' ? absolute(engineOpts.model) : engineOpts.model,
+      catalog: typeof engineOpts.catalog === 'string' ? absolute(engineOpts.catalog) : engineOpts.catalog,
+    };
+    this.ready = this.start();
+    this.ready.catch(() => undefined);
+  }
+
+  private emit = (p: Progress): void => {
+    for (const l of this.listeners) {
+      try { l(p); } catch (e) { console.error(e); }
+    }
+  };
+
+  private start(): Promise<ReadyInfo> {
+    this.worker = (this.options.createWorker ?? defaultWorker)();
+    this.remote = wrap<WorkerApi>(this.worker);
+    const w = this.worker;
+    const onDeath = (ev: Event) => {
+      if (w !== this.worker) return;
+      const msg = ev instanceof ErrorEvent ? ev.message : ev.type;
+      this.crashed(msg);
+    };
+    w.addEventListener('error', onDeath);
+    w.addEventListener('messageerror', onDeath);
+    this.current = this.track_(this.remote.init(this.opts, proxy(this.emit)));
+    this.current.catch(() => undefined);
+    return this.current;
+  }
+
+  private crashed(reason: string): void {
+    const err = new HllmError('WORKER_CRASHED', `the engine worker stopped (${reason}); it has been restarted — retry the call.`);
+    for (const reject of [...this.pending]) reject(err);
+    this.pending.clear();
+    this.remote[releaseProxy]();
+    this.worker.terminate();
+    if (this.disposed || ++this.restarts > 3) {
+      this.current = Promise.reject(new HllmError('WORKER_CRASHED', `the engine worker keeps failing (${reason}); reload the page.`));
+      this.current.catch(() => undefined);
+      return;
+    }
+    this.start();
+  }
+
+  /** Rejects `p` with WORKER_CRASHED if the worker dies before it settles. */
+  private track_<T>(p: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.add(reject);
+      p.then(resolve, reject).finally(() => this.pending.delete(reject));
+    });
+  }
+
+  private async call<T>(f: (r: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+    if (this.disposed) throw new HllmError('DISPOSED', 'this recommender was disposed; create a new one.');
+    await this.current;
+    return this.track_(f(this.remote));
+  }
+
+  /** Subscribes to progress; returns the unsubscribe function. */
+  on(event: 'progress', cb: ProgressCallback): () => void {
+    if (event !== 'progress') throw new HllmError('INVALID_OPTIONS', `unknown event '${event}'; the only event is 'progress'.`);
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  /** Records an interaction. Unknown ids reject with code 'UNKNOWN_ITEM'. */
+  track(itemId: string, options?: TrackOptions): Promise<HistoryEvent> { return this.call((r) => r.track(itemId, options)); }
+  /** Top-k items for this user's history: cosine scores, each with the history item it is most like. */
+  recommend(options?: RecommendOptions): Promise<Recommendation[]> { return this.call((r) => r.recommend(options)); }
+  /** The k items nearest to one item. */
+  similar(itemId: string, k?: number): Promise<Recommendation[]> { return this.call((r) => r.similar(itemId, k)); }
+  history(): Promise<HistoryEvent[]> { return this.call((r) => r.history()); }
+  /** Deletes history events of these items (or all); returns how many were removed. */
+  forget(itemIds: string[] | 'all'): Promise<number> { return this.call((r) => r.forget(itemIds)); }
+  exportData(): Promise<ExportData> { return this.call((r) => r.exportData()); }
+  /** Replaces the catalogue; only new or changed items are encoded. */
+  async setCatalog(catalog: CatalogSource | CatalogItem[]): Promise<CatalogUpdate> {
+    const c = typeof catalog === 'string' ? absolute(catalog) : catalog;
+    const res = await this.call((r) => r.setCatalog(c, proxy(this.emit)));
+    this.opts = { ...this.opts, catalog: c };
+    return res;
+  }
+  stats(): Promise<EngineStats> { return this.call((r) => r.stats()); }
+  /** Stops a running catalogue encoding (its promise rejects with 'CANCELLED'). */
+  cancel(): Promise<void> { return this.track_(this.remote.cancel()); }
+  tokenizeItem(item: CatalogItem): Promise<ItemTokens> { return this.call((r) => r.tokenizeItem(item)); }
+  embedItems(items: CatalogItem[]): Promise<Float32Array> { return this.call((r) => r.embedItems(items)); }
+  embedUser(itemIds: string[]): Promise<Float32Array> { return this.call((r) => r.embedUser(itemIds)); }
+  itemVector(itemId: string): Promise<Float32Array> { return this.call((r) => r.itemVector(itemId)); }
+  /** Test hook: crashes the worker; pending calls reject with 'WORKER_CRASHED' and it restarts. */
+  simulateCrash(): Promise<void> { return this.remote.simulateCrash(); }
+
+  /** Releases the sessions and storage and ends the worker. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    try {
+      await Promise.race([this.remote.dispose(), new Promise((r) => setTimeout(r, 2000))]);
+    } catch { /* the worker may already be gone */ }
+    this.remote[releaseProxy]();
+    this.worker.terminate();
+  }
+}
+
+/**
+ * Starts the engine in a Web Worker. Resolves at once; `rec.ready` resolves when the
+ * model is loaded and the catalogue embedded (or rejects with an HllmError).
+ *
+ * @example
+ * ```ts
+ * const rec = await createRecommender({ model: '/models/default/', catalog: '/catalogs/ml-latest-small/items.csv',
+ *   onProgress: (p) => console.log(p.phase, p.done, p.total) });
+ * await rec.ready;
+ * ```
+ */
+export async function createRecommender(options: RecommenderOptions): Promise<Recommender> {
+  if (typeof Worker === 'undefined') {
+    throw new HllmError('INVALID_OPTIONS', 'createRecommender() needs Web Workers (a browser); in Node use createEngine().');
+  }
+  return new Recommender(options);
+}

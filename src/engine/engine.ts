@@ -1,0 +1,297 @@
+// The HLLM engine: model loading, catalogue embedding with its vector cache, history,
+// and recommend/similar. Runs in the Web Worker (behind comlink) and directly in Node.
+// Imports: other src/engine modules, src/storage, env, errors, protocol. Never ORT
+// directly (only through ort-backend.ts via sessions/encoders).
+//
+// init(): capabilities → hllm.json → plan backend/dtype → download + verify files →
+// tokenizer → sessions (+ WebGPU self-check) → open storage → catalogue → encode only
+// items whose (model key, text sha256) vector is not stored → ready.
+import { defaultThreads, detectCapabilities } from '../env.ts';
+import { HllmError } from '../errors.ts';
+import type {
+  Backend, CatalogItem, CatalogSource, CatalogUpdate, Dtype, Engine, EngineOptions, EngineStats, ExportData,
+  HistoryEvent, ItemTokens, ProgressCallback, ReadyInfo, Recommendation, RecommendOptions, TrackOptions,
+} from '../protocol.ts';
+import { openStore } from '../storage/open-store.ts';
+import type { Store } from '../storage/types.ts';
+import { planBackend } from './backend-policy.ts';
+import { buildIndex, CatalogIndex, diffCatalog, prepareItems } from './catalog-index.ts';
+import { loadCatalog, validateCatalog } from './catalog.ts';
+import { encodeItemRows, encodeUsers } from './encoders.ts';
+import { defaultFetcher, type Fetcher } from './fetcher.ts';
+import type { Manifest } from './manifest.ts';
+import { fetchManifest, fetchModelFiles } from './model-loader.ts';
+import { mostSimilar, normalize, topK } from './ranking.ts';
+import { openSessions, type Sessions } from './sessions.ts';
+import { buildItemText } from './text-builder.ts';
+import { createItemTokenizer, type ItemTokenizer } from './tokenizer.ts';
+
+export interface CreateEngineOptions {
+  /** Reads model/catalogue bytes; default: fetch(), or fs for paths in Node. */
+  fetcher?: Fetcher;
+  /** Storage warnings (IndexedDB fallback); default console.warn. */
+  warn?: (message: string) => void;
+}
+
+interface Loaded {
+  manifest: Manifest;
+  modelKey: string;
+  tok: ItemTokenizer;
+  sessions: Sessions;
+  store: Store;
+  threads: number;
+  batchSize: number;
+}
+
+export class HllmEngine implements Engine {
+  private loaded: Loaded | null = null;
+  private index: CatalogIndex = CatalogIndex.empty(0);
+  private catalogSource: string | null = null;
+  private events: HistoryEvent[] = [];
+  private job: AbortController | null = null;
+  private disposed = false;
+  private counters = { encoderCalls: 0, itemsEncoded: 0, userEncoderCalls: 0, cacheHits: 0 };
+  private readonly fetcher: Fetcher;
+  private readonly warn: (m: string) => void;
+
+  constructor(opts: CreateEngineOptions = {}) {
+    this.fetcher = opts.fetcher ?? defaultFetcher;
+    this.warn = opts.warn ?? ((m) => console.warn(m));
+  }
+
+  async init(options: EngineOptions, onProgress?: ProgressCallback): Promise<ReadyInfo> {
+    this.alive();
+    if (this.loaded) throw new HllmError('INVALID_OPTIONS', 'init() was already called on this engine; create a new one to change the model.');
+    if (!options || typeof options.model !== 'string' || options.model === '') {
+      throw new HllmError('INVALID_OPTIONS', "'model' must be the URL (or, in Node, the path) of a model folder containing hllm.json.");
+    }
+    if (options.catalog === undefined || options.catalog === null) {
+      throw new HllmError('INVALID_OPTIONS', "'catalog' must be a URL of a JSON/CSV catalogue or an array of items.");
+    }
+    const caps = await detectCapabilities();
+    const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads(caps)));
+    const manifest = await fetchManifest(options.model, this.fetcher);
+    const plan = planBackend(manifest, caps, options.backend ?? 'auto', options.dtype ?? 'auto');
+    const files = await fetchModelFiles(options.model, manifest, plan.dtype, this.fetcher, onProgress);
+    const tok = createItemTokenizer(files.tokenizerJson, files.tokenizerConfig, manifest);
+    const forced = (options.backend ?? 'auto') !== 'auto';
+    const sessions = await openSessions(files, plan, forced, tok, threads, onProgress);
+    const store = await openStore({ dbName: options.dbName ?? 'hllm', storage: options.storage ?? 'auto', warn: this.warn });
+    this.loaded = { manifest, modelKey: files.modelKey, tok, sessions, store, threads, batchSize: options.batchSize ?? 32 };
+    this.index = CatalogIndex.empty(manifest.dim);
+    this.events = await store.getEvents();
+    const hitsBefore = this.counters.cacheHits;
+    const { items, source } = await loadCatalog(options.catalog, this.fetcher);
+    const update = await this.applyCatalog(items, source, onProgress);
+    return {
+      backend: sessions.backend, dtype: sessions.dtype, reason: sessions.reason, modelId: manifest.id, dim: manifest.dim,
+      items: this.index.size, encoded: update.encoded, cached: this.counters.cacheHits - hitsBefore, storage: store.kind, threads,
+    };
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new HllmError('DISPOSED', 'this recommender was disposed; create a new one.');
+  }
+
+  private ready(): Loaded {
+    this.alive();
+    if (!this.loaded) throw new HllmError('NOT_READY', 'the engine is not initialised yet; await rec.ready (or engine.init()) first.');
+    return this.loaded;
+  }
+
+  /** Swaps in a new catalogue, encoding only texts with no stored vector. */
+  private async applyCatalog(items: CatalogItem[], source: string | null, onProgress?: ProgressCallback): Promise<CatalogUpdate> {
+    const L = this.ready();
+    const m = L.manifest;
+    const prepared = await prepareItems(items, m);
+    const previous = this.index.size > 0
+      ? this.index.items.map((it, i) => ({ id: it.id, textSha256: this.index.textShas[i]! }))
+      : await L.store.getItems();
+    const diff = diffCatalog(previous, prepared);
+    const vectors = this.index.vectorsBySha();
+    const unknown = [...new Set(prepared.map((p) => p.textSha256).filter((s) => !vectors.has(s)))];
+    const stored = await L.store.getVectors(L.modelKey, unknown);
+    for (const [s, v] of stored) if (v.length === m.dim) vectors.set(s, v);
+    this.counters.cacheHits += stored.size;
+    const bySha = new Map<string, (typeof prepared)[number]>();
+    for (const p of prepared) if (!vectors.has(p.textSha256) && !bySha.has(p.textSha256)) bySha.set(p.textSha256, p);
+    const todo = [...bySha.values()];
+    if (todo.length > 0) {
+      this.job = new AbortController();
+      try {
+        const rows = todo.map((p) => L.tok.itemIds(p.text));
+        await encodeItemRows(L.sessions.item, rows, {
+          dim: m.dim, padId: m.pad_token_id, batchSize: L.batchSize, signal: this.job.signal, onProgress,
+          onCall: (n) => { this.counters.encoderCalls++; this.counters.itemsEncoded += n; },
+          onBatch: async (idx, data) => {
+            // Persist per batch: a cancelled or interrupted run resumes where it stopped.
+            const entries: Array<[string, Float32Array]> = idx.map((r, b) => [todo[r]!.textSha256, data.slice(b * m.dim, (b + 1) * m.dim)]);
+            for (const [s, v] of entries) vectors.set(s, v);
+            await L.store.putVectors(L.modelKey, entries);
+          },
+        });
+      } finally {
+        this.job = null;
+      }
+    } else {
+      onProgress?.({ phase: 'encode', done: 0, total: 0, etaMs: 0 });
+    }
+    this.index = buildIndex(prepared, vectors, m.dim);
+    this.catalogSource = source;
+    await L.store.replaceItems(prepared.map((p, i) => ({ id: p.item.id, item: p.item, textSha256: p.textSha256, order: i })));
+    if (diff.droppedShas.length > 0) await L.store.deleteVectors(L.modelKey, diff.droppedShas);
+    await L.store.setMeta('catalog', { source, items: prepared.length, modelKey: L.modelKey, updatedAt: Date.now() });
+    return { added: diff.added, changed: diff.changed, removed: diff.removed, encoded: todo.length };
+  }
+
+  private indexOf(itemId: string): number {
+    const i = this.index.byId.get(String(itemId));
+    if (i === undefined) throw new HllmError('UNKNOWN_ITEM', `item '${itemId}' is not in the catalogue; pass an id from the catalogue (or add it with setCatalog()).`, { itemId });
+    return i;
+  }
+
+  async track(itemId: string, options: TrackOptions = {}): Promise<HistoryEvent> {
+    const L = this.ready();
+    this.indexOf(itemId);
+    const at = options.at ?? Date.now();
+    if (!Number.isFinite(at)) throw new HllmError('INVALID_OPTIONS', "'at' must be a timestamp in milliseconds.");
+    const e = await L.store.appendEvent({ itemId: String(itemId), type: options.type ?? 'view', at });
+    this.events.push(e);
+    return e;
+  }
+
+  /** Catalogue rows of the last max_history history events (oldest first). */
+  private historyRows(): number[] {
+    const rows = this.events.map((e) => this.index.byId.get(e.itemId)).filter((i): i is number => i !== undefined);
+    return rows.slice(-this.ready().manifest.max_history);
+  }
+
+  async recommend(options: RecommendOptions = {}): Promise<Recommendation[]> {
+    const L = this.ready();
+    const k = options.k ?? 10;
+    if (!Number.isInteger(k) || k < 0) throw new HllmError('INVALID_OPTIONS', "'k' must be a non-negative integer.");
+    const rows = this.historyRows();
+    if (rows.length === 0 || k === 0) return [];
+    const user = await this.userVector(rows);
+    const masked = new Uint8Array(this.index.size);
+    if (!options.includeHistory) for (const e of this.events) { const i = this.index.byId.get(e.itemId); if (i !== undefined) masked[i] = 1; }
+    for (const id of options.exclude ?? []) { const i = this.index.byId.get(String(id)); if (i !== undefined) masked[i] = 1; }
+    const uniq = [...new Set(rows)];
+    return topK(this.index.normed, L.manifest.dim, normalize(user), k, masked).map((s) => {
+      const b = mostSimilar(this.index.normed, L.manifest.dim, s.index, uniq)!;
+      return { id: this.index.items[s.index]!.id, score: s.score, item: this.index.items[s.index]!, because: { id: this.index.items[b.index]!.id, score: b.score } };
+    });
+  }
+
+  private async userVector(rows: number[]): Promise<Float32Array> {
+    const L = this.ready();
+    return encodeUsers(L.sessions.user, [rows.map((r) => this.index.rawRow(r))], L.manifest.dim, L.manifest.max_history, () => this.counters.userEncoderCalls++);
+  }
+
+  async similar(itemId: string, k = 10): Promise<Recommendation[]> {
+    const L = this.ready();
+    const i = this.indexOf(itemId);
+    const masked = new Uint8Array(this.index.size);
+    masked[i] = 1;
+    const q = this.index.normed.slice(i * L.manifest.dim, (i + 1) * L.manifest.dim);
+    return topK(this.index.normed, L.manifest.dim, q, k, masked).map((s) => ({ id: this.index.items[s.index]!.id, score: s.score, item: this.index.items[s.index]! }));
+  }
+
+  async history(): Promise<HistoryEvent[]> {
+    this.ready();
+    return this.events.map((e) => ({ ...e }));
+  }
+
+  async forget(itemIds: string[] | 'all'): Promise<number> {
+    const L = this.ready();
+    if (itemIds !== 'all' && !Array.isArray(itemIds)) throw new HllmError('INVALID_OPTIONS', "forget() takes an array of item ids or 'all'.");
+    const n = await L.store.deleteEvents(itemIds === 'all' ? 'all' : itemIds.map(String));
+    this.events = await L.store.getEvents();
+    return n;
+  }
+
+  async exportData(): Promise<ExportData> {
+    const L = this.ready();
+    return {
+      version: 1, exportedAt: Date.now(), history: await this.history(),
+      catalog: { source: this.catalogSource, items: this.index.size },
+      model: { id: L.manifest.id, sha256: L.modelKey, backend: L.sessions.backend, dtype: L.sessions.dtype },
+    };
+  }
+
+  async setCatalog(catalog: CatalogSource, onProgress?: ProgressCallback): Promise<CatalogUpdate> {
+    this.ready();
+    const { items, source } = await loadCatalog(catalog, this.fetcher);
+    return this.applyCatalog(items, source, onProgress);
+  }
+
+  async stats(): Promise<EngineStats> {
+    const L = this.loaded;
+    return {
+      ...this.counters, catalogItems: this.index.size, historyEvents: this.events.length,
+      backend: L?.sessions.backend ?? null, dtype: L?.sessions.dtype ?? null, storage: L?.store.kind ?? null,
+    };
+  }
+
+  async cancel(): Promise<void> {
+    this.job?.abort();
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.job?.abort();
+    this.disposed = true;
+    const L = this.loaded;
+    this.loaded = null;
+    if (L) await Promise.all([L.sessions.item.release(), L.sessions.user.release(), L.store.close()]);
+  }
+
+  async tokenizeItem(item: CatalogItem): Promise<ItemTokens> {
+    const L = this.ready();
+    const text = buildItemText(item, L.manifest);
+    return { text, inputIds: L.tok.itemIds(text) };
+  }
+
+  async embedItems(items: CatalogItem[]): Promise<Float32Array> {
+    const L = this.ready();
+    const valid = validateCatalog(items);
+    const rows = valid.map((it) => L.tok.itemIds(buildItemText(it, L.manifest)));
+    return encodeItemRows(L.sessions.item, rows, {
+      dim: L.manifest.dim, padId: L.manifest.pad_token_id, batchSize: L.batchSize,
+      onCall: (n) => { this.counters.encoderCalls++; this.counters.itemsEncoded += n; },
+    });
+  }
+
+  async embedUser(itemIds: string[]): Promise<Float32Array> {
+    this.ready();
+    if (itemIds.length === 0) throw new HllmError('INVALID_OPTIONS', 'embedUser() needs at least one item id.');
+    return this.userVector(itemIds.map((id) => this.indexOf(id)).slice(-this.ready().manifest.max_history));
+  }
+
+  async itemVector(itemId: string): Promise<Float32Array> {
+    this.ready();
+    return this.index.rawRow(this.indexOf(itemId)).slice();
+  }
+
+  /** Backend and dtype in use (null before init). */
+  get backend(): { backend: Backend; dtype: Dtype; reason: string } | null {
+    const s = this.loaded?.sessions;
+    return s ? { backend: s.backend, dtype: s.dtype, reason: s.reason } : null;
+  }
+}
+
+/**
+ * Creates an engine that runs in the current thread — Node (CLI, evaluation, tests) or a
+ * worker. Call init() before anything else.
+ *
+ * @example
+ * ```ts
+ * const engine = createEngine();
+ * await engine.init({ model: 'public/models/default', catalog: 'public/catalogs/ml-latest-small/items.csv' });
+ * await engine.track('1');
+ * const top = await engine.recommend({ k: 10 });
+ * ```
+ */
+export function createEngine(opts: CreateEngineOptions = {}): HllmEngine {
+  return new HllmEngine(opts);
+}

@@ -1,0 +1,68 @@
+// hllm.json validation and the backend/dtype policy.
+import { describe, expect, it } from 'vitest';
+import type { Capabilities } from '../env.ts';
+import { HllmError } from '../errors.ts';
+import { planBackend } from './backend-policy.ts';
+import { availableDtypes, parseManifest, runtimeFiles } from './manifest.ts';
+
+const sha = 'a'.repeat(64);
+const f = (path: string, role: string, dtype: string | null, bytes = 10) => ({ path, role, dtype, bytes, sha256: sha });
+function manifest(extra: Record<string, unknown> = {}) {
+  return {
+    format: 1, id: 'm', dim: 8, prompt: '', text_fields: ['title'], field_template: '{key}: {value}', field_separator: ' ',
+    max_text_tokens: 16, max_history: 50, item_token_id: 3, bos_token_id: 2, pad_token_id: 0,
+    files: [
+      f('tokenizer.json', 'tokenizer', null), f('tokenizer_config.json', 'tokenizer_config', null), f('golden.json', 'golden', null),
+      f('onnx/item_encoder.onnx', 'item_encoder', 'fp32', 400), f('onnx/user_encoder.onnx', 'user_encoder', 'fp32', 400),
+      f('onnx/item_encoder_q8.onnx', 'item_encoder', 'q8', 100), f('onnx/user_encoder_q8.onnx', 'user_encoder', 'q8', 100),
+      f('onnx/item_encoder_q4.onnx', 'item_encoder', 'q4', 60), f('onnx/user_encoder_q4.onnx', 'user_encoder', 'q4', 60),
+    ],
+    metrics: { test: { fp32: { 'N@10': 0.1 }, q8: { 'N@10': 0.099 }, q4: { 'N@10': 0.09 } } },
+    ...extra,
+  };
+}
+const caps = (gpu: Partial<Capabilities['webgpu']> | null, runtime: Capabilities['runtime'] = 'worker'): Capabilities => ({
+  runtime, crossOriginIsolated: false, hardwareConcurrency: 2, indexedDB: true,
+  webgpu: gpu ? { available: true, fallback: false, shaderF16: false, maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1 << 27, description: 'gpu', ...gpu }
+    : { available: false, fallback: false, shaderF16: false, maxBufferSize: 0, maxStorageBufferBindingSize: 0, description: 'none' },
+});
+const codeOf = (fn: () => unknown) => { try { fn(); return 'none'; } catch (e) { return (e as HllmError).code; } };
+
+describe('parseManifest', () => {
+  it('accepts a valid manifest and lists dtypes with both encoders', () => {
+    const m = parseManifest(manifest());
+    expect(availableDtypes(m)).toEqual(['fp32', 'q8', 'q4']);
+    expect(runtimeFiles(m, 'q8').map((x) => x.path)).toEqual(['tokenizer.json', 'tokenizer_config.json', 'onnx/item_encoder_q8.onnx', 'onnx/user_encoder_q8.onnx']);
+  });
+  it('rejects unknown formats and bad fields with MODEL_FORMAT', () => {
+    expect(codeOf(() => parseManifest(manifest({ format: 2 })))).toBe('MODEL_FORMAT');
+    expect(codeOf(() => parseManifest(manifest({ dim: -1 })))).toBe('MODEL_FORMAT');
+    expect(codeOf(() => parseManifest(manifest({ text_fields: [] })))).toBe('MODEL_FORMAT');
+    expect(codeOf(() => parseManifest(manifest({ files: [f('tokenizer.json', 'tokenizer', null)] })))).toBe('MODEL_FORMAT');
+    expect(codeOf(() => parseManifest(manifest({ files: [{ path: 'x', role: 'tokenizer', bytes: 1, sha256: 'zz' }] })))).toBe('MODEL_FORMAT');
+    expect(codeOf(() => parseManifest('nope'))).toBe('MODEL_FORMAT');
+  });
+});
+
+describe('planBackend', () => {
+  const m = parseManifest(manifest());
+  it('uses wasm without an adapter and picks q8 when its quality holds', () => {
+    const p = planBackend(m, caps(null));
+    expect([p.backend, p.dtype]).toEqual(['wasm', 'q8']);
+    expect(p.reason).toMatch(/no WebGPU adapter/);
+  });
+  it('prefers q4 on a hardware adapter only if it keeps 97% of fp32 N@10', () => {
+    expect(planBackend(m, caps({})).dtype).toBe('q8'); // q4 0.09 < 0.097
+    const good = parseManifest(manifest({ metrics: { test: { fp32: { 'N@10': 0.1 }, q4: { 'N@10': 0.098 } } } }));
+    expect(planBackend(good, caps({}))).toMatchObject({ backend: 'webgpu', dtype: 'q4' });
+  });
+  it('stays at fp32 without metrics', () => {
+    expect(planBackend(parseManifest(manifest({ metrics: undefined })), caps(null)).dtype).toBe('fp32');
+  });
+  it('honours forced backend and dtype, and refuses impossible ones', () => {
+    expect(planBackend(m, caps({}), 'wasm', 'fp32')).toMatchObject({ backend: 'wasm', dtype: 'fp32' });
+    expect(codeOf(() => planBackend(m, caps(null), 'webgpu'))).toBe('BACKEND_UNAVAILABLE');
+    expect(codeOf(() => planBackend(m, caps({}), 'auto', 'fp16'))).toBe('BACKEND_UNAVAILABLE');
+    expect(codeOf(() => planBackend(m, caps({}), 'cuda' as never))).toBe('INVALID_OPTIONS');
+  });
+});

@@ -1,0 +1,109 @@
+// The ONLY module that imports onnxruntime-web. It loads ORT lazily (its own chunk),
+// points it at the local .wasm (never a CDN), fixes the thread count, and wraps
+// sessions so the rest of the engine never touches ORT types.
+// Imports: onnxruntime-web/webgpu (dynamic), its .wasm via ?url (browser only), env.ts.
+//
+// Start-up: configureOrt() once per process → createModel(bytes, backend) per graph →
+// model.run(feeds) serialised per session (ORT web sessions do not allow concurrent runs).
+import type * as OrtNs from 'onnxruntime-web/webgpu';
+import { HllmError } from '../errors.ts';
+import type { Backend } from '../protocol.ts';
+import { isNode } from '../env.ts';
+
+type Ort = typeof OrtNs;
+let ortPromise: Promise<Ort> | null = null;
+let configuredThreads: number | null = null;
+
+/** Hidden from bundlers: these run in Node only. */
+const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
+
+async function wasmLocation(): Promise<string | { wasm: string }> {
+  if (isNode()) {
+    const { createRequire } = await nodeImport('node:module');
+    const { dirname } = await nodeImport('node:path');
+    const require = createRequire(import.meta.url);
+    // resolves to dist/ort.webgpu.min.js; the .wasm files sit beside it.
+    return `${dirname(require.resolve('onnxruntime-web/webgpu'))}/`;
+  }
+  const mod = await import('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url');
+  return { wasm: new URL(mod.default, globalThis.location?.href).href };
+}
+
+/** Loads ORT and sets its global env. Thread count is fixed by the first call. */
+export async function configureOrt(threads: number): Promise<Ort> {
+  if (!ortPromise) {
+    ortPromise = (async () => {
+      const ort = (await import('onnxruntime-web/webgpu')) as Ort;
+      ort.env.wasm.wasmPaths = await wasmLocation();
+      ort.env.wasm.numThreads = threads;
+      ort.env.wasm.proxy = false;
+      ort.env.logLevel = 'error';
+      configuredThreads = threads;
+      return ort;
+    })();
+    ortPromise.catch(() => (ortPromise = null));
+  }
+  return ortPromise;
+}
+
+export function ortThreads(): number | null {
+  return configuredThreads;
+}
+
+export interface Feed {
+  type: 'int64' | 'float32';
+  data: BigInt64Array | Float32Array;
+  dims: number[];
+}
+
+/** One ONNX graph on one backend. run() calls are queued, never concurrent. */
+export interface OnnxModel {
+  readonly backend: Backend;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, Feed>, output: string): Promise<{ data: Float32Array; dims: number[] }>;
+  release(): Promise<void>;
+}
+
+export async function createModel(bytes: Uint8Array, backend: Backend, threads: number): Promise<OnnxModel> {
+  const ort = await configureOrt(threads);
+  let session: OrtNs.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      executionProviders: [backend],
+      graphOptimizationLevel: 'all',
+    });
+  } catch (e) {
+    throw new HllmError('BACKEND_UNAVAILABLE', `ONNX Runtime could not create a ${backend} session: ${(e as Error).message ?? e}. Try backend: 'wasm'.`, { backend });
+  }
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    backend,
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    run(feeds, output) {
+      const job = queue.then(async () => {
+        const tensors: Record<string, OrtNs.Tensor> = {};
+        for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor(f.type, f.data, f.dims);
+        let result: OrtNs.InferenceSession.OnnxValueMapType;
+        try {
+          result = await session.run(tensors);
+        } catch (e) {
+          throw new HllmError('INFERENCE_FAILED', `${backend} inference failed: ${(e as Error).message ?? e}`, { backend });
+        }
+        const t = result[output];
+        if (!t) throw new HllmError('MODEL_FORMAT', `the graph has no output '${output}' (outputs: ${session.outputNames.join(', ')})`);
+        const data = (await t.getData()) as Float32Array;
+        const out = { data: new Float32Array(data), dims: [...t.dims] };
+        for (const v of Object.values(result)) v.dispose();
+        return out;
+      });
+      queue = job.catch(() => undefined);
+      return job;
+    },
+    async release() {
+      await queue;
+      await session.release();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// Opens the item and user encoder sessions on the planned backend. WebGPU is kept only
+// if a short numeric self-check against WASM passes (cosine ≥ 0.999 on probe items and
+// a probe user); otherwise, unless the caller forced WebGPU, the engine falls back to WASM.
+// Imports: ort-backend, encoders, ranking, tokenizer types, protocol types.
+import type { Backend, Dtype, Progress } from '../protocol.ts';
+import type { Plan } from './backend-policy.ts';
+import { encodeItemRows, encodeUsers } from './encoders.ts';
+import type { ModelFiles } from './model-loader.ts';
+import { createModel, type OnnxModel } from './ort-backend.ts';
+import { cosine } from './ranking.ts';
+import type { ItemTokenizer } from './tokenizer.ts';
+
+export const SELF_CHECK_MIN_COSINE = 0.999;
+
+const PROBES = [
+  'title: Toy Story (1995) genres: Adventure|Animation|Children|Comedy|Fantasy',
+  'title: Heat (1995)',
+  '',
+  'Crème brûlée — 東京 🎬 '.repeat(12),
+];
+
+export interface Sessions {
+  item: OnnxModel;
+  user: OnnxModel;
+  backend: Backend;
+  dtype: Dtype;
+  reason: string;
+  selfCheck?: { minCosine: number; passed: boolean };
+}
+
+async function probe(item: OnnxModel, user: OnnxModel, rows: number[][], dim: number, padId: number): Promise<Float32Array[]> {
+  const v = await encodeItemRows(item, rows, { dim, padId, batchSize: rows.length });
+  const items = rows.map((_, i) => v.subarray(i * dim, (i + 1) * dim));
+  const u = await encodeUsers(user, [items], dim, 50);
+  return [...items, u];
+}
+
+export async function openSessions(files: ModelFiles, plan: Plan, forced: boolean, tok: ItemTokenizer, threads: number, onProgress?: (p: Progress) => void): Promise<Sessions> {
+  const m = files.manifest;
+  const open = async (backend: Backend) => {
+    const item = await createModel(files.itemEncoder, backend, threads);
+    onProgress?.({ phase: 'load', done: 1, total: 2, detail: `item_encoder (${backend})` });
+    const user = await createModel(files.userEncoder, backend, threads);
+    onProgress?.({ phase: 'load', done: 2, total: 2, detail: `user_encoder (${backend})` });
+    return { item, user };
+  };
+  if (plan.backend === 'wasm') return { ...(await open('wasm')), backend: 'wasm', dtype: plan.dtype, reason: plan.reason };
+
+  let gpu: { item: OnnxModel; user: OnnxModel };
+  try {
+    gpu = await open('webgpu');
+  } catch (e) {
+    if (forced) throw e;
+    return { ...(await open('wasm')), backend: 'wasm', dtype: plan.dtype, reason: `${plan.reason}; WebGPU session failed (${(e as Error).message}), using wasm` };
+  }
+  const cpu = await open('wasm');
+  const rows = PROBES.map((t) => tok.itemIds(t));
+  let minCos = -1;
+  try {
+    const [a, b] = await Promise.all([probe(gpu.item, gpu.user, rows, m.dim, m.pad_token_id), probe(cpu.item, cpu.user, rows, m.dim, m.pad_token_id)]);
+    minCos = Math.min(...a.map((v, i) => cosine(v, b[i]!)));
+  } catch {
+    minCos = -1;
+  }
+  const passed = minCos >= SELF_CHECK_MIN_COSINE;
+  const check = `self-check vs wasm: min cosine ${minCos.toFixed(6)}`;
+  if (passed || forced) {
+    await Promise.all([cpu.item.release(), cpu.user.release()]);
+    return { ...gpu, backend: 'webgpu', dtype: plan.dtype, reason: `${plan.reason}; ${check}${passed ? ' (passed)' : ' (FAILED, kept because forced)'}`, selfCheck: { minCosine: minCos, passed } };
+  }
+  await Promise.all([gpu.item.release(), gpu.user.release()]);
+  return { ...cpu, backend: 'wasm', dtype: plan.dtype, reason: `${plan.reason}; ${check} < ${SELF_CHECK_MIN_COSINE}, using wasm`, selfCheck: { minCosine: minCos, passed } };
+}

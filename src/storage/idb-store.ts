@@ -1,0 +1,103 @@
+// Store backed by IndexedDB through idb (typed schema in schema.ts).
+// Imports: idb (via schema.ts), storage types. Must not import ONNX or engine code.
+import type { IDBPDatabase } from 'idb';
+import type { HistoryEvent } from '../protocol.ts';
+import { onBlocking, openHllmDB, type HllmDB } from './schema.ts';
+import type { NewEvent, Store, StoredItem } from './types.ts';
+
+export class IdbStore implements Store {
+  readonly kind = 'indexeddb' as const;
+  private constructor(private readonly db: IDBPDatabase<HllmDB>) {}
+
+  static async open(name: string): Promise<IdbStore> {
+    const db = await openHllmDB(name);
+    onBlocking(name, () => db.close());
+    return new IdbStore(db);
+  }
+
+  async getItems(): Promise<StoredItem[]> {
+    const rows = await this.db.getAll('items');
+    return rows.sort((a, b) => a.order - b.order);
+  }
+
+  async replaceItems(items: StoredItem[]): Promise<void> {
+    const tx = this.db.transaction('items', 'readwrite');
+    const keep = new Set(items.map((i) => i.id));
+    const existing = await tx.store.getAllKeys();
+    await Promise.all([
+      ...existing.filter((k) => !keep.has(k)).map((k) => tx.store.delete(k)),
+      ...items.map((i) => tx.store.put({ id: i.id, item: i.item, textSha256: i.textSha256, order: i.order })),
+    ]);
+    await tx.done;
+  }
+
+  async getVectors(modelSha: string, textShas: string[]): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    const tx = this.db.transaction('vectors', 'readonly');
+    const rows = await Promise.all(textShas.map((t) => tx.store.get([modelSha, t])));
+    await tx.done;
+    rows.forEach((r, i) => {
+      if (r) out.set(textShas[i]!, r.vector);
+    });
+    return out;
+  }
+
+  async putVectors(modelSha: string, entries: Array<[string, Float32Array]>): Promise<void> {
+    if (entries.length === 0) return;
+    const tx = this.db.transaction('vectors', 'readwrite');
+    await Promise.all(entries.map(([t, v]) => tx.store.put({ modelSha256: modelSha, textSha256: t, vector: v })));
+    await tx.done;
+  }
+
+  async deleteVectors(modelSha: string, textShas: string[]): Promise<number> {
+    if (textShas.length === 0) return 0;
+    const tx = this.db.transaction('vectors', 'readwrite');
+    const present = await Promise.all(textShas.map((t) => tx.store.count([modelSha, t])));
+    await Promise.all(textShas.map((t) => tx.store.delete([modelSha, t])));
+    await tx.done;
+    return present.reduce((a, b) => a + b, 0);
+  }
+
+  countVectors(): Promise<number> {
+    return this.db.count('vectors');
+  }
+
+  async appendEvent(event: NewEvent): Promise<HistoryEvent> {
+    const seq = await this.db.add('events', { itemId: event.itemId, type: event.type, at: event.at });
+    return { seq, ...event };
+  }
+
+  async getEvents(): Promise<HistoryEvent[]> {
+    const rows = await this.db.getAll('events');
+    return rows.map((r) => ({ seq: r.seq!, itemId: r.itemId, type: r.type, at: r.at }));
+  }
+
+  async deleteEvents(itemIds: string[] | 'all'): Promise<number> {
+    const tx = this.db.transaction('events', 'readwrite');
+    let n = 0;
+    if (itemIds === 'all') {
+      n = await tx.store.count();
+      await tx.store.clear();
+    } else {
+      for (const id of new Set(itemIds)) {
+        const keys = await tx.store.index('byItem').getAllKeys(id);
+        n += keys.length;
+        await Promise.all(keys.map((k) => tx.store.delete(k)));
+      }
+    }
+    await tx.done;
+    return n;
+  }
+
+  async getMeta<T>(key: string): Promise<T | undefined> {
+    return (await this.db.get('meta', key))?.value as T | undefined;
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    await this.db.put('meta', { key, value });
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,64 @@
+// Store kept in memory: Node without IndexedDB, storage: 'memory', or the fallback when
+// IndexedDB is unavailable (private mode, quota). Same semantics as IdbStore.
+// Imports: storage types only.
+import type { HistoryEvent } from '../protocol.ts';
+import type { NewEvent, Store, StoredItem } from './types.ts';
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  private items: StoredItem[] = [];
+  private readonly vectors = new Map<string, Float32Array>();
+  private events: HistoryEvent[] = [];
+  private nextSeq = 1;
+  private readonly meta = new Map<string, unknown>();
+
+  async getItems(): Promise<StoredItem[]> {
+    return [...this.items].sort((a, b) => a.order - b.order);
+  }
+  async replaceItems(items: StoredItem[]): Promise<void> {
+    this.items = items.map((i) => ({ ...i }));
+  }
+  async getVectors(modelSha: string, textShas: string[]): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const t of textShas) {
+      const v = this.vectors.get(`${modelSha}\u0000${t}`);
+      if (v) out.set(t, v.slice());
+    }
+    return out;
+  }
+  async putVectors(modelSha: string, entries: Array<[string, Float32Array]>): Promise<void> {
+    for (const [t, v] of entries) this.vectors.set(`${modelSha}\u0000${t}`, v.slice());
+  }
+  async deleteVectors(modelSha: string, textShas: string[]): Promise<number> {
+    let n = 0;
+    for (const t of textShas) if (this.vectors.delete(`${modelSha}\u0000${t}`)) n++;
+    return n;
+  }
+  async countVectors(): Promise<number> {
+    return this.vectors.size;
+  }
+  async appendEvent(event: NewEvent): Promise<HistoryEvent> {
+    const e = { seq: this.nextSeq++, ...event };
+    this.events.push(e);
+    return { ...e };
+  }
+  async getEvents(): Promise<HistoryEvent[]> {
+    return this.events.map((e) => ({ ...e }));
+  }
+  async deleteEvents(itemIds: string[] | 'all'): Promise<number> {
+    const before = this.events.length;
+    if (itemIds === 'all') this.events = [];
+    else {
+      const drop = new Set(itemIds);
+      this.events = this.events.filter((e) => !drop.has(e.itemId));
+    }
+    return before - this.events.length;
+  }
+  async getMeta<T>(key: string): Promise<T | undefined> {
+    return this.meta.get(key) as T | undefined;
+  }
+  async setMeta(key: string, value: unknown): Promise<void> {
+    this.meta.set(key, structuredClone(value));
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,87 @@
+// Opens the best available store. IndexedDB when present and working; otherwise, or when
+// it later fails (quota, private mode, a closed connection), memory — with one warning,
+// never a crash (the way transformers.js utils/cache.js degrades).
+// Imports: storage modules only.
+import type { HistoryEvent } from '../protocol.ts';
+import { IdbStore } from './idb-store.ts';
+import { MemoryStore } from './memory-store.ts';
+import type { NewEvent, StorageKind, Store, StoredItem } from './types.ts';
+
+export interface OpenStoreOptions {
+  dbName: string;
+  storage?: 'auto' | 'indexeddb' | 'memory';
+  warn?: (message: string) => void;
+}
+
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const warn = opts.warn ?? ((m: string) => console.warn(m));
+  const mode = opts.storage ?? 'auto';
+  if (mode === 'memory') return new MemoryStore();
+  if (typeof globalThis.indexedDB === 'undefined' || globalThis.indexedDB === null) {
+    if (mode === 'indexeddb') warn('hllm: IndexedDB is not available here; keeping vectors and history in memory for this session.');
+    return new MemoryStore();
+  }
+  try {
+    return new ResilientStore(await IdbStore.open(opts.dbName), warn);
+  } catch (e) {
+    warn(`hllm: IndexedDB could not be opened (${describe(e)}); keeping vectors and history in memory for this session.`);
+    return new MemoryStore();
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/** Delegates to IndexedDB until an operation fails, then moves to memory for good. */
+export class ResilientStore implements Store {
+  private inner: Store;
+  private degraded = false;
+
+  constructor(primary: Store, private readonly warn: (m: string) => void) {
+    this.inner = primary;
+  }
+
+  get kind(): StorageKind {
+    return this.inner.kind;
+  }
+
+  private async run<T>(op: (s: Store) => Promise<T>): Promise<T> {
+    try {
+      return await op(this.inner);
+    } catch (e) {
+      if (this.degraded) throw e;
+      await this.degrade(e);
+      return op(this.inner);
+    }
+  }
+
+  private async degrade(cause: unknown): Promise<void> {
+    this.degraded = true;
+    this.warn(`hllm: IndexedDB failed (${describe(cause)}); continuing in memory. Changes from now on are not saved.`);
+    const old = this.inner;
+    const mem = new MemoryStore();
+    // Reads usually still work after a quota error: carry what we can.
+    try {
+      await mem.replaceItems(await old.getItems());
+      for (const e of await old.getEvents()) await mem.appendEvent(e);
+    } catch {
+      /* the old store is unreadable too; start empty */
+    }
+    this.inner = mem;
+    old.close().catch(() => undefined);
+  }
+
+  getItems(): Promise<StoredItem[]> { return this.run((s) => s.getItems()); }
+  replaceItems(items: StoredItem[]): Promise<void> { return this.run((s) => s.replaceItems(items)); }
+  getVectors(m: string, t: string[]): Promise<Map<string, Float32Array>> { return this.run((s) => s.getVectors(m, t)); }
+  putVectors(m: string, e: Array<[string, Float32Array]>): Promise<void> { return this.run((s) => s.putVectors(m, e)); }
+  deleteVectors(m: string, t: string[]): Promise<number> { return this.run((s) => s.deleteVectors(m, t)); }
+  countVectors(): Promise<number> { return this.run((s) => s.countVectors()); }
+  appendEvent(e: NewEvent): Promise<HistoryEvent> { return this.run((s) => s.appendEvent(e)); }
+  getEvents(): Promise<HistoryEvent[]> { return this.run((s) => s.getEvents()); }
+  deleteEvents(ids: string[] | 'all'): Promise<number> { return this.run((s) => s.deleteEvents(ids)); }
+  getMeta<T>(k: string): Promise<T | undefined> { return this.run((s) => s.getMeta<T>(k)); }
+  setMeta(k: string, v: unknown): Promise<void> { return this.run((s) => s.setMeta(k, v)); }
+  close(): Promise<void> { return this.inner.close(); }
+}

@@ -1,0 +1,75 @@
+// IndexedDB schema (typed idb DBSchema) and its numbered migrations.
+// Imports: idb only. Add a migration by appending to MIGRATIONS; never edit an old one.
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { CatalogItem } from '../protocol.ts';
+
+export interface ItemRow {
+  id: string;
+  item: CatalogItem;
+  textSha256: string;
+  order: number;
+}
+
+export interface VectorRow {
+  modelSha256: string;
+  textSha256: string;
+  /** Raw item_embedding (not normalised), float32. */
+  vector: Float32Array;
+}
+
+export interface EventRow {
+  seq?: number; // assigned by autoIncrement
+  itemId: string;
+  type: string;
+  at: number;
+}
+
+export interface HllmDB extends DBSchema {
+  items: { key: string; value: ItemRow };
+  vectors: { key: [string, string]; value: VectorRow; indexes: { byModel: string } };
+  events: { key: number; value: EventRow; indexes: { byItem: string } };
+  meta: { key: string; value: { key: string; value: unknown } };
+}
+
+type UpgradeTx = IDBPTransaction<HllmDB, StoreNames<HllmDB>[], 'versionchange'>;
+type Migration = (db: IDBPDatabase<HllmDB>, tx: UpgradeTx) => void;
+
+/**
+ * MIGRATIONS[n] upgrades a database from version n to n + 1.
+ * v1: catalogue, vectors, history, meta.
+ * v2: index events by item (forget(ids) without a full scan) and vectors by model (GC).
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  (db) => {
+    db.createObjectStore('items', { keyPath: 'id' });
+    db.createObjectStore('vectors', { keyPath: ['modelSha256', 'textSha256'] });
+    db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
+    db.createObjectStore('meta', { keyPath: 'key' });
+  },
+  (_db, tx) => {
+    tx.objectStore('events').createIndex('byItem', 'itemId');
+    tx.objectStore('vectors').createIndex('byModel', 'modelSha256');
+  },
+];
+
+export const DB_VERSION = MIGRATIONS.length;
+
+/** Opens (and migrates) the database. `version` lets tests open an older schema. */
+export function openHllmDB(name: string, version: number = DB_VERSION): Promise<IDBPDatabase<HllmDB>> {
+  if (version < 1 || version > MIGRATIONS.length) throw new RangeError(`schema version ${version} is not in 1..${MIGRATIONS.length}`);
+  return openDB<HllmDB>(name, version, {
+    upgrade(db, oldVersion, newVersion, tx) {
+      for (let v = oldVersion; v < (newVersion ?? version); v++) MIGRATIONS[v]!(db, tx);
+    },
+    blocking() {
+      // Another tab wants a newer schema: step aside instead of blocking it.
+      dbClosers.get(name)?.();
+    },
+  });
+}
+
+/** Close callbacks so a newer schema elsewhere is not blocked by this tab. */
+const dbClosers = new Map<string, () => void>();
+export function onBlocking(name: string, close: () => void): void {
+  dbClosers.set(name, close);
+}

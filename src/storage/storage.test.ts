@@ -1,0 +1,174 @@
+// Storage layer tests on fake-indexeddb (a real IndexedDB implementation in JS) and the
+// memory store: CRUD semantics, migrations from each older schema, and the fallback.
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { IdbStore } from './idb-store.ts';
+import { MemoryStore } from './memory-store.ts';
+import { openStore, ResilientStore } from './open-store.ts';
+import { DB_VERSION, MIGRATIONS, openHllmDB } from './schema.ts';
+import type { Store, StoredItem } from './types.ts';
+
+let n = 0;
+const freshName = () => `hllm-test-${++n}-${Math.random()}`;
+beforeEach(() => {
+  globalThis.indexedDB = new IDBFactory();
+});
+
+const item = (id: string, sha: string, order: number): StoredItem => ({ id, item: { id, title: `T${id}` }, textSha256: sha, order });
+
+function contract(name: string, open: () => Promise<Store>) {
+  describe(name, () => {
+    it('replaces the catalogue and returns it in order', async () => {
+      const s = await open();
+      await s.replaceItems([item('b', 's2', 1), item('a', 's1', 0), item('c', 's3', 2)]);
+      expect((await s.getItems()).map((i) => i.id)).toEqual(['a', 'b', 'c']);
+      await s.replaceItems([item('c', 's3x', 0), item('d', 's4', 1)]);
+      const got = await s.getItems();
+      expect(got.map((i) => [i.id, i.textSha256])).toEqual([['c', 's3x'], ['d', 's4']]);
+      await s.close();
+    });
+
+    it('keys vectors by (model sha, text sha) and keeps float32 bits', async () => {
+      const s = await open();
+      const v = new Float32Array([0.1, -2.5, Math.PI, 1e-30]);
+      await s.putVectors('m1', [['t1', v], ['t2', new Float32Array([1, 2, 3, 4])]]);
+      const got = await s.getVectors('m1', ['t1', 't2', 't3']);
+      expect([...got.keys()].sort()).toEqual(['t1', 't2']);
+      expect(got.get('t1')).toBeInstanceOf(Float32Array);
+      expect(Array.from(got.get('t1')!)).toEqual(Array.from(v));
+      expect((await s.getVectors('m2', ['t1'])).size).toBe(0);
+      expect(await s.deleteVectors('m1', ['t1', 'nope'])).toBe(1);
+      expect(await s.countVectors()).toBe(1);
+      await s.close();
+    });
+
+    it('appends events with increasing seq and forgets by item or all', async () => {
+      const s = await open();
+      const e1 = await s.appendEvent({ itemId: 'a', type: 'view', at: 10 });
+      const e2 = await s.appendEvent({ itemId: 'b', type: 'like', at: 20 });
+      const e3 = await s.appendEvent({ itemId: 'a', type: 'view', at: 30 });
+      expect(e2.seq).toBeGreaterThan(e1.seq);
+      expect(e3.seq).toBeGreaterThan(e2.seq);
+      expect(await s.getEvents()).toEqual([e1, e2, e3]);
+      expect(await s.deleteEvents(['a'])).toBe(2);
+      expect((await s.getEvents()).map((e) => e.itemId)).toEqual(['b']);
+      const e4 = await s.appendEvent({ itemId: 'c', type: 'view', at: 40 });
+      expect(e4.seq).toBeGreaterThan(e3.seq); // seq never reuses a forgotten number
+      expect(await s.deleteEvents('all')).toBe(2);
+      expect(await s.getEvents()).toEqual([]);
+      await s.close();
+    });
+
+    it('stores metadata', async () => {
+      const s = await open();
+      expect(await s.getMeta('x')).toBeUndefined();
+      await s.setMeta('x', { a: 1, b: [1, 2] });
+      expect(await s.getMeta('x')).toEqual({ a: 1, b: [1, 2] });
+      await s.close();
+    });
+  });
+}
+
+contract('IdbStore (fake-indexeddb)', () => IdbStore.open(freshName()));
+contract('MemoryStore', async () => new MemoryStore());
+
+describe('IndexedDB persistence and migrations', () => {
+  it('keeps everything across close and reopen', async () => {
+    const name = freshName();
+    const a = await IdbStore.open(name);
+    await a.replaceItems([item('x', 'sx', 0)]);
+    await a.putVectors('m', [['sx', new Float32Array([1, 2])]]);
+    await a.appendEvent({ itemId: 'x', type: 'view', at: 1 });
+    await a.close();
+    const b = await IdbStore.open(name);
+    expect((await b.getItems()).map((i) => i.id)).toEqual(['x']);
+    expect(Array.from((await b.getVectors('m', ['sx'])).get('sx')!)).toEqual([1, 2]);
+    expect((await b.getEvents()).length).toBe(1);
+    await b.close();
+  });
+
+  it('has one migration per version', () => {
+    expect(DB_VERSION).toBe(MIGRATIONS.length);
+    expect(DB_VERSION).toBeGreaterThanOrEqual(2);
+  });
+
+  for (let from = 1; from < DB_VERSION; from++) {
+    it(`migrates data written at schema v${from} to v${DB_VERSION}`, async () => {
+      const name = freshName();
+      const old = await openHllmDB(name, from);
+      expect(old.version).toBe(from);
+      await old.put('items', { id: 'i1', item: { id: 'i1', title: 'One' }, textSha256: 's1', order: 0 });
+      await old.put('vectors', { modelSha256: 'm', textSha256: 's1', vector: new Float32Array([3, 4]) });
+      await old.add('events', { itemId: 'i1', type: 'view', at: 5 });
+      await old.add('events', { itemId: 'i2', type: 'view', at: 6 });
+      old.close();
+
+      const db = await openHllmDB(name);
+      expect(db.version).toBe(DB_VERSION);
+      expect([...db.objectStoreNames].sort()).toEqual(['events', 'items', 'meta', 'vectors']);
+      expect(db.transaction('events').store.indexNames.contains('byItem')).toBe(true);
+      expect(await db.getAllKeysFromIndex('events', 'byItem', 'i1')).toHaveLength(1);
+      expect(await db.countFromIndex('vectors', 'byModel', 'm')).toBe(1);
+      db.close();
+
+      const s = await IdbStore.open(name);
+      expect(await s.deleteEvents(['i1'])).toBe(1);
+      expect((await s.getEvents()).map((e) => e.itemId)).toEqual(['i2']);
+      expect(Array.from((await s.getVectors('m', ['s1'])).get('s1')!)).toEqual([3, 4]);
+      await s.close();
+    });
+  }
+
+  it('rejects schema versions it does not know', () => {
+    expect(() => openHllmDB(freshName(), DB_VERSION + 1)).toThrow(RangeError);
+  });
+});
+
+describe('fallback to memory', () => {
+  it('uses memory when IndexedDB is missing, with a warning only if it was required', async () => {
+    const saved = globalThis.indexedDB;
+    // @ts-expect-error simulate a runtime without IndexedDB
+    delete globalThis.indexedDB;
+    const warnings: string[] = [];
+    try {
+      expect((await openStore({ dbName: 'x', warn: (m) => warnings.push(m) })).kind).toBe('memory');
+      expect(warnings).toEqual([]);
+      expect((await openStore({ dbName: 'x', storage: 'indexeddb', warn: (m) => warnings.push(m) })).kind).toBe('memory');
+      expect(warnings).toHaveLength(1);
+    } finally {
+      globalThis.indexedDB = saved;
+    }
+  });
+
+  it('uses memory when IndexedDB refuses to open', async () => {
+    const warnings: string[] = [];
+    const broken = { open() { throw new DOMException('denied', 'SecurityError'); } };
+    const saved = globalThis.indexedDB;
+    globalThis.indexedDB = broken as unknown as IDBFactory;
+    try {
+      const s = await openStore({ dbName: 'x', warn: (m) => warnings.push(m) });
+      expect(s.kind).toBe('memory');
+      expect(warnings[0]).toMatch(/IndexedDB could not be opened/);
+    } finally {
+      globalThis.indexedDB = saved;
+    }
+  });
+
+  it('moves to memory when a write fails (quota), keeping items and history readable', async () => {
+    const real = await IdbStore.open(freshName());
+    await real.replaceItems([item('a', 'sa', 0)]);
+    await real.appendEvent({ itemId: 'a', type: 'view', at: 1 });
+    const quota = Object.create(real) as IdbStore;
+    quota.putVectors = async () => { throw new DOMException('full', 'QuotaExceededError'); };
+    const warnings: string[] = [];
+    const s = new ResilientStore(quota, (m) => warnings.push(m));
+    expect(s.kind).toBe('indexeddb');
+    await s.putVectors('m', [['sa', new Float32Array([1])]]);
+    expect(s.kind).toBe('memory');
+    expect(warnings.join()).toMatch(/QuotaExceededError/);
+    expect((await s.getVectors('m', ['sa'])).size).toBe(1);
+    expect((await s.getItems()).map((i) => i.id)).toEqual(['a']);
+    expect((await s.getEvents()).map((e) => e.itemId)).toEqual(['a']);
+  });
+});

@@ -1,0 +1,44 @@
+// The storage interface the engine codes against, implemented by IndexedDB and memory.
+// Imports: protocol types only. Must not import ONNX or engine code.
+import type { CatalogItem, HistoryEvent } from '../protocol.ts';
+
+/** A catalogue item as stored: the item, its position and the sha256 of its text. */
+export interface StoredItem {
+  id: string;
+  item: CatalogItem;
+  /** sha256 (hex) of the item text built from the manifest's template. */
+  textSha256: string;
+  order: number;
+}
+
+export interface NewEvent {
+  itemId: string;
+  type: string;
+  at: number;
+}
+
+export type StorageKind = 'indexeddb' | 'memory';
+
+/**
+ * Local persistence: catalogue items, item vectors keyed by (model sha256, text sha256),
+ * append-only history events and metadata.
+ */
+export interface Store {
+  readonly kind: StorageKind;
+  getItems(): Promise<StoredItem[]>;
+  /** Replaces the stored catalogue with `items`. */
+  replaceItems(items: StoredItem[]): Promise<void>;
+  /** Vectors present for `textShas` under `modelSha`; missing ones are absent from the map. */
+  getVectors(modelSha: string, textShas: string[]): Promise<Map<string, Float32Array>>;
+  putVectors(modelSha: string, entries: Array<[textSha: string, vector: Float32Array]>): Promise<void>;
+  deleteVectors(modelSha: string, textShas: string[]): Promise<number>;
+  countVectors(): Promise<number>;
+  appendEvent(event: NewEvent): Promise<HistoryEvent>;
+  /** All events, oldest first (by seq). */
+  getEvents(): Promise<HistoryEvent[]>;
+  /** Deletes the events of these items (or all); returns how many were deleted. */
+  deleteEvents(itemIds: string[] | 'all'): Promise<number>;
+  getMeta<T>(key: string): Promise<T | undefined>;
+  setMeta(key: string, value: unknown): Promise<void>;
+  close(): Promise<void>;
+}

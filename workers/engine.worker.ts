@@ -1,0 +1,6 @@
+// The engine's Web Worker: exposes the engine over comlink. Nothing else lives here.
+// Imports: comlink, src/engine/worker-adapter.
+import { expose } from 'comlink';
+import { workerApi } from '../src/engine/worker-adapter.ts';
+
+expose(workerApi());
