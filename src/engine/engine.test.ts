@@ -158,7 +158,7 @@ describe('model integrity and options', () => {
     const b = await defaultFetcher(url, onBytes);
     if (!url.endsWith(match)) return b;
     const c = b.slice();
-    c[c.length >> 1] ^= 0xff;
+    c[c.length >> 1] = c[c.length >> 1]! ^ 0xff;
     return c;
   };
   const opts = { ...base('i', small.slice(0, 5)), storage: 'memory' as const };
