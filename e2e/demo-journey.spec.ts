@@ -21,8 +21,8 @@ test('like 5 → 10 recommendations with reasons; reload keeps them; wipe clears
     expect(likedTitles).toContain(because);
   }
   // The chart has data for the start-up phases and the last ranking.
-  await expect(page.locator('#timings-table tbody tr', { hasText: 'recommend' })).toHaveCount(1);
-  await expect(page.locator('#timings-table tbody')).toContainText('encode');
+  await expect(page.locator('#timings-table tbody tr', { hasText: 'recommend (last)' })).toHaveCount(1);
+  await expect(page.locator('#timings-table tbody')).toContainText('embed catalogue');
 
   await page.reload();
   await waitReady(page);

@@ -9,16 +9,19 @@ const csv = [
   'item_id,title,genres,tags',
   '1,Toy Story (1995),Adventure|Animation|Children,pixar|fun',
   '2,"Heat, The (1995)",Action|Crime,',
-  ',No id,Drama,',
   '3,Alien (1979),Horror|Sci-Fi,space',
 ].join('\n');
 
 describe('catalog-data', () => {
-  it('parses quoted CSV, joins genres and skips rows without an id', () => {
+  it('parses quoted CSV and joins pipe-separated genres', () => {
     const items = parseCatalog(csv);
     expect(items.map((i) => i.id)).toEqual(['1', '2', '3']);
     expect(items[1]!.title).toBe('Heat, The (1995)');
     expect(items[0]!.genres).toBe('Adventure, Animation, Children');
+  });
+
+  it('rejects a catalogue the engine would reject, instead of showing different items', () => {
+    expect(() => parseCatalog('item_id,title\n1,A\n1,B\n')).toThrow(/appears more than once/);
   });
 
   it('matches every word, title matches first', () => {

@@ -2,9 +2,10 @@
  * Role: the demo's own copy of the catalogue for browsing and search, plus a
  * title lookup for history and "because you liked" lines. The engine parses the
  * same file in its worker; the page needs the rows too, and the second read is
- * served by the HTTP cache / service worker. May import: papaparse.
+ * served by the HTTP cache / service worker. Parsing is the engine's own, so
+ * ids and titles match it exactly. May import: ../engine/catalog (pure parser).
  */
-import Papa from 'papaparse';
+import { parseCatalogText } from '../engine/catalog.ts';
 
 /** A catalogue row as the demo shows it. */
 export interface DemoItem {
@@ -23,19 +24,16 @@ export async function loadCatalog(url: string): Promise<DemoItem[]> {
   return parseCatalog(await response.text());
 }
 
-/** Parses CSV text; rows without an id are skipped. */
+const text = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : v == null ? '' : String(v)).trim();
+
+/** Parses catalogue text (CSV or JSON) exactly as the engine does. */
 export function parseCatalog(csv: string): DemoItem[] {
-  const parsed = Papa.parse<Record<string, string>>(csv, { header: true, skipEmptyLines: true });
-  const items: DemoItem[] = [];
-  for (const row of parsed.data) {
-    const id = (row.item_id ?? row.id ?? '').trim();
-    if (!id) continue;
-    const title = (row.title ?? '').trim();
-    const genres = (row.genres ?? '').replaceAll('|', ', ').trim();
-    const tags = (row.tags ?? '').replaceAll('|', ', ').trim();
-    items.push({ id, title, genres, tags, haystack: `${title} ${genres} ${tags}`.toLowerCase() });
-  }
-  return items;
+  return parseCatalogText(csv).map((item) => {
+    const title = text(item.title);
+    const genres = text(item.genres).replaceAll('|', ', ');
+    const tags = text(item.tags).replaceAll('|', ', ');
+    return { id: item.id, title, genres, tags, haystack: `${title} ${genres} ${tags}`.toLowerCase() };
+  });
 }
 
 /**

@@ -33,10 +33,10 @@ async function main(): Promise<void> {
   const backend = (params.get('backend') ?? 'wasm') as 'auto' | 'webgpu' | 'wasm';
   const dtype = (params.get('dtype') ?? 'auto') as 'auto' | 'fp32' | 'q8' | 'q4';
 
-  const clock = new PhaseClock();
   const t0 = performance.now();
+  const clock = new PhaseClock();
   const catalogPromise = loadCatalog(CATALOG).then((items) => {
-    timings.set('catalogue (page)', performance.now() - t0);
+    timings.set('catalogue for browsing', performance.now() - t0);
     return items;
   });
   let rec: Awaited<ReturnType<typeof createRecommender>>;
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     recommend: async (options) => {
       const t = performance.now();
       const out = await rec.recommend(options);
-      timings.set('recommend', performance.now() - t);
+      timings.set('recommend (last)', performance.now() - t);
       return out;
     },
     track: (id, options) => track(id, options?.type ?? 'click'),
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   async function track(id: string, type: string): Promise<void> {
     const t = performance.now();
     await rec.track(id, { type });
-    timings.set('track', performance.now() - t);
+    timings.set('track (last)', performance.now() - t);
     await syncHistory();
   }
 
@@ -98,7 +98,6 @@ async function main(): Promise<void> {
     status.textContent = `The engine could not start: ${(error as Error).message}`;
     return; // the widget shows the error itself
   }
-  clock.finish();
   timings.setPhases(clock);
   timings.set('start-up (total)', performance.now() - t0);
   status.textContent =
@@ -137,6 +136,13 @@ async function main(): Promise<void> {
     onOpen: (item) => {
       void track(item.id, 'click').then(() => widget.refresh(), (error: unknown) => widget.showError(error));
     },
+  });
+  // "/" jumps to search from anywhere but a text field (as on many sites).
+  document.addEventListener('keydown', (e) => {
+    const t = e.target as HTMLElement;
+    if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey || t.closest('input, textarea, [contenteditable]')) return;
+    e.preventDefault();
+    ($('search') as HTMLInputElement).focus();
   });
   document.body.dataset.ready = 'true';
 

@@ -10,32 +10,46 @@ Chart.register(BarController, BarElement, CategoryScale, LogarithmicScale, Toolt
 
 const PHASES = ['download', 'verify', 'load', 'encode'] as const;
 
+/** Chart labels: what actually happens between the engine's progress events. */
+export const PHASE_LABEL: Record<(typeof PHASES)[number], string> = {
+  download: 'download model',
+  verify: 'verify sha256',
+  load: 'start ORT + sessions',
+  encode: 'embed catalogue',
+};
+
 /**
- * Turns a stream of progress events into phase durations: a phase lasts from
- * its first event until the next phase's first event (or until `finish()`).
+ * Turns a stream of progress events into step durations. The engine reports a
+ * step when it has finished a piece of it (a file verified, a session created,
+ * a batch encoded), and some phases interleave (downloads and verifications of
+ * several files). So a step is timed from the end of the previous step to its
+ * own last event: the four bars add up to the whole start-up, and time spent
+ * before a step's first report (e.g. compiling ORT's wasm before the first
+ * session exists) is charged to that step, not to the one before it.
  */
 export class PhaseClock {
-  private current: string | undefined;
-  private since = 0;
-  readonly durations = new Map<string, number>();
+  private readonly start: number;
+  private readonly last = new Map<string, number>();
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.start = now();
+  }
 
   progress(phase: string): void {
-    if (phase === this.current) return;
-    const t = this.now();
-    if (this.current) this.add(this.current, t - this.since);
-    this.current = phase;
-    this.since = t;
+    this.last.set(phase, this.now());
   }
 
-  finish(): void {
-    if (this.current) this.add(this.current, this.now() - this.since);
-    this.current = undefined;
-  }
-
-  private add(phase: string, ms: number): void {
-    this.durations.set(phase, (this.durations.get(phase) ?? 0) + ms);
+  /** Durations in pipeline order, for the phases that were reported. */
+  durations(): Map<string, number> {
+    const out = new Map<string, number>();
+    let prev = this.start;
+    for (const phase of PHASES) {
+      const t = this.last.get(phase);
+      if (t === undefined) continue;
+      out.set(phase, Math.max(0, t - prev));
+      prev = Math.max(prev, t);
+    }
+    return out;
   }
 }
 
@@ -70,10 +84,7 @@ export class TimingsView {
 
   /** Records phase durations from a finished PhaseClock, in a fixed order. */
   setPhases(clock: PhaseClock): void {
-    for (const phase of PHASES) {
-      const ms = clock.durations.get(phase);
-      if (ms !== undefined) this.steps.set(phase, ms);
-    }
+    for (const [phase, ms] of clock.durations()) this.steps.set(PHASE_LABEL[phase as keyof typeof PHASE_LABEL], ms);
     this.schedule();
   }
 

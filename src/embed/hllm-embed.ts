@@ -79,9 +79,10 @@ function mountWidget(): HllmRecommendationsElement | null {
 }
 
 function install(): HllmGlobal {
+  const catalog = resolveUrl(data.catalog, '../catalogs/ml-latest-small/items.csv');
   const engine: Promise<Recommender> = createRecommender({
     model: resolveUrl(data.model, '../models/default/'),
-    catalog: resolveUrl(data.catalog, '../catalogs/ml-latest-small/items.csv'),
+    catalog,
     backend: (data.backend as 'auto' | 'webgpu' | 'wasm' | undefined) ?? 'auto',
     dtype: (data.dtype as 'auto' | 'fp32' | 'q8' | 'q4' | undefined) ?? 'auto',
     dbName: data.dbName || 'hllm-embed',
@@ -108,6 +109,7 @@ function install(): HllmGlobal {
   const attach = (el: HllmRecommendationsElement | null): void => {
     api.element = el;
     if (!el) return;
+    el.catalogUrl = catalog; // names the items in "because you liked X"
     engine.then(
       (rec) => (el.recommender = rec),
       (error: unknown) => el.showError(error),

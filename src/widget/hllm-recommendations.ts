@@ -3,11 +3,12 @@
  * turns engine state into one of four views (loading, empty, error, list),
  * tracks clicks on recommendations and re-ranks. It either creates its own
  * engine from the `model`/`catalog` attributes (only when those attributes are set) or uses one handed to it through
- * the `recommender` property. May import: ./render, ./styles, ./widget-types,
+ * the `recommender` property. May import: ./render, ./styles, ./widget-types, ./catalog-titles,
  * and ../client (the page-side client only, so the engine itself never lands
  * in a page bundle: it runs in the worker).
  */
 import { createRecommender } from '../client.ts';
+import { fetchCatalogTitles } from './catalog-titles';
 import { describeError, renderEmpty, renderError, renderList, renderLoading, updateLoading } from './render';
 import { WIDGET_CSS } from './styles';
 import type { WidgetLayout, WidgetProgress, WidgetRecommendation, WidgetRecommender } from './widget-types';
@@ -60,6 +61,13 @@ export class HllmRecommendationsElement extends HTMLElement {
   private generation = 0; // bumps whenever the engine changes, so stale loads are ignored
   private refreshSeq = 0; // latest refresh wins; earlier answers are dropped
   private state: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
+  private titlesRequested = false;
+
+  /**
+   * Catalogue URL used only to name the items in "because you liked X" when the
+   * engine's reason has no title. Set automatically from the `catalog` attribute.
+   */
+  catalogUrl: string | undefined;
 
   constructor() {
     super();
@@ -206,6 +214,8 @@ export class HllmRecommendationsElement extends HTMLElement {
       return;
     }
     const gen = this.attach(undefined, true);
+    this.catalogUrl = new URL(catalog, document.baseURI).href;
+    this.titlesRequested = false;
     this.setState('loading');
     renderLoading(this.body);
     const backend = this.getAttribute('backend') ?? undefined;
@@ -269,6 +279,7 @@ export class HllmRecommendationsElement extends HTMLElement {
       const because = rec.because;
       if (because?.item?.title) this.titles.set(because.id, because.item.title);
     }
+    this.fetchMissingTitles(recs);
     const focused = this.focusedRank();
     this.setState('ready');
     if (recs.length === 0) {
@@ -282,6 +293,17 @@ export class HllmRecommendationsElement extends HTMLElement {
     });
     // Keyboard users keep their place when the list re-ranks under them.
     if (focused !== undefined) this.buttons()[Math.min(focused, recs.length - 1)]?.focus();
+  }
+
+  /** Once per catalogue, and only if a reason names an item we have no title for. */
+  private fetchMissingTitles(recs: WidgetRecommendation[]): void {
+    const missing = recs.some((r) => r.because && !r.because.title && !r.because.item?.title && !this.titles.has(r.because.id));
+    if (!missing || !this.catalogUrl || this.titlesRequested) return;
+    this.titlesRequested = true;
+    fetchCatalogTitles(this.catalogUrl).then(
+      (items) => this.rememberTitles(items),
+      (error: unknown) => console.warn('hllm-recommendations: no titles for reasons:', error),
+    );
   }
 
   private buttons(): HTMLButtonElement[] {
