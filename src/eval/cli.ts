@@ -1,0 +1,87 @@
+// `npm run eval -- --model <dir> --data <dir> [--dtype fp32|q8|q4|all] [--limit-users N]
+// [--out report.json] [--compare python.json]`: leave-one-out, full-ranking evaluation of a
+// model folder through the TypeScript engine (Node, onnxruntime-web WASM), with progress and
+// ETA, one table per variant (with the popularity baseline computed here and the manifest's
+// SASRec and Python numbers), a JSON report, and optionally a parity check against
+// models/eval_slice.py's output (exit code 2 when fp32 differs by more than 1% relative).
+// Imports: commander, cli-progress, node:fs, ./dataset, ./run-eval, ./report.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { Command, Option } from 'commander';
+import type { Dtype } from '../index.ts';
+import { loadDataset } from './dataset.ts';
+import type { Metrics } from './metrics.ts';
+import { compareWith, table } from './report.ts';
+import { evaluateVariant, popularityMetrics, testPairs, type VariantResult } from './run-eval.ts';
+
+const program = new Command()
+  .name('eval')
+  .description('Recall@K / NDCG@K (K = 5, 10, 50, 200) on the leave-one-out test split, through the TypeScript engine.')
+  .requiredOption('--model <dir>', 'model folder with hllm.json')
+  .requiredOption('--data <dir>', "folder with HLLM's interactions.csv and items.csv")
+  .addOption(new Option('--dtype <dtype>', 'variant(s) to evaluate').choices(['fp32', 'q8', 'q4', 'all']).default('fp32'))
+  .option('--limit-users <n>', 'only the first N test users', (v) => parseInt(v, 10))
+  .option('--threads <n>', 'ONNX Runtime WASM threads', (v) => parseInt(v, 10), 1)
+  .option('--batch-size <n>', 'items per item-encoder call', (v) => parseInt(v, 10), 64)
+  .option('--out <file>', 'write the JSON report here')
+  .option('--compare <file>', 'parity: JSON from models/eval_slice.py; fp32 must match within --tolerance')
+  .option('--tolerance <x>', 'relative tolerance for --compare', parseFloat, 0.01)
+  .option('--no-progress', 'no progress bar (CI logs)');
+program.parse();
+const o = program.opts<{ model: string; data: string; dtype: string; limitUsers?: number; threads: number; batchSize: number; out?: string; compare?: string; tolerance: number; progress: boolean }>();
+
+const manifest = JSON.parse(readFileSync(join(o.model, 'hllm.json'), 'utf8'));
+const have = new Set<string>(manifest.files.filter((f: { role: string }) => f.role === 'item_encoder').map((f: { dtype: string }) => f.dtype));
+const dtypes = (o.dtype === 'all' ? ['fp32', 'q8', 'q4'].filter((d) => have.has(d)) : [o.dtype]) as Dtype[];
+const ds = loadDataset(o.data);
+const pairs = testPairs(ds, o.limitUsers);
+console.log(`${o.data}: ${ds.itemIds.length - 1} items, ${ds.users.length} users, ${pairs.length} test users evaluated${ds.missing ? `, ${ds.missing} interactions with unknown items skipped` : ''}`);
+const popular = popularityMetrics(ds, pairs);
+const manifestTest: Record<string, Metrics> = manifest.metrics?.test ?? {};
+const fullRun = pairs.length === testPairs(ds).length;
+
+const results: VariantResult[] = [];
+for (const dtype of dtypes) {
+  const bar = new SingleBar({ format: `${dtype} {phase} [{bar}] {value}/{total} | {percentage}% | ETA {eta_formatted}`, etaBuffer: 50, noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
+  let phase = '';
+  const r = await evaluateVariant(ds, {
+    model: o.model, dtype, limitUsers: o.limitUsers, threads: o.threads, batchSize: o.batchSize,
+    onProgress: o.progress ? (ph, done, total) => {
+      if (ph !== phase) { if (phase) bar.stop(); phase = ph; bar.start(total, 0, { phase: ph === 'encode' ? 'items' : 'users' }); }
+      bar.update(done);
+    } : undefined,
+  });
+  if (phase) bar.stop();
+  results.push(r);
+  console.log(`\n${table(`${dtype} (${r.backend}; ${r.items} items; encode ${(r.timings.initMs / 1000).toFixed(1)} s, users ${(r.timings.usersMs / 1000).toFixed(1)} s)`, [
+    [`hllm ${dtype} (TS)`, r.metrics],
+    // The manifest's numbers are on the full test split; they match only on a full run.
+    [`hllm ${dtype} (manifest${fullRun ? '' : ', all users'})`, manifestTest[dtype]],
+    ['popular', popular],
+    [`sasrec (manifest${fullRun ? '' : ', all users'})`, manifestTest.sasrec],
+  ])}\n`);
+}
+
+let parity;
+if (o.compare) {
+  const ref = JSON.parse(readFileSync(o.compare, 'utf8'));
+  const fp32 = results.find((r) => r.dtype === 'fp32');
+  if (!fp32) throw new Error('--compare needs the fp32 variant (--dtype fp32 or all)');
+  parity = compareWith(fp32.metrics, ref.metrics, fp32.ranks, ref.ranks, o.tolerance);
+  console.log(`parity vs ${o.compare} (${ref.source}): max relative difference ${(parity.maxRelDiff * 100).toFixed(3)}% `
+    + `(tolerance ${(o.tolerance * 100).toFixed(1)}%), ${parity.rankMismatches}/${parity.users} users with a different rank: ${parity.pass ? 'PASS' : 'FAIL'}`);
+}
+
+if (o.out) {
+  const report = {
+    kind: 'hllm-eval', createdAt: new Date().toISOString(), model: o.model, modelId: manifest.id, data: o.data,
+    items: ds.itemIds.length - 1, users: ds.users.length, testUsers: pairs.length, fullRun,
+    baselines: { popular, sasrec: manifestTest.sasrec ?? null },
+    variants: Object.fromEntries(results.map((r) => [r.dtype, { ...r, manifest: manifestTest[r.dtype] ?? null }])),
+    parity: parity ?? null,
+  };
+  writeFileSync(o.out, JSON.stringify(report, null, 1));
+  console.log(`wrote ${o.out}`);
+}
+if (parity && !parity.pass) process.exitCode = 2;
