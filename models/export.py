@@ -168,11 +168,11 @@ def main(argv=None):
 
     ck, mc, core = load_checkpoint(a.checkpoint)
     run_dir = os.path.dirname(os.path.abspath(a.checkpoint))
-    tok = WordPiece.load(os.path.join(run_dir, "tokenizer.json"))
     tcfg = ck["train_config"]
     ds = datasets.load(ck["dataset"]["path"])
     if ds.sha256 != ck["dataset"]["sha256"]:
         raise SystemExit(f"data at {ck['dataset']['path']} changed since training (sha256 mismatch)")
+    tok = WordPiece.load(os.path.join(run_dir, "tokenizer.json"))
     os.makedirs(a.out, exist_ok=True)
     bos, item_id, pad_id = tok.vocab[BOS], tok.vocab[ITEM], tok.vocab[PAD]
     texts = [datasets.item_text(it, ds.text_fields, tcfg["prompt"]) for it in ds.items]

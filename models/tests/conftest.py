@@ -1,6 +1,7 @@
 """Shared fixtures: a small slice of real ml-latest-small data, prepared once per session."""
 import csv
 import os
+import shutil
 import subprocess
 import sys
 
@@ -39,4 +40,5 @@ def slice_data(tmp_path_factory):
         w = csv.DictWriter(g, r.fieldnames)
         w.writeheader()
         w.writerows(row for row in r if row["item_id"] in items)
+    shutil.copyfile(full / "README.txt", out / "README.txt")  # the licence travels with the data
     return out
