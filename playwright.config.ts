@@ -1,12 +1,19 @@
 // Playwright: Chromium from Debian (/usr/bin/chromium) against a production build of the
 // e2e pages (`vite build --mode e2e`) served by `vite preview`; the config starts the server.
 // Imports: @playwright/test only.
-import { defineConfig } from '@playwright/test';
+import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
 
-const PORT = 4174;
+// HLLM_E2E_ENGINE_PORT lets two runs share a machine (e.g. a helper running one spec).
+const PORT = Number(process.env.HLLM_E2E_ENGINE_PORT ?? 4174);
 // Demo (`npm start` build) and the embed's third-party host page; see e2e/support/demo.ts.
 const DEMO_PORT = 4173;
 const HOST_PORT = 4175;
+
+type Server = NonNullable<Exclude<PlaywrightTestConfig['webServer'], unknown[] | undefined>> & { name: string };
+function selectServers(all: Server[]): Server[] {
+  const want = process.env.HLLM_E2E_SERVERS?.split(',').map((s) => s.trim()).filter(Boolean);
+  return want ? all.filter((s) => want.includes(s.name)) : all;
+}
 
 export default defineConfig({
   testDir: 'e2e',
@@ -28,7 +35,10 @@ export default defineConfig({
       ],
     },
   },
-  webServer: [{
+  // HLLM_E2E_SERVERS=engine (comma list of engine,demo,host) starts only those servers,
+  // e.g. to run e2e/engine-*.spec.ts while the demo's port is busy. Default: all.
+  webServer: selectServers([{
+    name: 'engine',
     command: `npx vite build --mode e2e --logLevel warn && npx vite preview --mode e2e --host 127.0.0.1 --port ${PORT} --strictPort`,
     url: `http://127.0.0.1:${PORT}/e2e/pages/engine.html`,
     reuseExistingServer: false,
@@ -36,6 +46,7 @@ export default defineConfig({
     stdout: 'ignore',
     stderr: 'pipe',
   }, {
+    name: 'demo',
     // The demo exactly as `npm start` serves it (dist/, service worker, dist/embed/),
     // for e2e/demo-*.spec.ts and the embed spec. The library build is not needed here.
     command: `HLLM_SKIP_LIB=1 npx vite build --logLevel warn && npx vite preview --host 127.0.0.1 --port ${DEMO_PORT} --strictPort`,
@@ -45,6 +56,7 @@ export default defineConfig({
     stdout: 'ignore',
     stderr: 'pipe',
   }, {
+    name: 'host',
     // A third-party page on another origin, without COOP/COEP, embedding the script tag.
     command: `node e2e/support/host-server.mjs ${HOST_PORT} http://127.0.0.1:${DEMO_PORT}`,
     url: `http://127.0.0.1:${HOST_PORT}/`,
@@ -52,5 +64,5 @@ export default defineConfig({
     timeout: 30_000,
     stdout: 'ignore',
     stderr: 'pipe',
-  }],
+  }]),
 });

@@ -265,7 +265,7 @@ export class HllmEngine implements Engine {
   async embedUser(itemIds: string[]): Promise<Float32Array> {
     this.ready();
     if (itemIds.length === 0) throw new HllmError('INVALID_OPTIONS', 'embedUser() needs at least one item id.');
-    return this.userVector(itemIds.map((id) => this.indexOf(id)).slice(-this.ready().manifest.max_history));
+    return this.userVector(itemIds.slice(-this.ready().manifest.max_history).map((id) => this.indexOf(id)));
   }
 
   async itemVector(itemId: string): Promise<Float32Array> {

@@ -4,7 +4,9 @@
 // Imports: onnxruntime-web/webgpu (dynamic), its .wasm via ?url (browser only), env.ts.
 //
 // Start-up: configureOrt() once per process → createModel(bytes, backend) per graph →
-// model.run(feeds) serialised per session (ORT web sessions do not allow concurrent runs).
+// model.run(feeds). Every ORT call (create, run, release) goes through ONE queue per
+// process: all sessions share one wasm instance, and overlapping calls of two sessions
+// (one suspended in an async WebGPU step) corrupted its state here ("__next_prime overflow").
 import type * as OrtNs from 'onnxruntime-web/webgpu';
 import { HllmError } from '../errors.ts';
 import type { Backend } from '../protocol.ts';
@@ -13,6 +15,14 @@ import { isNode } from '../env.ts';
 type Ort = typeof OrtNs;
 let ortPromise: Promise<Ort> | null = null;
 let configuredThreads: number | null = null;
+let ortQueue: Promise<unknown> = Promise.resolve();
+
+/** Runs `f` after every earlier ORT call has settled. */
+function serial<T>(f: () => Promise<T>): Promise<T> {
+  const job = ortQueue.then(f);
+  ortQueue = job.catch(() => undefined);
+  return job;
+}
 
 /** Hidden from bundlers: these run in Node only. */
 const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
@@ -56,7 +66,7 @@ export interface Feed {
   dims: number[];
 }
 
-/** One ONNX graph on one backend. run() calls are queued, never concurrent. */
+/** One ONNX graph on one backend. Calls are queued process-wide, never concurrent. */
 export interface OnnxModel {
   readonly backend: Backend;
   readonly inputNames: readonly string[];
@@ -69,20 +79,20 @@ export async function createModel(bytes: Uint8Array, backend: Backend, threads: 
   const ort = await configureOrt(threads);
   let session: OrtNs.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, {
+    session = await serial(() => ort.InferenceSession.create(bytes, {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
-    });
+      logSeverityLevel: 3, // errors only: the "nodes not assigned to EP" warning is expected (shape ops on CPU)
+    }));
   } catch (e) {
     throw new HllmError('BACKEND_UNAVAILABLE', `ONNX Runtime could not create a ${backend} session: ${(e as Error).message ?? e}. Try backend: 'wasm'.`, { backend });
   }
-  let queue: Promise<unknown> = Promise.resolve();
   return {
     backend,
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     run(feeds, output) {
-      const job = queue.then(async () => {
+      return serial(async () => {
         const tensors: Record<string, OrtNs.Tensor> = {};
         for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor(f.type, f.data, f.dims);
         let result: OrtNs.InferenceSession.OnnxValueMapType;
@@ -98,12 +108,9 @@ export async function createModel(bytes: Uint8Array, backend: Backend, threads: 
         for (const v of Object.values(result)) v.dispose();
         return out;
       });
-      queue = job.catch(() => undefined);
-      return job;
     },
-    async release() {
-      await queue;
-      await session.release();
+    release() {
+      return serial(() => session.release());
     },
   };
 }

@@ -56,14 +56,19 @@ export async function openSessions(files: ModelFiles, plan: Plan, forced: boolea
   const cpu = await open('wasm');
   const rows = PROBES.map((t) => tok.itemIds(t));
   let minCos = -1;
+  let failure = '';
   try {
-    const [a, b] = await Promise.all([probe(gpu.item, gpu.user, rows, m.dim, m.pad_token_id), probe(cpu.item, cpu.user, rows, m.dim, m.pad_token_id)]);
+    // Sequential on purpose: ORT web shares one wasm instance, and overlapping runs of two
+    // sessions (one suspended in an async WebGPU call) are not safe.
+    const a = await probe(gpu.item, gpu.user, rows, m.dim, m.pad_token_id);
+    const b = await probe(cpu.item, cpu.user, rows, m.dim, m.pad_token_id);
     minCos = Math.min(...a.map((v, i) => cosine(v, b[i]!)));
-  } catch {
+  } catch (e) {
     minCos = -1;
+    failure = ` (WebGPU run failed: ${(e as Error).message ?? e})`;
   }
   const passed = minCos >= SELF_CHECK_MIN_COSINE;
-  const check = `self-check vs wasm: min cosine ${minCos.toFixed(6)}`;
+  const check = `self-check vs wasm: min cosine ${minCos.toFixed(6)}${failure}`;
   if (passed || forced) {
     await Promise.all([cpu.item.release(), cpu.user.release()]);
     return { ...gpu, backend: 'webgpu', dtype: plan.dtype, reason: `${plan.reason}; ${check}${passed ? ' (passed)' : ' (FAILED, kept because forced)'}`, selfCheck: { minCosine: minCos, passed } };

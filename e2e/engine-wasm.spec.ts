@@ -1,0 +1,93 @@
+// The default model in Chromium's engine worker on the WASM backend, full catalogue:
+// golden parity (tokens, item/user cosine ≥ 0.9999, golden top-10), zero re-encodes
+// after a reload, exactly 3 re-encodes after changing 3 items, and worker restart.
+// Imports: @playwright/test, ./support/engine.
+import { expect, test } from '@playwright/test';
+import { catalog, CATALOG_URL, cosine, golden, goldenParity, openEnginePage, startRecommender } from './support/engine';
+
+const MIN_COS = 0.9999;
+
+test('WASM: loads in a worker, matches golden.json, caches vectors across reloads, re-encodes only changes', async ({ page }) => {
+  const workers: string[] = [];
+  page.on('worker', (w) => workers.push(w.url()));
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await openEnginePage(page);
+  const db = `e2e-wasm-${Date.now()}`;
+
+  const info = await startRecommender(page, { catalog: CATALOG_URL, backend: 'wasm', dtype: 'fp32', dbName: db });
+  expect(info).toMatchObject({ backend: 'wasm', dtype: 'fp32', items: golden.catalog.items, encoded: golden.catalog.items, cached: 0, storage: 'indexeddb' });
+  expect(workers.some((u) => /engine\.worker/.test(u))).toBe(true);
+  const phases = await page.evaluate(() => [...new Set(window.progress!.map((p) => p.phase))]);
+  expect(phases).toEqual(expect.arrayContaining(['download', 'verify', 'load', 'encode']));
+  const origin = new URL(page.url()).origin;
+  expect(requests.filter((u) => !u.startsWith(origin))).toEqual([]);
+  expect(requests.some((u) => u.endsWith('.wasm'))).toBe(true);
+
+  // golden parity
+  const par = await goldenParity(page, golden.users);
+  expect(par.isF32).toBe(true);
+  par.tokens.forEach((t, i) => {
+    expect(t.text).toBe(golden.items[i]!.text);
+    expect(t.inputIds).toEqual(golden.items[i]!.input_ids);
+  });
+  const itemCos = par.itemVecs.map((v, i) => cosine(v, golden.items[i]!.embedding));
+  const userCos = par.userVecs.map((v, i) => cosine(v, golden.users[i]!.embedding));
+  expect(Math.min(...itemCos)).toBeGreaterThanOrEqual(MIN_COS);
+  expect(Math.min(...userCos)).toBeGreaterThanOrEqual(MIN_COS);
+  const tops = await page.evaluate(async (users) => {
+    const out = [];
+    for (const u of users) {
+      await window.rec!.forget('all');
+      for (const id of u.history) await window.rec!.track(id);
+      out.push((await window.rec!.recommend({ k: 10 })).map((r) => r.id));
+    }
+    return out;
+  }, golden.users);
+  expect(tops).toEqual(golden.users.map((u) => u.top10));
+  const before = await page.evaluate(() => window.rec!.stats());
+  expect(before.itemsEncoded).toBe(golden.catalog.items + golden.items.length);
+
+  // reload: vectors and history come from IndexedDB, nothing is encoded
+  await page.reload();
+  await openEnginePage(page);
+  const again = await startRecommender(page, { catalog: CATALOG_URL, backend: 'wasm', dtype: 'fp32', dbName: db });
+  expect(again).toMatchObject({ items: golden.catalog.items, encoded: 0, cached: golden.catalog.items });
+  expect(await page.evaluate(() => window.rec!.stats())).toMatchObject({ encoderCalls: 0, itemsEncoded: 0 });
+  const last = golden.users.at(-1)!;
+  expect(await page.evaluate(() => window.rec!.history().then((h) => h.length))).toBe(last.history.length);
+  expect(await page.evaluate(() => window.rec!.recommend({ k: 10 }).then((r) => r.map((x) => x.id)))).toEqual(last.top10);
+
+  // change 3 items: exactly 3 are encoded
+  const changed = catalog.map((it, i) => ([7, 1007, 2007].includes(i) ? { ...it, title: `${it.title} [remastered]` } : it));
+  const res = await page.evaluate((items) => window.rec!.setCatalog(items), changed);
+  expect(res).toEqual({ added: 0, changed: 3, removed: 0, encoded: 3 });
+  expect(await page.evaluate(() => window.rec!.stats())).toMatchObject({ encoderCalls: 1, itemsEncoded: 3 });
+
+  // errors keep their code across the worker boundary
+  const err = await page.evaluate(() => window.rec!.track('no-such-item').then(() => null, (e) => ({ name: e.name, code: e.code, isHllm: e instanceof window.hllm.HllmError })));
+  expect(err).toEqual({ name: 'HllmError', code: 'UNKNOWN_ITEM', isHllm: true });
+});
+
+test('WASM: a crashed worker rejects pending calls with WORKER_CRASHED and restarts from IndexedDB', async ({ page }) => {
+  await openEnginePage(page);
+  const db = `e2e-crash-${Date.now()}`;
+  const items = catalog.slice(0, 40);
+  await startRecommender(page, { catalog: items, backend: 'wasm', dtype: 'fp32', dbName: db });
+  const out = await page.evaluate(async (more) => {
+    const rec = window.rec!;
+    await rec.track(more[0]!.id);
+    const pending = rec.setCatalog(more).then(() => 'resolved', (e) => e.code);
+    await new Promise((r) => setTimeout(r, 300));
+    await rec.simulateCrash();
+    const code = await pending;
+    const stats = await rec.stats();
+    const recs = await rec.recommend({ k: 3 });
+    return { code, stats, recs: recs.length, history: (await rec.history()).length };
+  }, catalog.slice(0, 400));
+  expect(out.code).toBe('WORKER_CRASHED');
+  // the new worker re-initialised with the original catalogue: all 40 vectors from IndexedDB
+  expect(out.stats).toMatchObject({ itemsEncoded: 0, catalogItems: 40, cacheHits: 40 });
+  expect(out.history).toBe(1);
+  expect(out.recs).toBe(3);
+});
