@@ -1,7 +1,7 @@
 """Train HLLM (or the SASRec baseline with --model sasrec) with HLLM's generative objective.
 
     /usr/bin/python3 models/train.py --data models/data/ml-latest-small/out --out models/runs/x
-    torchrun --nproc_per_node 2 models/train.py ...      # DDP: gloo on CPU, NCCL on GPUs
+    torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 models/train.py ...  # DDP
 
 Every position of every training sequence predicts the next item (InfoNCE against negatives
 sampled uniformly from the catalogue and shared across the batch). HLLM adds an item-side
@@ -150,7 +150,13 @@ class StepLoss(torch.nn.Module):
         return step_loss(self.core, *args)
 
 
-def train(cfg, mc=None):
+def train(cfg, mc=None, init=None, tok=None):
+    """Train, keep the best validation checkpoint, and save it under cfg.out.
+
+    `init` (an HLLM state dict) and `tok` (a tokenizer with encode, save and the special ids in
+    `vocab`) fine-tune an imported pretrained model (models/import_checkpoint.py) instead of
+    training from scratch; `mc` must then describe that model.
+    """
     world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if world > 1:
@@ -161,14 +167,17 @@ def train(cfg, mc=None):
     torch.manual_seed(cfg.seed)
     ds = datasets.load(cfg.data)
     mc = mc or HLLMConfig()
-    tok = WordPiece.load(cfg.tokenizer) if cfg.tokenizer else train_wordpiece(
-        [datasets.item_text(it, ds.text_fields, cfg.prompt) for it in ds.items[1:]], mc.vocab_size)
-    mc.vocab_size = len(tok.vocab)
+    if tok is None:
+        tok = WordPiece.load(cfg.tokenizer) if cfg.tokenizer else train_wordpiece(
+            [datasets.item_text(it, ds.text_fields, cfg.prompt) for it in ds.items[1:]], mc.vocab_size)
+        mc.vocab_size = len(tok.vocab)
     if cfg.model == "sasrec":
         mc.n_items = ds.n_items
     tokens = build_tokens(ds, mc, tok, cfg.prompt)
     pad_id = tok.vocab[PAD]
     core = HLLM(mc).to(device)
+    if init is not None:
+        core.load_state_dict(init)
     model = StepLoss(core)
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(model)

@@ -16,7 +16,9 @@ ARGS = ["--m-dim", "32", "--m-item-layers", "1", "--m-user-layers", "1", "--m-n-
 def test_two_processes_match_one(slice_data, tmp_path):
     run([sys.executable, "models/train.py", "--data", str(slice_data), "--out", str(tmp_path / "one"), *ARGS])
     torchrun = shutil.which("torchrun") or "torchrun"
-    res = subprocess.run([torchrun, "--standalone", "--nproc_per_node", "2", "models/train.py", "--data",
+    # --redirects/--tee 1: Debian's torch 1.13 on Python 3.11 cannot parse their default "0"
+    res = subprocess.run([torchrun, "--standalone", "--nproc_per_node", "2", "--redirects", "1", "--tee", "1",
+                          "models/train.py", "--data",
                           str(slice_data), "--out", str(tmp_path / "two"), *ARGS],
                          capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr[-3000:]
