@@ -140,6 +140,27 @@ describe('<hllm-recommendations>', () => {
     expect(el.shadowRoot!.activeElement).toBe(buttons[0]);
   });
 
+  it('names the liked item from the catalogue when the engine sends only its id', async () => {
+    const f = fakeEngine();
+    f.resolve({});
+    const fetchMock = vi.fn(async () => new Response('item_id,title\n100,"<i>Alien</i> (1979)"\n1,Movie 1\n'));
+    vi.stubGlobal('fetch', fetchMock);
+    try {
+      const el = mount({ k: '2' });
+      el.catalogUrl = 'https://models.example/items.csv';
+      el.recommender = f.engine;
+      await vi.waitFor(() =>
+        expect(el.shadowRoot!.querySelector('[part="reason"]')!.textContent).toBe('Because you liked <i>Alien</i> (1979)'),
+      );
+      expect(fetchMock).toHaveBeenCalledOnce();
+      expect(el.shadowRoot!.querySelector('i')).toBeNull();
+      await el.refresh(); // titles are known now: no second fetch
+      expect(fetchMock).toHaveBeenCalledOnce();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('says so when there is nothing to recommend yet', async () => {
     const f = fakeEngine({ recs: [] });
     f.resolve({});
