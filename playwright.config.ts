@@ -48,8 +48,8 @@ export default defineConfig({
   }, {
     name: 'demo',
     // The demo exactly as `npm start` serves it (dist/, service worker, dist/embed/),
-    // for e2e/demo-*.spec.ts and the embed spec. The library build is not needed here.
-    command: `HLLM_SKIP_LIB=1 npx vite build --logLevel warn && npx vite preview --host 127.0.0.1 --port ${DEMO_PORT} --strictPort`,
+    // for the demo, embed, widget and package specs (dist/lib is served by the host server).
+    command: `npx vite build --logLevel warn && npx vite preview --host 127.0.0.1 --port ${DEMO_PORT} --strictPort`,
     url: `http://127.0.0.1:${DEMO_PORT}/`,
     reuseExistingServer: false,
     timeout: 300_000,
