@@ -8,7 +8,7 @@
  * Both use base './' so every asset URL is computed at run time from the module's
  * own URL (import.meta.url / document.currentScript): that is what lets the embed
  * run from another origin and the library run from any folder.
- * `HLLM_SKIP_LIB=1` skips the library (the e2e server does not need it).
+ * `HLLM_SKIP_LIB=1` skips the library build (about 10 s, most of it .d.ts emit).
  * May import: vite, typescript, node:fs, node:path, node:url.
  */
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
