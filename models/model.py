@@ -82,7 +82,10 @@ class Attention(nn.Module):
         q, k = rope(q, pos, self.theta), rope(k, pos, self.theta)
         if self.n_kv != self.n_heads:
             rep = self.n_heads // self.n_kv
-            k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
+            # HF's repeat_kv (query head j reads kv head j // rep) as expand + reshape: torch 1.13
+            # exports repeat_interleave with the tracing batch size baked in, so ONNX broke on B != 2
+            k = k[:, :, None].expand(B, self.n_kv, rep, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
+            v = v[:, :, None].expand(B, self.n_kv, rep, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
         att = (q @ k.transpose(-2, -1)) / math.sqrt(self.head_dim)
         att = att.masked_fill(~allowed, -1e9)
         att = F.softmax(att, dim=-1)  # no attention dropout, as in Llama: it costs more than it helps here
