@@ -42,9 +42,13 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
   } else if (backendOpt === 'wasm') {
     backend = 'wasm';
     reasons.push('wasm forced by caller');
-  } else if (caps.webgpu.available) {
+  } else if (caps.webgpu.available && !caps.webgpu.fallback) {
     backend = 'webgpu';
-    reasons.push(`WebGPU adapter found (${caps.webgpu.description}${caps.webgpu.fallback ? ', software fallback' : ''})`);
+    reasons.push(`WebGPU adapter found (${caps.webgpu.description})`);
+  } else if (caps.webgpu.available) {
+    // A software adapter (SwiftShader) computes correctly but 20–30× slower than WASM.
+    backend = 'wasm';
+    reasons.push(`WebGPU adapter is a software fallback (${caps.webgpu.description}), slower than WASM`);
   } else {
     backend = 'wasm';
     reasons.push(caps.runtime === 'node' ? 'Node: WASM backend' : 'no WebGPU adapter');

@@ -76,13 +76,23 @@ export class HllmEngine implements Engine {
     const tok = createItemTokenizer(files.tokenizerJson, files.tokenizerConfig, manifest);
     const forced = (options.backend ?? 'auto') !== 'auto';
     const sessions = await openSessions(files, plan, forced, tok, threads, onProgress);
-    const store = await openStore({ dbName: options.dbName ?? 'hllm', storage: options.storage ?? 'auto', warn: this.warn });
-    this.loaded = { manifest, modelKey: files.modelKey, tok, sessions, store, threads, batchSize: options.batchSize ?? 32 };
-    this.index = CatalogIndex.empty(manifest.dim);
-    this.events = await store.getEvents();
     const hitsBefore = this.counters.cacheHits;
-    const { items, source } = await loadCatalog(options.catalog, this.fetcher);
-    const update = await this.applyCatalog(items, source, onProgress);
+    let update: CatalogUpdate;
+    try {
+      const store = await openStore({ dbName: options.dbName ?? 'hllm', storage: options.storage ?? 'auto', warn: this.warn });
+      this.loaded = { manifest, modelKey: files.modelKey, tok, sessions, store, threads, batchSize: options.batchSize ?? 32 };
+      this.index = CatalogIndex.empty(manifest.dim);
+      this.events = await store.getEvents();
+      const { items, source } = await loadCatalog(options.catalog, this.fetcher);
+      update = await this.applyCatalog(items, source, onProgress);
+    } catch (e) {
+      // A failed start must not leave sessions or a DB connection behind.
+      const L = this.loaded;
+      this.loaded = null;
+      await Promise.allSettled([sessions.item.release(), sessions.user.release(), L?.store.close()]);
+      throw e;
+    }
+    const store = this.loaded!.store;
     return {
       backend: sessions.backend, dtype: sessions.dtype, reason: sessions.reason, modelId: manifest.id, dim: manifest.dim,
       items: this.index.size, encoded: update.encoded, cached: this.counters.cacheHits - hitsBefore, storage: store.kind, threads,

@@ -56,6 +56,12 @@ describe('planBackend', () => {
     const good = parseManifest(manifest({ metrics: { test: { fp32: { 'N@10': 0.1 }, q4: { 'N@10': 0.098 } } } }));
     expect(planBackend(good, caps({}))).toMatchObject({ backend: 'webgpu', dtype: 'q4' });
   });
+  it('prefers WASM over a software (fallback) adapter unless WebGPU is forced', () => {
+    const p = planBackend(m, caps({ fallback: true, description: 'google swiftshader' }));
+    expect(p.backend).toBe('wasm');
+    expect(p.reason).toMatch(/software fallback/);
+    expect(planBackend(m, caps({ fallback: true }), 'webgpu').backend).toBe('webgpu');
+  });
   it('stays at fp32 without metrics', () => {
     expect(planBackend(parseManifest(manifest({ metrics: undefined })), caps(null)).dtype).toBe('fp32');
   });
