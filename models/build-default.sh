@@ -10,8 +10,8 @@ seed=${1:-0}
 runs=models/runs/default
 $PY models/data/ml-latest-small/prepare.py
 $PY models/train.py --data models/data/ml-latest-small/out --out $runs/hllm --seed "$seed" \
-  --max-steps 100000 --max-minutes "${HLLM_MINUTES:-17}" --eval-every 40
+  --lr 2e-3 --max-steps 100000 --max-minutes "${HLLM_MINUTES:-15}" --eval-every 40
 $PY models/train.py --model sasrec --data models/data/ml-latest-small/out --out $runs/sasrec --seed "$seed" \
-  --tokenizer $runs/hllm/tokenizer.json --max-steps 100000 --max-minutes "${SASREC_MINUTES:-6}" --eval-every 100
+  --tokenizer $runs/hllm/tokenizer.json --max-steps 100000 --max-minutes "${SASREC_MINUTES:-8}" --eval-every 100
 $PY models/export.py $runs/hllm/checkpoint.pt public/models/default --id hllm-ml-latest-small \
   --baseline $runs/sasrec/checkpoint.pt --catalog-out public/catalogs/ml-latest-small

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 @dataclass
 class HLLMConfig:
-    vocab_size: int = 8000       # WordPiece vocabulary; small keeps the q4 item model small
+    vocab_size: int = 12000      # WordPiece vocabulary cap; small keeps the q4 item model small
     dim: int = 64                # hidden size of both LLMs; equal, so no projection between them
     item_layers: int = 2
     user_layers: int = 2

@@ -52,6 +52,8 @@ class TrainConfig:
                                    # imports set it
     threads: int = 1               # torch threads; OpenBLAS adds its own (DESIGN.md §5)
     tokenizer: str = ""            # reuse a tokenizer.json instead of training one
+    vocab_min_count: int = 1       # 1 keeps every word: a title word seen once acts like an item
+                                   # identifier instead of being spelled letter by letter
 
 
 def log(*a):
@@ -169,7 +171,8 @@ def train(cfg, mc=None, init=None, tok=None):
     mc = mc or HLLMConfig()
     if tok is None:
         tok = WordPiece.load(cfg.tokenizer) if cfg.tokenizer else train_wordpiece(
-            [datasets.item_text(it, ds.text_fields, cfg.prompt) for it in ds.items[1:]], mc.vocab_size)
+            [datasets.item_text(it, ds.text_fields, cfg.prompt) for it in ds.items[1:]], mc.vocab_size,
+        cfg.vocab_min_count)
         mc.vocab_size = len(tok.vocab)
     if cfg.model == "sasrec":
         mc.n_items = ds.n_items
