@@ -4,6 +4,7 @@
 // against the FULL catalogue, default model, fp32. Real model files, real ORT, no mocks.
 // The full-data commands are in docs/evaluation.md.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +14,11 @@ import { compareWith, METRIC_KEYS } from './report.ts';
 import { evaluateVariant, popularityMetrics, testPairs, type VariantResult } from './run-eval.ts';
 
 const MODEL = 'public/models/default';
-const DATA = 'models/data/ml-latest-small/out';
 const USERS = 80;
+// Prepared here from ../shared/data by the pipeline's own script: a fresh clone has no
+// models/data/*/out, and the model's manifest pins the prepared data's sha256.
+const DATA = join(mkdtempSync(join(tmpdir(), 'hllm-mls-')), 'out');
+execFileSync('/usr/bin/python3', ['models/data/ml-latest-small/prepare.py', '--out', DATA], { stdio: 'pipe' });
 
 interface PyReport {
   items: number;
@@ -32,6 +36,13 @@ describe(`eval parity with the Python pipeline (first ${USERS} test users, full 
     execFileSync('/usr/bin/python3', ['models/eval_slice.py', '--model', MODEL, '--data', DATA, '--limit-users', String(USERS), '--out', out], { stdio: 'pipe' });
     py = JSON.parse(readFileSync(out, 'utf8'));
     ts = await evaluateVariant(ds, { model: MODEL, dtype: 'fp32', limitUsers: USERS, batchSize: 64 });
+  });
+
+  it('evaluates the very data the model was trained on (manifest dataset_sha256)', () => {
+    const manifest = JSON.parse(readFileSync(join(MODEL, 'hllm.json'), 'utf8'));
+    const h = createHash('sha256');
+    for (const f of ['interactions.csv', 'items.csv']) h.update(readFileSync(join(DATA, f)));
+    expect(h.digest('hex')).toBe(manifest.training.dataset_sha256);
   });
 
   it('loads the same catalogue and the same test users in the same order', () => {
