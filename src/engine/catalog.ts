@@ -1,50 +1,34 @@
 // Catalogue input: parse a JSON array or a CSV (papaparse; `item_id` or `id` column) and
-// validate items (ids present, unique; values string | number | string[]).
-// Imports: papaparse, errors, protocol types, fetcher.
+// validate items with the schema in catalog-schema.ts (ids present, unique; values
+// string | number | string[]; at least one item).
+// Imports: papaparse, catalog-schema, errors, protocol types, fetcher.
 import Papa from 'papaparse';
 import { HllmError } from '../errors.ts';
 import type { CatalogItem, CatalogSource } from '../protocol.ts';
+import { parseCatalogEntries } from './catalog-schema.ts';
 import { fetchText, type Fetcher } from './fetcher.ts';
 
 function invalid(msg: string, details?: Record<string, unknown>): never {
   throw new HllmError('INVALID_CATALOG', msg, details);
 }
 
-/** Checks and normalises items: ids become strings, `item_id` is accepted for `id`. */
+/**
+ * Checks and normalises items against the valibot schema in catalog-schema.ts: ids become
+ * strings, `item_id` is accepted for `id`; empty catalogues, missing/duplicate ids and
+ * values that are not string | number | string[] throw INVALID_CATALOG.
+ */
 export function validateCatalog(raw: unknown): CatalogItem[] {
-  if (!Array.isArray(raw)) invalid('the catalogue must be an array of items ({ id, title?, … }) or a CSV with an item_id column.');
-  const seen = new Set<string>();
-  const out: CatalogItem[] = [];
-  raw.forEach((r, i) => {
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) invalid(`catalogue entry ${i} is not an object.`, { index: i });
-    const src = r as Record<string, unknown>;
-    const idRaw = src.id ?? src.item_id;
-    if ((typeof idRaw !== 'string' && typeof idRaw !== 'number') || String(idRaw).trim() === '') {
-      invalid(`catalogue entry ${i} has no id: give every item a non-empty 'id' (or CSV column 'item_id').`, { index: i });
-    }
-    const id = String(idRaw).trim();
-    if (seen.has(id)) invalid(`catalogue id '${id}' appears more than once (entry ${i}); ids must be unique.`, { index: i, id });
-    seen.add(id);
-    const item: CatalogItem = { id };
-    for (const [k, v] of Object.entries(src)) {
-      if (k === 'id' || (k === 'item_id' && src.id === undefined)) continue;
-      const ok = v === null || v === undefined || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))
-        || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
-      if (!ok) invalid(`catalogue item '${id}': field '${k}' must be a string, a number or an array of strings.`, { id, field: k });
-      if (v !== null && v !== undefined) item[k] = v as CatalogItem[string];
-    }
-    out.push(item);
-  });
-  return out;
+  return parseCatalogEntries(raw);
 }
 
 export function parseCsv(text: string): CatalogItem[] {
   const res = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), { header: true, skipEmptyLines: true });
-  const fatal = res.errors.find((e) => e.type !== 'FieldMismatch' || e.code === 'TooManyFields');
-  if (fatal) invalid(`CSV catalogue row ${fatal.row ?? '?'}: ${fatal.message}.`);
+  // 'Delimiter' only means papaparse fell back to ',' (e.g. a one-column file): not fatal.
+  const fatal = res.errors.find((e) => (e.type !== 'FieldMismatch' && e.type !== 'Delimiter') || e.code === 'TooManyFields');
+  if (fatal) invalid(`CSV catalogue row ${fatal.row ?? '?'}: ${fatal.message}. Fix the CSV (quote fields that contain commas, quotes or newlines); nothing was changed.`, { row: fatal.row });
   const fields = res.meta.fields ?? [];
   if (!fields.includes('item_id') && !fields.includes('id')) {
-    invalid(`the CSV catalogue needs an 'item_id' or 'id' column (columns: ${fields.join(', ')}).`);
+    invalid(`the CSV catalogue needs an 'item_id' or 'id' column (columns: ${fields.join(', ') || 'none'}). Add a header row such as 'item_id,title'; nothing was changed.`);
   }
   return validateCatalog(res.data);
 }
@@ -52,12 +36,17 @@ export function parseCsv(text: string): CatalogItem[] {
 /** Parses catalogue text; CSV unless it looks like JSON. */
 export function parseCatalogText(text: string, hint = ''): CatalogItem[] {
   const t = text.trimStart();
+  if (t === '') invalid(`the catalogue at ${hint || '(text)'} is empty: check the catalogue URL and that the file is deployed with its items. Nothing was changed.`);
+  // A wrong URL on a single-page-app host often answers 200 with index.html.
+  if (/^<(!doctype|html|\?xml|head|body)/i.test(t)) {
+    invalid(`the catalogue at ${hint || '(text)'} is an HTML/XML page, not JSON or CSV: check the catalogue URL (the server may answer unknown paths with its index page).`);
+  }
   if (/\.json(\?|#|$)/i.test(hint) || t.startsWith('[')) {
     let json: unknown;
     try {
       json = JSON.parse(t);
     } catch (e) {
-      invalid(`the catalogue at ${hint || '(text)'} is not valid JSON: ${(e as Error).message}`);
+      invalid(`the catalogue at ${hint || '(text)'} is not valid JSON: ${(e as Error).message}. Fix the file (a JSON array of items) or serve a CSV; nothing was changed.`);
     }
     return validateCatalog(json);
   }
@@ -65,6 +54,18 @@ export function parseCatalogText(text: string, hint = ''): CatalogItem[] {
 }
 
 export async function loadCatalog(source: CatalogSource, fetcher: Fetcher): Promise<{ items: CatalogItem[]; source: string | null }> {
-  if (typeof source === 'string') return { items: parseCatalogText(await fetchText(fetcher, source), source), source };
+  if (typeof source === 'string') {
+    let text: string;
+    try {
+      text = await fetchText(fetcher, source);
+    } catch (e) {
+      // The fetcher reports 404 as MODEL_FILE_MISSING; for a catalogue that code would mislead.
+      if (e instanceof HllmError && e.code === 'MODEL_FILE_MISSING') {
+        throw new HllmError('FETCH_FAILED', `no catalogue at ${source}: check the 'catalog' URL (or path) and that the file is deployed. Nothing was changed.`, { url: source });
+      }
+      throw e;
+    }
+    return { items: parseCatalogText(text, source), source };
+  }
   return { items: validateCatalog(source), source: null };
 }
