@@ -9,8 +9,8 @@ export class IdbStore implements Store {
   readonly kind = 'indexeddb' as const;
   private constructor(private readonly db: IDBPDatabase<HllmDB>) {}
 
-  static async open(name: string): Promise<IdbStore> {
-    const db = await openHllmDB(name);
+  static async open(name: string, hooks: { blocked?: () => void } = {}): Promise<IdbStore> {
+    const db = await openHllmDB(name, undefined, hooks);
     onBlocking(name, () => db.close());
     return new IdbStore(db);
   }
@@ -63,7 +63,12 @@ export class IdbStore implements Store {
   }
 
   async appendEvent(event: NewEvent): Promise<HistoryEvent> {
-    const seq = await this.db.add('events', { itemId: event.itemId, type: event.type, at: event.at });
+    // Resolve only once the transaction has committed: a request's success comes before
+    // the commit, and a tab closed in between would lose an event track() acknowledged.
+    // 'strict' asks the browser to flush it to disk before reporting completion.
+    const tx = this.db.transaction('events', 'readwrite', { durability: 'strict' });
+    const seq = await tx.store.add({ itemId: event.itemId, type: event.type, at: event.at });
+    await tx.done;
     return { seq, ...event };
   }
 

@@ -21,9 +21,16 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     if (mode === 'indexeddb') warn('hllm: IndexedDB is not available here; keeping vectors and history in memory for this session.');
     return new MemoryStore();
   }
+  let onBlocked!: () => void;
+  const blocked = new Promise<never>((_, reject) => {
+    onBlocked = () => reject(new DOMException('another tab keeps an older version of the database open', 'BlockedError'));
+  });
+  const opening = IdbStore.open(opts.dbName, { blocked: onBlocked });
   try {
-    return new ResilientStore(await IdbStore.open(opts.dbName), warn);
+    return new ResilientStore(await Promise.race([opening, blocked]), warn);
   } catch (e) {
+    // If the blocked open succeeds later, nobody uses it: close it so it blocks no one.
+    opening.then((s) => s.close(), () => undefined);
     warn(`hllm: IndexedDB could not be opened (${describe(e)}); keeping vectors and history in memory for this session.`);
     return new MemoryStore();
   }

@@ -55,9 +55,11 @@ export const MIGRATIONS: readonly Migration[] = [
 export const DB_VERSION = MIGRATIONS.length;
 
 /** Opens (and migrates) the database. `version` lets tests open an older schema. */
-export function openHllmDB(name: string, version: number = DB_VERSION): Promise<IDBPDatabase<HllmDB>> {
+export function openHllmDB(name: string, version: number = DB_VERSION, hooks: { blocked?: () => void } = {}): Promise<IDBPDatabase<HllmDB>> {
   if (version < 1 || version > MIGRATIONS.length) throw new RangeError(`schema version ${version} is not in 1..${MIGRATIONS.length}`);
   return openDB<HllmDB>(name, version, {
+    // An older connection elsewhere will not close: the open waits until it does.
+    blocked: hooks.blocked,
     upgrade(db, oldVersion, newVersion, tx) {
       for (let v = oldVersion; v < (newVersion ?? version); v++) MIGRATIONS[v]!(db, tx);
     },
