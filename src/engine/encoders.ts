@@ -59,7 +59,7 @@ export async function encodeItemRows(model: OnnxModel, rows: number[][], o: Item
       'item_embedding',
     );
     o.onCall?.(batch.length);
-    if (res.dims[1] !== o.dim) throw new HllmError('MODEL_FORMAT', `item_encoder returned dim ${res.dims[1]}, hllm.json says ${o.dim}.`);
+    if (res.dims[1] !== o.dim) throw new HllmError('MODEL_FORMAT', `item_encoder returned dim ${res.dims[1]}, hllm.json says ${o.dim}: the manifest does not describe this graph. Re-export the model folder as a whole (models/export.py).`, { graphDim: res.dims[1], manifestDim: o.dim });
     batch.forEach((row, b) => out.set(res.data.subarray(b * o.dim, (b + 1) * o.dim), row * o.dim));
     await o.onBatch?.(batch, res.data);
     done += batch.length;

@@ -31,6 +31,10 @@ export async function fetchManifest(base: string, fetcher: Fetcher): Promise<Man
 export async function fetchVerified(base: string, f: ManifestFile, fetcher: Fetcher, onBytes?: (d: number, t: number) => void): Promise<Uint8Array> {
   const url = joinPath(base, f.path);
   const bytes = await fetcher(url, onBytes);
+  // A wrong path on a host with an SPA fallback answers 200 text/html: say so plainly.
+  if (!f.path.endsWith('.json') && /^\s*<(!doctype|html|head|body|\?xml)/i.test(new TextDecoder().decode(bytes.subarray(0, 64)))) {
+    throw new HllmError('MODEL_INTEGRITY', `${f.path} at ${url} is an HTML/XML page, not the model file: the server answered that URL with a web page. Check the 'model' URL and deploy the model folder there.`, { path: f.path });
+  }
   if (bytes.byteLength !== f.bytes) {
     throw new HllmError('MODEL_INTEGRITY', `${f.path} has ${bytes.byteLength} bytes, hllm.json says ${f.bytes}: the deployed file is not the one the manifest describes. Redeploy the model folder as a whole.`, { path: f.path });
   }

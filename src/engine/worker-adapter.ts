@@ -1,5 +1,6 @@
-// Wraps an Engine for comlink: progress callbacks arrive as comlink proxies, and every
-// Float32Array result is transferred (its buffer moves, nothing is copied).
+// Wraps an Engine for comlink: progress callbacks arrive as comlink proxies, every
+// Float32Array result is transferred (its buffer moves, nothing is copied), and calls run
+// one at a time in arrival order, so a recommend() sent after a track() sees that event.
 // Imports: comlink, comlink-setup, engine, protocol types.
 import { transfer } from 'comlink';
 import { installErrorTransfer } from '../comlink-setup.ts';
@@ -20,22 +21,32 @@ const moved = (v: Float32Array): Float32Array => {
 
 export function workerApi(engine: Engine = createEngine()): WorkerApi {
   installErrorTransfer();
+  // Comlink starts each message's handler at once; the engine's methods await storage and
+  // ORT, so without this queue a forget() and a track() (or a track() and a recommend())
+  // interleave and the in-memory history can miss or double an event. cancel, stats and
+  // dispose bypass the queue: they must act while a long setCatalog() holds it.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = tail.then(f, f);
+    tail = run.catch(() => undefined);
+    return run;
+  };
   return {
-    init: (o: EngineOptions, p?: ProgressCallback) => engine.init(o, p),
-    track: (id: string, o?: TrackOptions) => engine.track(id, o),
-    recommend: (o?: RecommendOptions) => engine.recommend(o),
-    similar: (id: string, k?: number) => engine.similar(id, k),
-    history: () => engine.history(),
-    forget: (ids: string[] | 'all') => engine.forget(ids),
-    exportData: () => engine.exportData(),
-    setCatalog: (c: CatalogSource, p?: ProgressCallback) => engine.setCatalog(c, p),
+    init: (o: EngineOptions, p?: ProgressCallback) => serial(() => engine.init(o, p)),
+    track: (id: string, o?: TrackOptions) => serial(() => engine.track(id, o)),
+    recommend: (o?: RecommendOptions) => serial(() => engine.recommend(o)),
+    similar: (id: string, k?: number) => serial(() => engine.similar(id, k)),
+    history: () => serial(() => engine.history()),
+    forget: (ids: string[] | 'all') => serial(() => engine.forget(ids)),
+    exportData: () => serial(() => engine.exportData()),
+    setCatalog: (c: CatalogSource, p?: ProgressCallback) => serial(() => engine.setCatalog(c, p)),
     stats: () => engine.stats(),
     cancel: () => engine.cancel(),
     dispose: () => engine.dispose(),
-    tokenizeItem: (item: CatalogItem) => engine.tokenizeItem(item),
-    embedItems: async (items: CatalogItem[]) => moved(await engine.embedItems(items)),
-    embedUser: async (ids: string[]) => moved(await engine.embedUser(ids)),
-    itemVector: async (id: string) => moved(await engine.itemVector(id)),
+    tokenizeItem: (item: CatalogItem) => serial(() => engine.tokenizeItem(item)),
+    embedItems: (items: CatalogItem[]) => serial(async () => moved(await engine.embedItems(items))),
+    embedUser: (ids: string[]) => serial(async () => moved(await engine.embedUser(ids))),
+    itemVector: (id: string) => serial(async () => moved(await engine.itemVector(id))),
     simulateCrash: async () => {
       setTimeout(() => {
         throw new Error('simulated worker crash');
