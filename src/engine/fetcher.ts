@@ -53,11 +53,12 @@ async function fetchBytes(url: string, onBytes?: (d: number, t: number) => void)
 }
 
 async function readNodeFile(pathOrFileUrl: string, onBytes?: (d: number, t: number) => void): Promise<Uint8Array> {
-  const fs = await nodeImport('node:fs/promises');
+  // Synchronous on purpose: see sha256.ts on threadpool completions after ORT loads in Node.
+  const fs = await nodeImport('node:fs');
   const { fileURLToPath } = await nodeImport('node:url');
   const p = isFileUrl(pathOrFileUrl) ? fileURLToPath(pathOrFileUrl) : pathOrFileUrl;
   try {
-    const buf: Uint8Array = await fs.readFile(p);
+    const buf: Uint8Array = fs.readFileSync(p);
     onBytes?.(buf.byteLength, buf.byteLength);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
