@@ -1,0 +1,48 @@
+// Build, dev-server and unit-test configuration for the whole package.
+// Imports: vite/vitest config helpers, node:url, and the demo/embed build plugins under src/.
+//
+// `vite build` produces the app; `vite build --mode e2e` also builds the pages under
+// e2e/pages/ that the Playwright specs drive (into .tmp/dist-e2e, never into dist/).
+// onnxruntime-web is excluded from dep pre-bundling: its wasm is imported with `?url`
+// and must keep its file name, and the ORT chunk must stay separate from app code.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+import { demoServiceWorker } from './src/demo/pwa-config.ts';
+import { embedAndLibraryBuilds } from './src/embed/build-plugin.ts';
+
+export default defineConfig(({ mode }) => {
+  const e2e = mode === 'e2e';
+  return {
+    build: {
+      target: 'es2022',
+      outDir: e2e ? '.tmp/dist-e2e' : 'dist',
+      emptyOutDir: true,
+      // ORT's wasm is ~25 MB; it is fetched once and cached by the browser.
+      chunkSizeWarningLimit: 1024,
+      assetsInlineLimit: 0,
+      rollupOptions: e2e
+        ? { input: { engine: fileURLToPath(new URL('./e2e/pages/engine.html', import.meta.url)) } }
+        : {
+            input: {
+              main: fileURLToPath(new URL('./index.html', import.meta.url)),
+              // the widget on its own, in attribute mode (docs/usage.md §2, e2e/widget.spec.ts)
+              widget: fileURLToPath(new URL('./src/demo/widget.html', import.meta.url)),
+            } as Record<string, string>,
+          },
+    },
+    // Demo only: the offline service worker, and the embed (IIFE) + library (ESM)
+    // bundles built after the app into dist/embed and dist/lib.
+    plugins: e2e ? [] : [demoServiceWorker(), embedAndLibraryBuilds()],
+    worker: { format: 'es' },
+    optimizeDeps: { exclude: ['onnxruntime-web'] },
+    test: {
+      include: ['src/**/*.test.ts'],
+      exclude: ['src/**/*.browser.test.ts', 'node_modules/**'],
+      environment: 'node',
+      testTimeout: 120_000,
+      hookTimeout: 600_000,
+      // Two shared cores: one test file at a time keeps ORT runs from fighting.
+      fileParallelism: false,
+    },
+  };
+});
