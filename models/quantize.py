@@ -36,8 +36,22 @@ def _q4_blocks(w, block=32):
     wt = np.zeros((N, n_blocks * block), dtype=np.float32)
     wt[:, :K] = w.T
     wt = wt.reshape(N, n_blocks, block)
-    scale = np.abs(wt).max(axis=2) / 7.0
-    scale[scale == 0] = 1.0
+    # Per block, try scales that map the largest-magnitude weight to -8 (all 16 levels, as
+    # llama.cpp's q4_0 does) or to ±7, shrunk a little, and keep the one with the least squared
+    # error: clipping a rare outlier often buys precision for the other 31 weights.
+    peak = np.take_along_axis(wt, np.abs(wt).argmax(axis=2)[:, :, None], axis=2)[:, :, 0]
+    best_err, scale = None, None
+    for base in (peak / -8.0, np.abs(peak) / 7.0):
+        for f in np.linspace(0.75, 1.0, 11):
+            cand = base * f
+            cand[cand == 0] = 1.0
+            q = np.clip(np.round(wt / cand[:, :, None]), -8, 7)
+            err = ((q * cand[:, :, None] - wt) ** 2).sum(axis=2)
+            if best_err is None:
+                best_err, scale = err, cand
+            else:
+                better = err < best_err
+                best_err, scale = np.where(better, err, best_err), np.where(better, cand, scale)
     q = (np.clip(np.round(wt / scale[:, :, None]), -8, 7) + 8).astype(np.uint8)
     packed = (q[:, :, 0::2] | (q[:, :, 1::2] << 4)).astype(np.uint8)  # low nibble first
     return packed, scale.astype(np.float32).reshape(-1)
