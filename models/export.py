@@ -322,16 +322,22 @@ def git_commit():
         return "uncommitted"
 
 
-def build_manifest(a, mc, tok, ds, ck, metrics, paths):
-    files = []
-    for (kind, dt), path in sorted(paths.items()):
-        files.append({"path": os.path.relpath(path, a.out), "role": f"{kind}_encoder", "dtype": dt})
+def finish_file_list(out, files):
+    """Add the side files every model folder has, then the size and sha256 of every file."""
     for name, role in (("tokenizer.json", "tokenizer"), ("tokenizer_config.json", "tokenizer_config"),
                        ("config.json", "config"), ("golden.json", "golden")):
         files.append({"path": name, "role": role, "dtype": None})
     for f in files:
-        full = os.path.join(a.out, f["path"])
+        full = os.path.join(out, f["path"])
         f["bytes"], f["sha256"] = os.path.getsize(full), sha256(full)
+    return files
+
+
+def build_manifest(a, mc, tok, ds, ck, metrics, paths):
+    files = []
+    for (kind, dt), path in sorted(paths.items()):
+        files.append({"path": os.path.relpath(path, a.out), "role": f"{kind}_encoder", "dtype": dt})
+    finish_file_list(a.out, files)
     tc = ck["train_config"]
     return {
         "format": 1, "id": a.id or f"hllm-{ds.name}", "dim": mc.dim, "prompt": tc["prompt"],

@@ -35,7 +35,7 @@ import checkpoints  # noqa: E402
 import dataset as datasets  # noqa: E402
 from evaluate import item_tokens, pad_left  # noqa: E402
 from export import (TOKENIZER_CASES, ItemEncoder, UserEncoder, git_commit, pad_left_embs,  # noqa: E402
-                    pick_golden_items, sha256, write_hf_config)
+                    finish_file_list, pick_golden_items, sha256, write_hf_config)
 from hf_tokenizer import HFTokenizer  # noqa: E402
 from ort_check import OrtRunner  # noqa: E402
 from quantize import quantize  # noqa: E402
@@ -334,12 +334,7 @@ def run(a):
             # the engine hands this file to ORT as externalData {path: location, data}
             files.append({"path": os.path.join(os.path.dirname(rel), loc), "role": "external_data",
                           "dtype": dt, "location": loc, "external_data_of": rel})
-    for name, role in (("tokenizer.json", "tokenizer"), ("tokenizer_config.json", "tokenizer_config"),
-                       ("config.json", "config"), ("golden.json", "golden")):
-        files.append({"path": name, "role": role, "dtype": None})
-    for f in files:
-        full = os.path.join(a.out, f["path"])
-        f["bytes"], f["sha256"] = os.path.getsize(full), sha256(full)
+    finish_file_list(a.out, files)
     weights = a.hllm_weights or next(os.path.join(a.base, n) for n in (
         "model.safetensors.index.json", "pytorch_model.bin.index.json", "model.safetensors", "pytorch_model.bin")
         if os.path.exists(os.path.join(a.base, n)))
