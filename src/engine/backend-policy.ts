@@ -4,7 +4,7 @@
 import type { Capabilities } from '../env.ts';
 import { HllmError } from '../errors.ts';
 import type { Backend, BackendOption, Dtype, DtypeOption } from '../protocol.ts';
-import { availableDtypes, fileFor, type Manifest } from './manifest.ts';
+import { availableDtypes, encoderFiles, type Manifest } from './manifest.ts';
 
 export interface Plan {
   backend: Backend;
@@ -19,6 +19,41 @@ function supports(backend: Backend, dtype: Dtype, caps: Capabilities): boolean {
   // fp16 needs shader-f16 on WebGPU; on WASM it is slow and gave wrong results in ORT 1.30.
   if (dtype === 'fp16') return backend === 'webgpu' && caps.webgpu.shaderF16;
   return true;
+}
+
+/** ORT's WASM backend is wasm32: 4 GB of heap for weights, activations and the runtime. */
+export const WASM_MAX_MODEL_BYTES = 3.5e9;
+
+const gb = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
+
+/** Why one dtype cannot fit this backend, or null when it can. From hllm.json alone: nothing is downloaded. */
+export function fitProblem(m: Manifest, backend: Backend, dtype: Dtype, caps: Capabilities): string | null {
+  if (backend === 'webgpu') {
+    const limit = Math.min(caps.webgpu.maxBufferSize || Infinity, caps.webgpu.maxStorageBufferBindingSize || Infinity);
+    for (const f of encoderFiles(m, dtype)) {
+      if (f.max_tensor_bytes !== undefined && f.max_tensor_bytes > limit) {
+        return `${f.path} has a ${gb(f.max_tensor_bytes)} tensor, larger than this WebGPU adapter's buffer limit (maxBufferSize ${gb(caps.webgpu.maxBufferSize)}, maxStorageBufferBindingSize ${gb(caps.webgpu.maxStorageBufferBindingSize)})`;
+      }
+    }
+    return null;
+  }
+  const total = encoderFiles(m, dtype).reduce((a, f) => a + f.bytes, 0);
+  if (total > WASM_MAX_MODEL_BYTES) {
+    return `its encoders take ${gb(total)}, more than the WASM backend's 4 GB memory holds (limit ${gb(WASM_MAX_MODEL_BYTES)})`;
+  }
+  return null;
+}
+
+function tooLarge(m: Manifest, backend: Backend, dtype: Dtype, problem: string): HllmError {
+  const advice = backend === 'webgpu'
+    ? "pick a smaller dtype (dtype: 'q4'), a device whose WebGPU adapter allows larger buffers, or a smaller model"
+    : "pick a smaller dtype (dtype: 'q4'), use WebGPU (backend: 'webgpu' on a device with a GPU), or a smaller model";
+  return new HllmError('MODEL_TOO_LARGE', `model '${m.id}' dtype ${dtype} cannot run on ${backend} here: ${problem}. Nothing was downloaded; ${advice}.`, { backend, dtype });
+}
+
+/** Download size of one dtype's encoders, external data included. */
+function size(m: Manifest, d: Dtype): number {
+  return encoderFiles(m, d).reduce((a, f) => a + f.bytes, 0);
 }
 
 function quality(m: Manifest, dtype: Dtype): number | undefined {
@@ -62,6 +97,8 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
     if (!supports(backend, dtypeOpt, caps)) {
       throw new HllmError('BACKEND_UNAVAILABLE', `dtype '${dtypeOpt}' cannot run on ${backend} here${dtypeOpt === 'fp16' ? " (needs WebGPU with 'shader-f16')" : ''}; choose another dtype.`);
     }
+    const problem = fitProblem(m, backend, dtypeOpt, caps);
+    if (problem) throw tooLarge(m, backend, dtypeOpt, problem);
     reasons.push(`dtype ${dtypeOpt} forced by caller`);
     return { backend, dtype: dtypeOpt, reason: reasons.join('; ') };
   }
@@ -69,20 +106,26 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
   // nearly as well as fp32; without that evidence stay at fp32.
   const order: Dtype[] = backend === 'webgpu' && !caps.webgpu.fallback ? ['q4', 'fp16', 'q8', 'fp32'] : ['q8', 'q4', 'fp32'];
   const base = quality(m, 'fp32');
+  const fits = (d: Dtype) => fitProblem(m, backend, d, caps) === null;
   for (const d of order) {
-    if (!have.includes(d) || !supports(backend, d, caps)) continue;
+    if (!have.includes(d) || !supports(backend, d, caps) || !fits(d)) continue;
     if (d === 'fp32') {
       reasons.push('dtype fp32');
       return { backend, dtype: d, reason: reasons.join('; ') };
     }
     const q = quality(m, d);
     if (base !== undefined && q !== undefined && q >= QUALITY_FLOOR * base) {
-      const size = fileFor(m, 'item_encoder', d)!.bytes + fileFor(m, 'user_encoder', d)!.bytes;
-      reasons.push(`dtype ${d} (${(size / 1e6).toFixed(1)} MB; test N@10 ${q.toFixed(4)} vs fp32 ${base.toFixed(4)})`);
+      reasons.push(`dtype ${d} (${(size(m, d) / 1e6).toFixed(1)} MB; test N@10 ${q.toFixed(4)} vs fp32 ${base.toFixed(4)})`);
       return { backend, dtype: d, reason: reasons.join('; ') };
     }
   }
-  const d = have.find((x) => supports(backend, x, caps));
+  const runnable = have.filter((x) => supports(backend, x, caps));
+  const d = runnable.find(fits);
+  if (!d && runnable.length) {
+    // the smallest runnable dtype still does not fit: say why
+    const smallest = runnable.reduce((a, b) => (size(m, b) < size(m, a) ? b : a));
+    throw tooLarge(m, backend, smallest, fitProblem(m, backend, smallest, caps)!);
+  }
   if (!d) throw new HllmError('BACKEND_UNAVAILABLE', `none of this model's dtypes (${have.join(', ')}) runs on ${backend} here; try another backend.`);
   reasons.push(`dtype ${d} (only one this device runs)`);
   return { backend, dtype: d, reason: reasons.join('; ') };

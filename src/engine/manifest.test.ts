@@ -72,3 +72,65 @@ describe('planBackend', () => {
     expect(codeOf(() => planBackend(m, caps({}), 'cuda' as never))).toBe('INVALID_OPTIONS');
   });
 });
+
+describe('big models: external data and the fit check (before any download)', () => {
+  // A 1B-class import: fp32 weights in external data, one 1.6 GB tensor (embed_tokens) and 5.2 GB
+  // in all; q4 fits both WASM and a 2 GB-buffer adapter.
+  const enc = (path: string, role: string, dtype: string, bytes: number, maxT: number) => ({
+    ...f(path, role, dtype, bytes), external_data: [`${path.split('/')[1]}_data`], max_tensor_bytes: maxT,
+  });
+  const ext = (of: string, dtype: string, bytes: number) => ({
+    ...f(`${of}_data`, 'external_data', dtype, bytes), location: `${of.split('/')[1]}_data`, external_data_of: of,
+  });
+  const big = () => manifest({
+    files: [
+      f('tokenizer.json', 'tokenizer', null),
+      enc('onnx/item_encoder.onnx', 'item_encoder', 'fp32', 2e6, 1.6e9), ext('onnx/item_encoder.onnx', 'fp32', 3.4e9),
+      enc('onnx/user_encoder.onnx', 'user_encoder', 'fp32', 2e6, 0.3e9), ext('onnx/user_encoder.onnx', 'fp32', 1.8e9),
+      enc('onnx/item_encoder_q4.onnx', 'item_encoder', 'q4', 2e6, 0.4e9), ext('onnx/item_encoder_q4.onnx', 'q4', 0.8e9),
+      enc('onnx/user_encoder_q4.onnx', 'user_encoder', 'q4', 2e6, 0.1e9), ext('onnx/user_encoder_q4.onnx', 'q4', 0.4e9),
+    ],
+    metrics: undefined,
+  });
+  const gpu2g = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 };
+
+  it('lists each encoder with its external data files', () => {
+    const m = parseManifest(big());
+    expect(runtimeFiles(m, 'q4').map((x) => x.path)).toEqual(['tokenizer.json',
+      'onnx/item_encoder_q4.onnx', 'onnx/item_encoder_q4.onnx_data', 'onnx/user_encoder_q4.onnx', 'onnx/user_encoder_q4.onnx_data']);
+  });
+  it('rejects an encoder whose external data has no files[] entry', () => {
+    const j = big();
+    j.files = j.files.filter((x) => x.path !== 'onnx/user_encoder_q4.onnx_data');
+    expect(codeOf(() => parseManifest(j))).toBe('MODEL_FORMAT');
+  });
+  it('refuses fp32 on WASM (over the 4 GB heap) with MODEL_TOO_LARGE and advice', () => {
+    const m = parseManifest(big());
+    let err: HllmError | undefined;
+    try { planBackend(m, caps(null, 'node'), 'wasm', 'fp32'); } catch (e) { err = e as HllmError; }
+    expect(err?.code).toBe('MODEL_TOO_LARGE');
+    expect(err?.message).toMatch(/5\.20 GB/);
+    expect(err?.message).toMatch(/q4/);
+    expect(err?.message).toMatch(/WebGPU/);
+    expect(planBackend(m, caps(null, 'node'), 'wasm', 'q4')).toMatchObject({ backend: 'wasm', dtype: 'q4' });
+  });
+  it('auto dtype skips what does not fit instead of failing', () => {
+    const m = parseManifest(big());
+    expect(planBackend(m, caps(null)).dtype).toBe('q4'); // no metrics: would stay at fp32, which cannot fit
+    expect(planBackend(m, caps(gpu2g)).dtype).toBe('fp32'); // WebGPU has no 4 GB total limit; 1.6 GB < 2 GiB
+  });
+  it('refuses on WebGPU when a tensor passes maxBufferSize or maxStorageBufferBindingSize', () => {
+    const m = parseManifest(big());
+    expect(codeOf(() => planBackend(m, caps({ maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 31 }), 'webgpu', 'fp32'))).toBe('MODEL_TOO_LARGE');
+    expect(codeOf(() => planBackend(m, caps({ maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 27 }), 'webgpu', 'fp32'))).toBe('MODEL_TOO_LARGE');
+    expect(planBackend(m, caps({ maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 }), 'webgpu').dtype).toBe('q4');
+    // nothing fits at all: the error names the smallest dtype
+    const tiny = { maxBufferSize: 2 ** 26, maxStorageBufferBindingSize: 2 ** 26 };
+    expect(codeOf(() => planBackend(m, caps(tiny), 'webgpu'))).toBe('MODEL_TOO_LARGE');
+    expect(() => planBackend(m, caps(tiny), 'webgpu')).toThrow(/dtype q4/);
+  });
+  it('leaves manifests without external data or max_tensor_bytes as they were', () => {
+    const m = parseManifest(manifest());
+    expect(planBackend(m, caps({ maxBufferSize: 1, maxStorageBufferBindingSize: 1 }), 'webgpu', 'fp32').dtype).toBe('fp32');
+  });
+});

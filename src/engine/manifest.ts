@@ -11,6 +11,13 @@ export interface ManifestFile {
   dtype: Dtype | null;
   bytes: number;
   sha256: string;
+  /** Encoders: external data files, as locations relative to the .onnx file (importer, big models). */
+  external_data?: string[];
+  /** Encoders: the largest single initializer in bytes (one WebGPU buffer must hold it). */
+  max_tensor_bytes?: number;
+  /** role 'external_data': the name the .onnx refers to, and the encoder file it belongs to. */
+  location?: string;
+  external_data_of?: string;
 }
 
 export interface Manifest {
@@ -67,8 +74,22 @@ export function parseManifest(json: unknown): Manifest {
     if (!Number.isInteger(r.bytes)) fail(`files[${i}] (${r.path}) needs integer 'bytes'`);
     if (r.dtype !== null && r.dtype !== undefined && !DTYPES.includes(r.dtype as Dtype)) fail(`files[${i}] has unknown dtype ${JSON.stringify(r.dtype)}`);
     if (r.dtype === undefined) r.dtype = null;
+    if (r.external_data !== undefined && (!Array.isArray(r.external_data) || !r.external_data.every((x) => typeof x === 'string'))) {
+      fail(`files[${i}] (${r.path}) 'external_data' must be an array of strings`);
+    }
+    if (r.max_tensor_bytes !== undefined && !Number.isInteger(r.max_tensor_bytes)) fail(`files[${i}] (${r.path}) 'max_tensor_bytes' must be an integer`);
+    if (r.role === 'external_data' && (typeof r.location !== 'string' || typeof r.external_data_of !== 'string')) {
+      fail(`files[${i}] (${r.path}) has role 'external_data' but no 'location' / 'external_data_of'`);
+    }
   }
   const man = m as unknown as Manifest;
+  for (const enc of man.files) {
+    for (const loc of enc.external_data ?? []) {
+      if (!man.files.some((x) => x.role === 'external_data' && x.external_data_of === enc.path && x.location === loc)) {
+        fail(`${enc.path} lists external data '${loc}' but no files[] entry (role 'external_data', external_data_of '${enc.path}') describes it`);
+      }
+    }
+  }
   if (!fileFor(man, 'tokenizer')) fail("no file with role 'tokenizer'");
   if (availableDtypes(man).length === 0) fail('no dtype has both an item_encoder and a user_encoder file');
   return man;
@@ -83,8 +104,19 @@ export function availableDtypes(m: Manifest): Dtype[] {
   return DTYPES.filter((d) => fileFor(m, 'item_encoder', d) && fileFor(m, 'user_encoder', d));
 }
 
+/** The external data files of one encoder file, in the order its `external_data` lists them. */
+export function externalDataFiles(m: Manifest, encoder: ManifestFile): ManifestFile[] {
+  return (encoder.external_data ?? []).map((loc) => m.files.find((x) => x.role === 'external_data' && x.external_data_of === encoder.path && x.location === loc)!);
+}
+
+/** The encoder files of one dtype with their external data. */
+export function encoderFiles(m: Manifest, dtype: Dtype): ManifestFile[] {
+  const encs = [fileFor(m, 'item_encoder', dtype), fileFor(m, 'user_encoder', dtype)].filter((f): f is ManifestFile => f !== undefined);
+  return encs.flatMap((e) => [e, ...externalDataFiles(m, e)]);
+}
+
 /** Files the engine downloads for one dtype (never golden.json or config.json). */
 export function runtimeFiles(m: Manifest, dtype: Dtype): ManifestFile[] {
-  const out = [fileFor(m, 'tokenizer'), fileFor(m, 'tokenizer_config'), fileFor(m, 'item_encoder', dtype), fileFor(m, 'user_encoder', dtype)];
-  return out.filter((f): f is ManifestFile => f !== undefined);
+  const out = [fileFor(m, 'tokenizer'), fileFor(m, 'tokenizer_config')].filter((f): f is ManifestFile => f !== undefined);
+  return [...out, ...encoderFiles(m, dtype)];
 }
