@@ -4,7 +4,7 @@
 import { HllmError } from '../errors.ts';
 import type { Dtype, Progress } from '../protocol.ts';
 import { fetchText, joinPath, type Fetcher } from './fetcher.ts';
-import { fileFor, parseManifest, runtimeFiles, type Manifest, type ManifestFile } from './manifest.ts';
+import { externalDataFiles, fileFor, parseManifest, runtimeFiles, type FileRole, type Manifest, type ManifestFile } from './manifest.ts';
 import { sha256Hex } from './sha256.ts';
 
 export async function fetchManifest(base: string, fetcher: Fetcher): Promise<Manifest> {
@@ -45,6 +45,12 @@ export async function fetchVerified(base: string, f: ManifestFile, fetcher: Fetc
   return bytes;
 }
 
+/** One external data file: `path` is the location the .onnx file names. */
+export interface ExternalData {
+  path: string;
+  data: Uint8Array;
+}
+
 export interface ModelFiles {
   manifest: Manifest;
   dtype: Dtype;
@@ -52,6 +58,9 @@ export interface ModelFiles {
   tokenizerConfig: unknown;
   itemEncoder: Uint8Array;
   userEncoder: Uint8Array;
+  /** Each encoder's external data files (big models), as ORT's externalData wants them; [] when none. */
+  itemExternalData: ExternalData[];
+  userExternalData: ExternalData[];
   /** Identifies the item vectors: changes when the item encoder, tokenizer or text rules change. */
   modelKey: string;
 }
@@ -63,27 +72,33 @@ export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, f
   const got = new Map<string, number>();
   const sum = () => [...got.values()].reduce((a, b) => a + b, 0);
   let verified = 0;
-  const bytesByRole = new Map<string, Uint8Array>();
+  const bytesByPath = new Map<string, Uint8Array>();
   await Promise.all(
     files.map(async (f) => {
       const bytes = await fetchVerified(base, f, fetcher, (d) => {
         got.set(f.path, d);
         onProgress?.({ phase: 'download', done: sum(), total: totalBytes, detail: f.path });
       });
-      bytesByRole.set(f.role, bytes);
+      bytesByPath.set(f.path, bytes);
       onProgress?.({ phase: 'verify', done: ++verified, total: files.length, detail: f.path });
     }),
   );
-  const json = (role: string) => {
-    const b = bytesByRole.get(role);
+  const byRole = (role: FileRole, d?: Dtype) => {
+    const f = fileFor(m, role, d);
+    return f ? bytesByPath.get(f.path) : undefined;
+  };
+  const json = (role: FileRole) => {
+    const b = byRole(role);
     if (!b) return undefined;
     try {
       return JSON.parse(new TextDecoder().decode(b));
     } catch (e) {
-      throw new HllmError('MODEL_FORMAT', `${fileFor(m, role as never)?.path} is not valid JSON: ${(e as Error).message}`);
+      throw new HllmError('MODEL_FORMAT', `${fileFor(m, role)?.path} is not valid JSON: ${(e as Error).message}`);
     }
   };
   const item = fileFor(m, 'item_encoder', dtype)!;
+  const user = fileFor(m, 'user_encoder', dtype)!;
+  const ext = (enc: ManifestFile): ExternalData[] => externalDataFiles(m, enc).map((x) => ({ path: x.location!, data: bytesByPath.get(x.path)! }));
   const tok = fileFor(m, 'tokenizer')!;
   const modelKey = await sha256Hex(JSON.stringify({
     item_encoder: item.sha256, tokenizer: tok.sha256, prompt: m.prompt, text_fields: m.text_fields,
@@ -95,8 +110,10 @@ export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, f
     dtype,
     tokenizerJson: json('tokenizer'),
     tokenizerConfig: json('tokenizer_config') ?? {},
-    itemEncoder: bytesByRole.get('item_encoder')!,
-    userEncoder: bytesByRole.get('user_encoder')!,
+    itemEncoder: bytesByPath.get(item.path)!,
+    userEncoder: bytesByPath.get(user.path)!,
+    itemExternalData: ext(item),
+    userExternalData: ext(user),
     modelKey,
   };
 }

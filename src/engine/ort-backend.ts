@@ -75,7 +75,8 @@ export interface OnnxModel {
   release(): Promise<void>;
 }
 
-export async function createModel(bytes: Uint8Array, backend: Backend, threads: number): Promise<OnnxModel> {
+/** `externalData`: the graph's external data files, `path` being the location the .onnx names. */
+export async function createModel(bytes: Uint8Array, backend: Backend, threads: number, externalData: { path: string; data: Uint8Array }[] = []): Promise<OnnxModel> {
   const ort = await configureOrt(threads);
   let session: OrtNs.InferenceSession;
   try {
@@ -83,6 +84,7 @@ export async function createModel(bytes: Uint8Array, backend: Backend, threads: 
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3, // errors only: the "nodes not assigned to EP" warning is expected (shape ops on CPU)
+      ...(externalData.length ? { externalData } : {}),
     }));
   } catch (e) {
     throw new HllmError('BACKEND_UNAVAILABLE', `ONNX Runtime could not create a ${backend} session: ${(e as Error).message ?? e}. Try backend: 'wasm'.`, { backend });

@@ -38,9 +38,9 @@ async function probe(item: OnnxModel, user: OnnxModel, rows: number[][], dim: nu
 export async function openSessions(files: ModelFiles, plan: Plan, forced: boolean, tok: ItemTokenizer, threads: number, onProgress?: (p: Progress) => void): Promise<Sessions> {
   const m = files.manifest;
   const open = async (backend: Backend) => {
-    const item = await createModel(files.itemEncoder, backend, threads);
+    const item = await createModel(files.itemEncoder, backend, threads, files.itemExternalData);
     onProgress?.({ phase: 'load', done: 1, total: 2, detail: `item_encoder (${backend})` });
-    const user = await createModel(files.userEncoder, backend, threads);
+    const user = await createModel(files.userEncoder, backend, threads, files.userExternalData);
     onProgress?.({ phase: 'load', done: 2, total: 2, detail: `user_encoder (${backend})` });
     return { item, user };
   };
