@@ -2,7 +2,7 @@
 // ONNX external data, as a >2 GB model has them, loaded by the engine in Node (WASM): the external
 // data files are fetched, verified and handed to ORT, and golden.json's item and user embeddings
 // are reproduced (fp32 cosine ≥ 0.9999, q4 ≥ 0.99). The folder is built in beforeAll from a tiny
-// random Llama-GQA checkpoint (models/tests/hf_fixtures.py); needs /usr/bin/python3 with torch+onnx.
+// random Llama-GQA checkpoint (models/tests/make_tiny_import.py); needs /usr/bin/python3 with torch+onnx.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,22 +13,7 @@ import { createEngine } from './engine.ts';
 import { cosine } from './ranking.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const MAKE = `
-import os, sys
-root, out = sys.argv[1], sys.argv[2]
-sys.path[:0] = [os.path.join(root, "models"), os.path.join(root, "models", "tests")]
-import hf_fixtures as hf
-import import_checkpoint
-LLAMA = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64, "num_hidden_layers": 2,
-         "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 96, "rms_norm_eps": 1e-5,
-         "rope_theta": 10000.0, "hidden_act": "silu", "tie_word_embeddings": False, "bos_token_id": 1,
-         "eos_token_id": 2, "pad_token_id": None, "max_position_embeddings": 2048, "torch_dtype": "float32"}
-tok = hf.llama_tokenizer()
-hf.write_folder(os.path.join(out, "base"), LLAMA, tok, hf.llama_weights(LLAMA, 1, len(tok[0]["model"]["vocab"])), dtype="F32")
-import_checkpoint.main(["--base", os.path.join(out, "base"), "--out", os.path.join(out, "model"), "--id", "tiny-imported",
-    "--max-text-tokens", "40", "--text-fields", "title,tag,description", "--dtypes", "fp32,q4",
-    "--external-data-over", "0"])
-`;
+
 
 interface Golden {
   items: { item: CatalogItem; embedding: number[] }[];
@@ -42,7 +27,7 @@ let golden: Golden;
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'hllm-imported-'));
-  execFileSync('/usr/bin/python3', ['-c', MAKE, ROOT, tmp], { cwd: ROOT, stdio: 'pipe', timeout: 180_000 });
+  execFileSync('/usr/bin/python3', ['models/tests/make_tiny_import.py', tmp], { cwd: ROOT, stdio: 'pipe', timeout: 180_000 });
   model = join(tmp, 'model');
   golden = JSON.parse(readFileSync(join(model, 'golden.json'), 'utf8'));
 }, 200_000);
