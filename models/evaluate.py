@@ -36,7 +36,6 @@ def encode_items(model, tokens, idx, pad_id, budget=16384, device="cpu"):
     out = [None] * len(idx)
     start = 0
     while start < len(order):
-        T = len(tokens[idx[order[start]]])
         end = start + 1
         while end < len(order) and (end - start + 1) * len(tokens[idx[order[end]]]) <= budget:
             end += 1

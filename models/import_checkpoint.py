@@ -15,16 +15,13 @@ file would pass the 2 GB protobuf limit; check every variant against PyTorch wit
 write golden.json, the tokenizer, config.json and hllm.json (docs/model-format.md).
 """
 import argparse
-import hashlib
 import json
 import os
-import shutil
 import sys
 import tempfile
 import warnings
 from dataclasses import asdict
 
-import numpy as np
 import onnx
 import torch
 import torch.nn.functional as F
