@@ -1,6 +1,7 @@
 // Page side: starts the engine worker, talks to it over comlink, forwards progress, and
-// restarts the worker if it dies (pending calls reject with 'WORKER_CRASHED').
-// Imports: comlink, comlink-setup, errors, protocol types, worker-adapter types.
+// restarts the worker if it dies — by an error event, or silently (terminate, close, OOM
+// kill; see worker-liveness.ts). Pending calls then reject with 'WORKER_CRASHED'.
+// Imports: comlink, comlink-setup, errors, worker-liveness, protocol types, worker-adapter types.
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { installErrorTransfer } from './comlink-setup.ts';
 import { HllmError } from './errors.ts';
@@ -8,12 +9,15 @@ import type {
   CatalogItem, CatalogSource, CatalogUpdate, EngineOptions, EngineStats, ExportData, HistoryEvent, ItemTokens,
   Progress, ProgressCallback, ReadyInfo, Recommendation, RecommendOptions, TrackOptions,
 } from './protocol.ts';
-import type { WorkerApi } from './engine/worker-adapter.ts';
+import type { CrashKind, WorkerApi } from './engine/worker-adapter.ts';
+import { watchWorker, type LivenessOptions } from './worker-liveness.ts';
 
 export interface RecommenderOptions extends EngineOptions {
   onProgress?: ProgressCallback;
   /** Supplies the worker; default: the bundled engine worker. */
   createWorker?: () => Worker;
+  /** How a worker that ends without an error event is noticed; default Web Locks, else a 30 s heartbeat. */
+  liveness?: LivenessOptions;
 }
 
 function defaultWorker(): Worker {
@@ -48,10 +52,11 @@ export class Recommender {
   private opts: EngineOptions;
   private disposed = false;
   private restarts = 0;
+  private stopWatch: () => void = () => undefined;
 
   constructor(private readonly options: RecommenderOptions) {
     installErrorTransfer();
-    const { onProgress, createWorker: _cw, ...engineOpts } = options;
+    const { onProgress, createWorker: _cw, liveness: _l, ...engineOpts } = options;
     if (onProgress) this.listeners.add(onProgress);
     this.opts = {
       ...engineOpts,
@@ -79,7 +84,13 @@ export class Recommender {
     };
     w.addEventListener('error', onDeath);
     w.addEventListener('messageerror', onDeath);
+    let started = false;
+    const state = () => (!started ? 'starting' : this.pending.size > 0 ? 'busy' : 'idle');
+    this.stopWatch = watchWorker(this.remote, state, (why) => {
+      if (w === this.worker && !this.disposed) this.crashed(why);
+    }, this.options.liveness);
     this.current = this.track_(this.remote.init(this.opts, proxy(this.emit)));
+    this.current.finally(() => { started = true; }).catch(() => undefined);
     this.current.catch(() => undefined);
     return this.current;
   }
@@ -88,6 +99,7 @@ export class Recommender {
     const err = new HllmError('WORKER_CRASHED', `the engine worker stopped (${reason}); it has been restarted — retry the call.`);
     for (const reject of [...this.pending]) reject(err);
     this.pending.clear();
+    this.stopWatch();
     this.remote[releaseProxy]();
     this.worker.terminate();
     if (this.disposed || ++this.restarts > 3) {
@@ -143,8 +155,12 @@ export class Recommender {
   embedItems(items: CatalogItem[]): Promise<Float32Array> { return this.call((r) => r.embedItems(items)); }
   embedUser(itemIds: string[]): Promise<Float32Array> { return this.call((r) => r.embedUser(itemIds)); }
   itemVector(itemId: string): Promise<Float32Array> { return this.call((r) => r.itemVector(itemId)); }
-  /** Test hook: crashes the worker; pending calls reject with 'WORKER_CRASHED' and it restarts. */
-  simulateCrash(): Promise<void> { return this.remote.simulateCrash(); }
+  /** Test hook: ends the worker ('error': uncaught error; 'close': silently); pending calls reject with 'WORKER_CRASHED' and it restarts. */
+  simulateCrash(kind?: CrashKind): Promise<void> { return this.remote.simulateCrash(kind); }
+  /** Test hook: destroys the worker's WebGPU device; the engine moves to WASM. Resolves false when not on WebGPU. */
+  simulateDeviceLoss(): Promise<boolean> { return this.call((r) => r.simulateDeviceLoss()); }
+  /** Test hook: terminates the worker from outside, as a browser does under memory pressure. */
+  simulateTermination(): void { this.worker.terminate(); }
 
   /** Releases the sessions and storage and ends the worker. */
   async dispose(): Promise<void> {
@@ -153,6 +169,7 @@ export class Recommender {
     try {
       await Promise.race([this.remote.dispose(), new Promise((r) => setTimeout(r, 2000))]);
     } catch { /* the worker may already be gone */ }
+    this.stopWatch();
     this.remote[releaseProxy]();
     this.worker.terminate();
   }

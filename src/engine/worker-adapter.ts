@@ -5,12 +5,18 @@
 import { transfer } from 'comlink';
 import { installErrorTransfer } from '../comlink-setup.ts';
 import type { CatalogItem, CatalogSource, Engine, EngineOptions, ProgressCallback, RecommendOptions, TrackOptions } from '../protocol.ts';
-import { createEngine } from './engine.ts';
+import { holdLockForever, type LivenessRemote } from '../worker-liveness.ts';
+import { createEngine, type HllmEngine } from './engine.ts';
 
-/** The object the worker exposes: the Engine plus a crash hook for the restart test. */
-export interface WorkerApi extends Engine {
-  /** Test hook: throws an uncaught error inside the worker (the page then restarts it). */
-  simulateCrash(): Promise<void>;
+/** How simulateCrash() ends the worker: an uncaught error, or a silent close() (as terminate() or an OOM kill look). */
+export type CrashKind = 'error' | 'close';
+
+/** The object the worker exposes: the Engine, the liveness hooks, and a crash hook for tests. */
+export interface WorkerApi extends Engine, LivenessRemote {
+  /** Test hook: ends the worker (the page then restarts it). */
+  simulateCrash(kind?: CrashKind): Promise<void>;
+  /** Test hook: destroys the WebGPU device, as a driver reset would (see Engine.loseDevice). */
+  simulateDeviceLoss(): Promise<boolean>;
 }
 
 const moved = (v: Float32Array): Float32Array => {
@@ -19,12 +25,12 @@ const moved = (v: Float32Array): Float32Array => {
   return transfer(own, [own.buffer as ArrayBuffer]);
 };
 
-export function workerApi(engine: Engine = createEngine()): WorkerApi {
+export function workerApi(engine: HllmEngine = createEngine()): WorkerApi {
   installErrorTransfer();
   // Comlink starts each message's handler at once; the engine's methods await storage and
   // ORT, so without this queue a forget() and a track() (or a track() and a recommend())
-  // interleave and the in-memory history can miss or double an event. cancel, stats and
-  // dispose bypass the queue: they must act while a long setCatalog() holds it.
+  // interleave and the in-memory history can miss or double an event. cancel, stats,
+  // dispose, ping and holdLock bypass the queue: they must act while a long setCatalog() holds it.
   let tail: Promise<unknown> = Promise.resolve();
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
     const run = tail.then(f, f);
@@ -47,10 +53,14 @@ export function workerApi(engine: Engine = createEngine()): WorkerApi {
     embedItems: (items: CatalogItem[]) => serial(async () => moved(await engine.embedItems(items))),
     embedUser: (ids: string[]) => serial(async () => moved(await engine.embedUser(ids))),
     itemVector: (id: string) => serial(async () => moved(await engine.itemVector(id))),
-    simulateCrash: async () => {
+    holdLock: (name: string) => holdLockForever(name),
+    ping: async () => Date.now(),
+    simulateCrash: async (kind: CrashKind = 'error') => {
       setTimeout(() => {
-        throw new Error('simulated worker crash');
+        if (kind === 'close') (globalThis as unknown as { close(): void }).close();
+        else throw new Error('simulated worker crash');
       }, 0);
     },
+    simulateDeviceLoss: () => engine.loseDevice(),
   };
 }
