@@ -22,7 +22,8 @@ import { defaultFetcher, type Fetcher } from './fetcher.ts';
 import type { Manifest } from './manifest.ts';
 import { fetchManifest, fetchModelFiles } from './model-loader.ts';
 import { mostSimilar, normalize, topK } from './ranking.ts';
-import { openSessions, type Sessions } from './sessions.ts';
+import { SessionHolder } from './device-loss.ts';
+import { openOn, openSessions } from './sessions.ts';
 import { buildItemText } from './text-builder.ts';
 import { createItemTokenizer, type ItemTokenizer } from './tokenizer.ts';
 
@@ -37,7 +38,8 @@ interface Loaded {
   manifest: Manifest;
   modelKey: string;
   tok: ItemTokenizer;
-  sessions: Sessions;
+  /** The encoder sessions; moves them to WASM if the WebGPU device is lost. */
+  models: SessionHolder;
   store: Store;
   threads: number;
   batchSize: number;
@@ -76,11 +78,16 @@ export class HllmEngine implements Engine {
     const tok = createItemTokenizer(files.tokenizerJson, files.tokenizerConfig, manifest);
     const forced = (options.backend ?? 'auto') !== 'auto';
     const sessions = await openSessions(files, plan, forced, tok, threads, onProgress);
+    const models = await SessionHolder.create(sessions, async (reason) => {
+      // Fetched again (HTTP/service-worker cache) rather than kept: a big model's bytes would double its memory.
+      const again = await fetchModelFiles(options.model, manifest, plan.dtype, this.fetcher);
+      return { ...(await openOn(again, 'wasm', threads)), backend: 'wasm', dtype: plan.dtype, reason };
+    });
     const hitsBefore = this.counters.cacheHits;
     let update: CatalogUpdate;
     try {
       const store = await openStore({ dbName: options.dbName ?? 'hllm', storage: options.storage ?? 'auto', warn: this.warn });
-      this.loaded = { manifest, modelKey: files.modelKey, tok, sessions, store, threads, batchSize: options.batchSize ?? 32 };
+      this.loaded = { manifest, modelKey: files.modelKey, tok, models, store, threads, batchSize: options.batchSize ?? 32 };
       this.index = CatalogIndex.empty(manifest.dim);
       this.events = await store.getEvents();
       const { items, source } = await loadCatalog(options.catalog, this.fetcher);
@@ -89,7 +96,7 @@ export class HllmEngine implements Engine {
       // A failed start must not leave sessions or a DB connection behind.
       const L = this.loaded;
       this.loaded = null;
-      await Promise.allSettled([sessions.item.release(), sessions.user.release(), L?.store.close()]);
+      await Promise.allSettled([models.release(), L?.store.close()]);
       throw e;
     }
     const store = this.loaded!.store;
@@ -129,16 +136,20 @@ export class HllmEngine implements Engine {
     if (todo.length > 0) {
       this.job = new AbortController();
       try {
-        const rows = todo.map((p) => L.tok.itemIds(p.text));
-        await encodeItemRows(L.sessions.item, rows, {
-          dim: m.dim, padId: m.pad_token_id, batchSize: L.batchSize, signal: this.job.signal, onProgress,
-          onCall: (n) => { this.counters.encoderCalls++; this.counters.itemsEncoded += n; },
-          onBatch: async (idx, data) => {
-            // Persist per batch: a cancelled or interrupted run resumes where it stopped.
-            const entries: Array<[string, Float32Array]> = idx.map((r, b) => [todo[r]!.textSha256, data.slice(b * m.dim, (b + 1) * m.dim)]);
-            for (const [s, v] of entries) vectors.set(s, v);
-            await L.store.putVectors(L.modelKey, entries);
-          },
+        // After a WebGPU device loss the run resumes on WASM with the items still missing.
+        await L.models.run(async (s) => {
+          const left = todo.filter((p) => !vectors.has(p.textSha256));
+          const rows = left.map((p) => L.tok.itemIds(p.text));
+          await encodeItemRows(s.item, rows, {
+            dim: m.dim, padId: m.pad_token_id, batchSize: L.batchSize, signal: this.job!.signal, onProgress,
+            onCall: (n) => { this.counters.encoderCalls++; this.counters.itemsEncoded += n; },
+            onBatch: async (idx, data) => {
+              // Persist per batch: a cancelled or interrupted run resumes where it stopped.
+              const entries: Array<[string, Float32Array]> = idx.map((r, b) => [left[r]!.textSha256, data.slice(b * m.dim, (b + 1) * m.dim)]);
+              for (const [sha, v] of entries) vectors.set(sha, v);
+              await L.store.putVectors(L.modelKey, entries);
+            },
+          });
         });
       } finally {
         this.job = null;
@@ -195,7 +206,7 @@ export class HllmEngine implements Engine {
 
   private async userVector(rows: number[]): Promise<Float32Array> {
     const L = this.ready();
-    return encodeUsers(L.sessions.user, [rows.map((r) => this.index.rawRow(r))], L.manifest.dim, L.manifest.max_history, () => this.counters.userEncoderCalls++);
+    return L.models.run((s) => encodeUsers(s.user, [rows.map((r) => this.index.rawRow(r))], L.manifest.dim, L.manifest.max_history, () => this.counters.userEncoderCalls++));
   }
 
   async similar(itemId: string, k = 10): Promise<Recommendation[]> {
@@ -225,7 +236,7 @@ export class HllmEngine implements Engine {
     return {
       version: 1, exportedAt: Date.now(), history: await this.history(),
       catalog: { source: this.catalogSource, items: this.index.size },
-      model: { id: L.manifest.id, sha256: L.modelKey, backend: L.sessions.backend, dtype: L.sessions.dtype },
+      model: { id: L.manifest.id, sha256: L.modelKey, backend: L.models.sessions.backend, dtype: L.models.sessions.dtype },
     };
   }
 
@@ -239,7 +250,7 @@ export class HllmEngine implements Engine {
     const L = this.loaded;
     return {
       ...this.counters, catalogItems: this.index.size, historyEvents: this.events.length,
-      backend: L?.sessions.backend ?? null, dtype: L?.sessions.dtype ?? null, storage: L?.store.kind ?? null,
+      backend: L?.models.sessions.backend ?? null, dtype: L?.models.sessions.dtype ?? null, storage: L?.store.kind ?? null,
     };
   }
 
@@ -253,7 +264,7 @@ export class HllmEngine implements Engine {
     this.disposed = true;
     const L = this.loaded;
     this.loaded = null;
-    if (L) await Promise.all([L.sessions.item.release(), L.sessions.user.release(), L.store.close()]);
+    if (L) await Promise.all([L.models.release(), L.store.close()]);
   }
 
   async tokenizeItem(item: CatalogItem): Promise<ItemTokens> {
@@ -266,10 +277,10 @@ export class HllmEngine implements Engine {
     const L = this.ready();
     const valid = validateCatalog(items);
     const rows = valid.map((it) => L.tok.itemIds(buildItemText(it, L.manifest)));
-    return encodeItemRows(L.sessions.item, rows, {
+    return L.models.run((s) => encodeItemRows(s.item, rows, {
       dim: L.manifest.dim, padId: L.manifest.pad_token_id, batchSize: L.batchSize,
       onCall: (n) => { this.counters.encoderCalls++; this.counters.itemsEncoded += n; },
-    });
+    }));
   }
 
   async embedUser(itemIds: string[]): Promise<Float32Array> {
@@ -283,9 +294,14 @@ export class HllmEngine implements Engine {
     return this.index.rawRow(this.indexOf(itemId)).slice();
   }
 
+  /** Test hook: destroys the WebGPU device, as a driver reset would; later calls run on WASM. False when not on WebGPU. */
+  async loseDevice(): Promise<boolean> {
+    return this.ready().models.loseDevice();
+  }
+
   /** Backend and dtype in use (null before init). */
   get backend(): { backend: Backend; dtype: Dtype; reason: string } | null {
-    const s = this.loaded?.sessions;
+    const s = this.loaded?.models.sessions;
     return s ? { backend: s.backend, dtype: s.dtype, reason: s.reason } : null;
   }
 }

@@ -60,6 +60,24 @@ export function ortThreads(): number | null {
   return configuredThreads;
 }
 
+/** The part of a GPUDevice the engine uses: its loss signal, and destroy() for the test hook. */
+export interface GpuDeviceHandle {
+  readonly lost: Promise<{ reason: string; message: string }>;
+  destroy(): void;
+}
+
+/** The GPUDevice ORT's WebGPU sessions run on, or null before any WebGPU session exists. */
+export async function webgpuDevice(): Promise<GpuDeviceHandle | null> {
+  if (!ortPromise) return null;
+  const ort = await ortPromise;
+  try {
+    // Before the first WebGPU session this getter would CREATE a device; callers ask only after one.
+    return ((await ort.env.webgpu.device) as unknown as GpuDeviceHandle) ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export interface Feed {
   type: 'int64' | 'float32';
   data: BigInt64Array | Float32Array;

@@ -35,15 +35,24 @@ async function probe(item: OnnxModel, user: OnnxModel, rows: number[][], dim: nu
   return [...items, u];
 }
 
+/** Opens both encoders of `files` on one backend. */
+export async function openOn(files: ModelFiles, backend: Backend, threads: number, onProgress?: (p: Progress) => void): Promise<{ item: OnnxModel; user: OnnxModel }> {
+  const item = await createModel(files.itemEncoder, backend, threads, files.itemExternalData);
+  onProgress?.({ phase: 'load', done: 1, total: 2, detail: `item_encoder (${backend})` });
+  let user: OnnxModel;
+  try {
+    user = await createModel(files.userEncoder, backend, threads, files.userExternalData);
+  } catch (e) {
+    await item.release().catch(() => undefined);
+    throw e;
+  }
+  onProgress?.({ phase: 'load', done: 2, total: 2, detail: `user_encoder (${backend})` });
+  return { item, user };
+}
+
 export async function openSessions(files: ModelFiles, plan: Plan, forced: boolean, tok: ItemTokenizer, threads: number, onProgress?: (p: Progress) => void): Promise<Sessions> {
   const m = files.manifest;
-  const open = async (backend: Backend) => {
-    const item = await createModel(files.itemEncoder, backend, threads, files.itemExternalData);
-    onProgress?.({ phase: 'load', done: 1, total: 2, detail: `item_encoder (${backend})` });
-    const user = await createModel(files.userEncoder, backend, threads, files.userExternalData);
-    onProgress?.({ phase: 'load', done: 2, total: 2, detail: `user_encoder (${backend})` });
-    return { item, user };
-  };
+  const open = (backend: Backend) => openOn(files, backend, threads, onProgress);
   if (plan.backend === 'wasm') return { ...(await open('wasm')), backend: 'wasm', dtype: plan.dtype, reason: plan.reason };
 
   let gpu: { item: OnnxModel; user: OnnxModel };
