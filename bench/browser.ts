@@ -34,10 +34,16 @@ export async function runChromium(runs: BrowserRun[], log: (m: string) => void):
       const ctx = await browser.newContext();
       const page = await ctx.newPage();
       page.on('console', (m) => { if (m.type() === 'log') log(m.text()); });
+      // No network beyond this server: transformers.js would reach for the Hub or a CDN if misconfigured.
+      const origin = new URL(url).origin;
+      const offOrigin: string[] = [];
+      page.on('request', (q) => { if (!q.url().startsWith(origin) && !q.url().startsWith('blob:') && !q.url().startsWith('data:')) offOrigin.push(q.url()); });
       await page.goto(url);
       await page.waitForFunction(() => typeof (window as unknown as Record<string, unknown>).hllmBench === 'function', null, { timeout: 120_000 });
       try {
-        out.push(await page.evaluate(([n, b, t, c]) => (window as any).hllmBench(n, b, t, c), [r.name, r.backend, r.threads, r.config] as const, ) as SuiteResult);
+        const res = await page.evaluate(([n, b, t, c]) => (window as any).hllmBench(n, b, t, c), [r.name, r.backend, r.threads, r.config] as const) as SuiteResult;
+        if (offOrigin.length) throw new Error(`requests left the bench server: ${offOrigin.slice(0, 3).join(', ')}`);
+        out.push(res);
       } catch (e) {
         log(`${r.name} failed: ${(e as Error).message}`);
         out.push({ env: r.name, error: (e as Error).message.slice(0, 500) });

@@ -47,3 +47,10 @@ export function itemFlops(shape: ModelShape, tokens: number): number {
   const perToken = 2 * d * d + 2 * d * dkv + 3 * d * shape.intermediate_size + 2 * tokens * d;
   return 2 * shape.num_hidden_layers * perToken * tokens;
 }
+
+/** The same count for the transformers.js baseline's BERT-shaped encoder: 4 d² projections, GELU FFN 2·d·ffn. */
+export function bertFlops(shape: ModelShape, tokens: number): number {
+  const d = shape.hidden_size;
+  const perToken = 4 * d * d + 2 * d * shape.intermediate_size + 2 * tokens * d;
+  return 2 * shape.num_hidden_layers * perToken * tokens;
+}

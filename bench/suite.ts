@@ -12,7 +12,7 @@ import { createModel, type OnnxModel } from '../src/engine/ort-backend.ts';
 import { mostSimilar, normalize, topK } from '../src/engine/ranking.ts';
 import { buildItemText } from '../src/engine/text-builder.ts';
 import { createItemTokenizer } from '../src/engine/tokenizer.ts';
-import { itemFlops, median, now, quantile, timeRuns, type ModelShape } from './stats.ts';
+import { bertFlops, itemFlops, median, now, quantile, timeRuns, type ModelShape } from './stats.ts';
 
 export interface BenchConfig {
   reps: number;
@@ -28,6 +28,12 @@ export interface BenchConfig {
   matmul: { m: number; k: number; n: number };
 }
 
+/**
+ * Runs the transformers.js `feature-extraction` pipeline (mean pooling) over `texts` in
+ * batches, `reps` timed passes after one warm-up; only the browser page provides it.
+ */
+export type TjsBaseline = (texts: string[], batchSize: number, reps: number) => Promise<{ ms: number[]; loadMs: number; meanTokens: number; version: string }>;
+
 export interface BenchEnv {
   name: string;
   backend: Backend;
@@ -40,6 +46,8 @@ export interface BenchEnv {
   /** Peak memory so far in bytes (worker/page or process), null if unmeasurable. */
   memory(): Promise<{ bytes: number; how: string } | null>;
   log(msg: string): void;
+  /** The transformers.js baseline, where this environment can run it. */
+  tjs?: TjsBaseline;
 }
 
 const MODEL = 'public/models/default';
@@ -65,6 +73,23 @@ async function roofline(env: BenchEnv, c: BenchConfig) {
   await model.release();
   const flops = 2 * m * k * n;
   return { shape: c.matmul, flops, ms, gflops: flops / median(ms) / 1e6 };
+}
+
+async function transformersJs(env: BenchEnv, c: BenchConfig, texts: string[], shape: ModelShape, rooflineGflops: number, engineItemsPerSec: number) {
+  if (!env.tjs) return null;
+  try {
+    const r = await env.tjs(texts, c.batchSize, c.reps);
+    const itemsPerSec = texts.length / (median(r.ms) / 1000);
+    const gflops = (itemsPerSec * bertFlops(shape, r.meanTokens)) / 1e9;
+    return {
+      what: `@huggingface/transformers ${r.version} feature-extraction (mean pooling), BERT-shaped encoder of the Item LLM's size (bench/make-tjs-encoder.py), fp32, batches of ${c.batchSize}`,
+      items: texts.length, ms: r.ms, loadMs: r.loadMs, meanTokens: r.meanTokens, itemsPerSec, gflops,
+      pctOfRoofline: (100 * gflops) / rooflineGflops, engineSpeedup: engineItemsPerSec / itemsPerSec,
+    };
+  } catch (e) {
+    env.log(`  transformers.js baseline failed: ${(e as Error).message}`);
+    return { error: (e as Error).message.slice(0, 300) };
+  }
 }
 
 async function encoding(env: BenchEnv, c: BenchConfig, rows: number[][], shape: ModelShape, padId: number, dim: number, rooflineGflops: number) {
@@ -176,6 +201,9 @@ export async function runSuite(env: BenchEnv, c: BenchConfig) {
   env.log(`${env.name}: item encoding, ${c.encodeItems} items batched / ${c.naiveItems} naive`);
   const enc = await encoding(env, c, rows, shape, manifest.pad_token_id, manifest.dim, roof.gflops);
   env.log(`  ${enc.itemsPerSec.batched.toFixed(1)} items/s batched (${enc.pctOfRoofline.toFixed(1)}% of roofline), ${enc.itemsPerSec.naive.toFixed(1)} naive`);
+  const texts = items.slice(0, c.encodeItems).map((it) => buildItemText(it, manifest));
+  const tjs = await transformersJs(env, c, texts, shape, roof.gflops, enc.itemsPerSec.batched);
+  if (tjs && tjs.itemsPerSec !== undefined) env.log(`  transformers.js: ${tjs.itemsPerSec.toFixed(1)} items/s (${tjs.pctOfRoofline!.toFixed(1)}% of roofline); engine ${tjs.engineSpeedup!.toFixed(2)}× faster`);
   await sample('encoding');
 
   // Real item vectors for the histories fed to the user encoder.
@@ -187,14 +215,14 @@ export async function runSuite(env: BenchEnv, c: BenchConfig) {
   const rec = await recommendLatency(env, c, histVecs, manifest.dim, manifest.max_history, copy.gbPerSec);
   await sample('recommend');
 
-  env.log(`${env.name}: cold vs warm start, ${c.startItems} items × ${c.startReps}`);
+  env.log(`${env.name}: cold vs warm start, ${Math.min(c.startItems, items.length)} items × ${c.startReps}`);
   const start = await coldWarm(env, c, items);
   env.log(`  cold ${start.cold.toFixed(0)} ms, warm ${start.warm.toFixed(0)} ms (${start.speedup.toFixed(1)}×)`);
   await sample('start');
 
   return {
     env: env.name, backend: env.backend, threads: env.threads, config: c, model: { id: manifest.id, shape },
-    roofline: roof, encoding: enc, copy, recommend: rec, start,
+    roofline: roof, encoding: { ...enc, transformersJs: tjs }, copy, recommend: rec, start,
     memory: { how: memHow, peakBytes: mem.length ? Math.max(...mem.map((m) => m.bytes)) : null, samples: mem },
     seconds: (now() - t0) / 1000,
   };

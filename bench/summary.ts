@@ -87,14 +87,27 @@ export async function writeSummary(rep: Report, dir: string, stamp: string): Pro
 
   // 5. baselines
   md.push('## 5. Baselines (same run)', '');
-  md.push('| env | batched (engine) items/s | naive: one session.run per item, items/s | speed-up |', '|---|---|---|---|');
-  for (const r of rs) md.push(`| ${r.env} | ${f(r.encoding.itemsPerSec.batched)} | ${f(r.encoding.itemsPerSec.naive)} | ${f(r.encoding.speedupVsNaive, 2)}× |`);
+  md.push('| env | engine, batched: items/s | naive, one session.run per item: items/s | engine ÷ naive | transformers.js feature-extraction: items/s | its % of roofline | engine ÷ transformers.js |', '|---|---|---|---|---|---|---|');
+  const tjsOf = (r: SuiteResult) => {
+    const t = r.encoding.transformersJs;
+    return t && t.itemsPerSec !== undefined ? t : null;
+  };
+  for (const r of rs) {
+    const t = tjsOf(r);
+    const te = r.encoding.transformersJs && 'error' in r.encoding.transformersJs ? `failed: ${r.encoding.transformersJs.error}` : 'not run (browser only)';
+    md.push(`| ${r.env} | ${f(r.encoding.itemsPerSec.batched)} | ${f(r.encoding.itemsPerSec.naive)} | ${f(r.encoding.speedupVsNaive, 2)}× | ${t ? f(t.itemsPerSec!) : te} | ${t ? `${f(t.pctOfRoofline!)}%` : '—'} | ${t ? `${f(t.engineSpeedup!, 2)}×` : '—'} |`);
+  }
+  const withTjs = rs.map(tjsOf).find((t) => t);
+  if (withTjs) md.push('', `transformers.js: ${withTjs.what}; FLOPs/item counted for its own shape (GELU FFN, full attention); model load ${f(withTjs.loadMs!, 0)} ms, mean ${f(withTjs.meanTokens!, 1)} tokens/item.`);
   md.push('', `![baselines](${await chart(dir, c('baselines'), {
-    title: 'Items/s: engine (batched) vs naive', width: 360, height: 200,
-    data: { values: rs.flatMap((r) => [{ env: r.env, path: 'engine, batched', ips: r.encoding.itemsPerSec.batched }, { env: r.env, path: 'naive, 1 run/item', ips: r.encoding.itemsPerSec.naive }]) },
+    title: 'Items/s: engine (batched) vs naive vs transformers.js', width: 360, height: 200,
+    data: { values: rs.flatMap((r) => [
+      { env: r.env, path: 'engine, batched', ips: r.encoding.itemsPerSec.batched },
+      { env: r.env, path: 'naive, 1 run/item', ips: r.encoding.itemsPerSec.naive },
+      ...(tjsOf(r) ? [{ env: r.env, path: 'transformers.js pipeline', ips: tjsOf(r)!.itemsPerSec! }] : []),
+    ]) },
     mark: 'bar', encoding: { x: { field: 'env', type: 'nominal' }, xOffset: { field: 'path' }, y: { field: 'ips', type: 'quantitative', title: 'items/s' }, color: { field: 'path' } },
   })})`, '');
-  md.push('The transformers.js feature-extraction baseline is not part of this run; see bench/README.md for why.', '');
 
   // Goals (issue #5), on the WASM environments.
   md.push('## Goals (WASM, this machine)', '', '| goal | env | measured | met |', '|---|---|---|---|');

@@ -1,9 +1,11 @@
 // Browser side of `npm run bench`: exposes window.hllmBench(name, backend, config), which
 // runs the shared suite in this (cross-origin-isolated) page with real IndexedDB and
-// reports peak memory with performance.measureUserAgentSpecificMemory().
-// Imports: ../suite.
+// reports peak memory with performance.measureUserAgentSpecificMemory(), and runs the
+// transformers.js baseline beside the engine.
+// Imports: ../suite, ./tjs-baseline.
 import type { Backend } from '../../src/index.ts';
 import { runSuite, type BenchConfig } from '../suite.ts';
+import { transformersJsBaseline } from './tjs-baseline.ts';
 
 type MeasureMemory = () => Promise<{ bytes: number }>;
 
@@ -30,4 +32,5 @@ async function memory(): Promise<{ bytes: number; how: string } | null> {
     },
     memory,
     log: (m) => console.log(m),
+    tjs: transformersJsBaseline(backend, threads),
   }, config);
