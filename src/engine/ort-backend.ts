@@ -1,20 +1,25 @@
-// The ONLY module that imports onnxruntime-web. It loads ORT lazily (its own chunk),
+// The ONLY module that imports onnxruntime-web. It loads ORT lazily (its own chunks),
 // points it at the local .wasm (never a CDN), fixes the thread count, and wraps
 // sessions so the rest of the engine never touches ORT types.
-// Imports: onnxruntime-web/webgpu (dynamic), its .wasm via ?url (browser only), env.ts.
+// Imports: onnxruntime-web/wasm and onnxruntime-web/webgpu (dynamic), their .wasm via ?url
+// (browser only), env.ts.
 //
-// Start-up: configureOrt() once per process → createModel(bytes, backend) per graph →
-// model.run(feeds). Every ORT call (create, run, release) goes through ONE queue per
-// process: all sessions share one wasm instance, and overlapping calls of two sessions
-// (one suspended in an async WebGPU step) corrupted its state here ("__next_prime overflow").
+// Two ORT builds, one per backend: WASM sessions run on the plain build, WebGPU sessions on
+// the asyncify build that the WebGPU EP needs. The asyncify build is 2.5-3x slower for
+// CPU work (measured here: 438-565 vs 1,086-1,813 items/s on the item encoder), and a
+// device without a usable GPU never downloads it.
+//
+// loadOrt(build) once per build → createModel(bytes, backend) per graph → model.run(feeds).
+// Every ORT call (create, run, release) goes through ONE queue per process: sessions of a
+// build share one wasm instance, and overlapping calls of two sessions (one suspended in an
+// async WebGPU step) corrupted its state here ("__next_prime overflow").
 import type * as OrtNs from 'onnxruntime-web/webgpu';
 import { HllmError } from '../errors.ts';
 import type { Backend } from '../protocol.ts';
 import { isNode } from '../env.ts';
 
 type Ort = typeof OrtNs;
-let ortPromise: Promise<Ort> | null = null;
-let configuredThreads: number | null = null;
+const ortPromises: Partial<Record<Backend, Promise<Ort>>> = {};
 let ortQueue: Promise<unknown> = Promise.resolve();
 
 /** Runs `f` after every earlier ORT call has settled. */
@@ -27,37 +32,36 @@ function serial<T>(f: () => Promise<T>): Promise<T> {
 /** Hidden from bundlers: these run in Node only. */
 const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
 
-async function wasmLocation(): Promise<string | { wasm: string }> {
+async function wasmLocation(build: Backend): Promise<string | { wasm: string }> {
   if (isNode()) {
     const { createRequire } = await nodeImport('node:module');
     const { dirname } = await nodeImport('node:path');
     const require = createRequire(import.meta.url);
-    // resolves to dist/ort.webgpu.min.js; the .wasm files sit beside it.
-    return `${dirname(require.resolve('onnxruntime-web/webgpu'))}/`;
+    // resolves to dist/ort.*.bundle.min.mjs; the .wasm files sit beside it.
+    return `${dirname(require.resolve(build === 'wasm' ? 'onnxruntime-web/wasm' : 'onnxruntime-web/webgpu'))}/`;
   }
-  const mod = await import('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url');
+  const mod = build === 'wasm'
+    ? await import('onnxruntime-web/ort-wasm-simd-threaded.wasm?url')
+    : await import('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url');
   return { wasm: new URL(mod.default, globalThis.location?.href).href };
 }
 
-/** Loads ORT and sets its global env. Thread count is fixed by the first call. */
-export async function configureOrt(threads: number): Promise<Ort> {
-  if (!ortPromise) {
-    ortPromise = (async () => {
-      const ort = (await import('onnxruntime-web/webgpu')) as Ort;
-      ort.env.wasm.wasmPaths = await wasmLocation();
+/** Loads the ORT build for one backend and sets its env. Thread count is fixed by the first call. */
+function loadOrt(build: Backend, threads: number): Promise<Ort> {
+  let p = ortPromises[build];
+  if (!p) {
+    p = (async () => {
+      const ort = (build === 'wasm' ? await import('onnxruntime-web/wasm') : await import('onnxruntime-web/webgpu')) as Ort;
+      ort.env.wasm.wasmPaths = await wasmLocation(build);
       ort.env.wasm.numThreads = threads;
       ort.env.wasm.proxy = false;
       ort.env.logLevel = 'error';
-      configuredThreads = threads;
       return ort;
     })();
-    ortPromise.catch(() => (ortPromise = null));
+    p.catch(() => delete ortPromises[build]);
+    ortPromises[build] = p;
   }
-  return ortPromise;
-}
-
-export function ortThreads(): number | null {
-  return configuredThreads;
+  return p;
 }
 
 /** The part of a GPUDevice the engine uses: its loss signal, and destroy() for the test hook. */
@@ -68,8 +72,8 @@ export interface GpuDeviceHandle {
 
 /** The GPUDevice ORT's WebGPU sessions run on, or null before any WebGPU session exists. */
 export async function webgpuDevice(): Promise<GpuDeviceHandle | null> {
-  if (!ortPromise) return null;
-  const ort = await ortPromise;
+  if (!ortPromises.webgpu) return null;
+  const ort = await ortPromises.webgpu;
   try {
     // Before the first WebGPU session this getter would CREATE a device; callers ask only after one.
     return ((await ort.env.webgpu.device) as unknown as GpuDeviceHandle) ?? null;
@@ -95,7 +99,7 @@ export interface OnnxModel {
 
 /** `externalData`: the graph's external data files, `path` being the location the .onnx names. */
 export async function createModel(bytes: Uint8Array, backend: Backend, threads: number, externalData: { path: string; data: Uint8Array }[] = []): Promise<OnnxModel> {
-  const ort = await configureOrt(threads);
+  const ort = await loadOrt(backend, threads);
   let session: OrtNs.InferenceSession;
   try {
     session = await serial(() => ort.InferenceSession.create(bytes, {
