@@ -9,9 +9,11 @@ PY=/usr/bin/python3
 seed=${1:-0}
 runs=models/runs/default
 $PY models/data/ml-latest-small/prepare.py
+# Step budgets, not wall time: the same model on a busy or an idle machine. The recipe is the one
+# models/compare.py measures against SASRec (its HLLM_FLAGS; SASRec's lr tuned there on validation).
 $PY models/train.py --data models/data/ml-latest-small/out --out $runs/hllm --seed "$seed" \
-  --lr 2e-3 --max-steps 100000 --max-minutes "${HLLM_MINUTES:-15}" --eval-every 40
+  --lr 2e-3 --m-item-layers 1 --max-steps "${HLLM_STEPS:-600}" --eval-every 50
 $PY models/train.py --model sasrec --data models/data/ml-latest-small/out --out $runs/sasrec --seed "$seed" \
-  --tokenizer $runs/hllm/tokenizer.json --max-steps 100000 --max-minutes "${SASREC_MINUTES:-8}" --eval-every 100
+  --lr "${SASREC_LR:-1e-3}" --max-steps "${SASREC_STEPS:-2000}" --eval-every 50
 $PY models/export.py $runs/hllm/checkpoint.pt public/models/default --id hllm-ml-latest-small \
   --baseline $runs/sasrec/checkpoint.pt --catalog-out public/catalogs/ml-latest-small

@@ -164,6 +164,8 @@ def main(argv=None):
     p.add_argument("--catalog-out", help="also publish items.csv (+ licence) here for the engine")
     p.add_argument("--id", default=None)
     p.add_argument("--golden-users", type=int, default=5)
+    p.add_argument("--quality-bar", nargs="*", default=[], metavar="SUMMARY_JSON",
+                   help="models/compare.py summary.json files (multi-seed HLLM vs SASRec vs popular) to record")
     a = p.parse_args(argv)
 
     ck, mc, core = load_checkpoint(a.checkpoint)
@@ -224,6 +226,13 @@ def main(argv=None):
         metrics["test"]["sasrec"] = bl["result"]["test"]
         metrics["valid"]["sasrec"] = bl["result"]["valid"]
     metrics["parity"] = parity
+    if a.quality_bar:
+        # The multi-seed comparison behind the quality bar, per data set, as compare.py wrote it.
+        metrics["quality_bar"] = {}
+        for f in a.quality_bar:
+            with open(f) as fh:
+                bar = json.load(fh)
+            metrics["quality_bar"][os.path.basename(os.path.dirname(os.path.abspath(bar["data"])))] = bar
 
     print("4/5 golden.json and side files")
     catalog = None

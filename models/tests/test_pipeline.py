@@ -34,10 +34,35 @@ def test_training_writes_checkpoint_curve_and_metrics(trained):
     assert (trained / "hllm" / "checkpoint.pt").exists()
 
 
+def test_compare_tunes_sasrec_on_validation_and_summarises_seeds(slice_data, tmp_path):
+    out = tmp_path / "cmp"
+    log = run([sys.executable, "models/compare.py", "--data", str(slice_data), "--seeds", "0", "1",
+               "--hllm-steps", "4", "--sasrec-steps", "4", "--sasrec-lrs", "1e-3", "3e-3", "--out", str(out), *TINY])
+    s = json.load(open(out / "summary.json"))
+    tuning = s["sasrec_lr_tuning"]
+    assert set(tuning) == {"0.001", "0.003"}
+    # the kept learning rate is the one with the best VALIDATION N@10, and seed 1 was trained with it
+    assert f"{s['sasrec_lr']:g}" == max(tuning, key=lambda lr: tuning[lr]["valid_N@10"])
+    assert f"--lr {s['sasrec_lr']}" in log.split("== sasrec seed 1:")[1].splitlines()[0]
+    for name in ("hllm", "sasrec", "popular"):
+        runs = s["summary"][name]["N@10"]["runs"]
+        assert len(runs) == 2 and abs(s["summary"][name]["N@10"]["mean"] - sum(runs) / 2) < 1e-12
+    assert len(s["train_minutes"]["hllm"]) == 2 and len(s["train_minutes"]["sasrec"]) == 3
+    assert "HLLM vs SASRec NDCG@10" in log
+    # --resume reuses the finished runs instead of training again
+    again = run([sys.executable, "models/compare.py", "--data", str(slice_data), "--seeds", "0", "1", "--resume",
+                 "--hllm-steps", "4", "--sasrec-steps", "4", "--sasrec-lrs", "1e-3", "3e-3", "--out", str(out), *TINY])
+    assert again.count("reusing") == 5 and "step 4/4" not in again
+
+
 def test_export_quantise_parity_and_manifest(trained, tmp_path):
     out = tmp_path / "model"
+    bar = tmp_path / "summary.json"
+    bar.write_text(json.dumps({"data": "models/data/ml-100k/out", "seeds": [0, 1, 2],
+                               "summary": {"hllm": {"N@10": {"mean": 0.1}}, "sasrec": {"N@10": {"mean": 0.09}}}}))
     log = run([sys.executable, "models/export.py", str(trained / "hllm" / "checkpoint.pt"), str(out),
-               "--baseline", str(trained / "sasrec" / "checkpoint.pt"), "--catalog-out", str(tmp_path / "catalog")])
+               "--baseline", str(trained / "sasrec" / "checkpoint.pt"), "--catalog-out", str(tmp_path / "catalog"),
+               "--quality-bar", str(bar)])
     man = json.load(open(out / "hllm.json"))
     assert man["format"] == 1 and man["dim"] == 32 and man["text_fields"] == ["title", "genres", "tags"]
     for key in ("prompt", "field_template", "max_text_tokens", "max_history", "item_token_id",
@@ -55,6 +80,7 @@ def test_export_quantise_parity_and_manifest(trained, tmp_path):
     for dt in ("fp32", "q8", "q4", "sasrec", "popular"):
         assert "N@10" in man["metrics"]["test"][dt]
     assert man["training"]["dataset_sha256"] and man["training"]["config"]["model"] == "hllm"
+    assert man["metrics"]["quality_bar"]["ml-100k"]["summary"]["sasrec"]["N@10"]["mean"] == 0.09
     golden = json.load(open(out / "golden.json"))
     assert len(golden["users"]) == 5 and all(len(u["top10"]) == 10 for u in golden["users"])
     assert any(c["text"] == "" and c["ids"] == [] for c in golden["tokenizer_cases"])
