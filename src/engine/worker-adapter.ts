@@ -15,7 +15,7 @@ export type CrashKind = 'error' | 'close';
 export interface WorkerApi extends Engine, LivenessRemote {
   /** Test hook: ends the worker (the page then restarts it). */
   simulateCrash(kind?: CrashKind): Promise<void>;
-  /** Test hook: destroys the WebGPU device, as a driver reset would (see Engine.loseDevice). */
+  /** Test hook: destroys the WebGPU device, as a driver reset would (HllmEngine.loseDevice). */
   simulateDeviceLoss(): Promise<boolean>;
 }
 
@@ -30,7 +30,8 @@ export function workerApi(engine: HllmEngine = createEngine()): WorkerApi {
   // Comlink starts each message's handler at once; the engine's methods await storage and
   // ORT, so without this queue a forget() and a track() (or a track() and a recommend())
   // interleave and the in-memory history can miss or double an event. cancel, stats,
-  // dispose, ping and holdLock bypass the queue: they must act while a long setCatalog() holds it.
+  // dispose, ping, holdLock and simulateDeviceLoss bypass the queue: they must act while a
+  // long call (setCatalog, embedItems) holds it.
   let tail: Promise<unknown> = Promise.resolve();
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
     const run = tail.then(f, f);
