@@ -165,7 +165,8 @@ def main(argv=None):
     p.add_argument("--id", default=None)
     p.add_argument("--golden-users", type=int, default=5)
     p.add_argument("--quality-bar", nargs="*", default=[], metavar="SUMMARY_JSON",
-                   help="models/compare.py summary.json files (multi-seed HLLM vs SASRec vs popular) to record")
+                   help="models/compare.py summary.json files (multi-seed HLLM vs SASRec vs popular) to record, "
+                        "keyed by their folder name")
     a = p.parse_args(argv)
 
     ck, mc, core = load_checkpoint(a.checkpoint)
@@ -227,12 +228,12 @@ def main(argv=None):
         metrics["valid"]["sasrec"] = bl["result"]["valid"]
     metrics["parity"] = parity
     if a.quality_bar:
-        # The multi-seed comparison behind the quality bar, per data set, as compare.py wrote it.
+        # The multi-seed comparisons behind the quality bar, as compare.py wrote them, keyed by
+        # the comparison's folder (e.g. runs/compare/ml-100k/summary.json -> "ml-100k").
         metrics["quality_bar"] = {}
         for f in a.quality_bar:
             with open(f) as fh:
-                bar = json.load(fh)
-            metrics["quality_bar"][os.path.basename(os.path.dirname(os.path.abspath(bar["data"])))] = bar
+                metrics["quality_bar"][os.path.basename(os.path.dirname(os.path.abspath(f)))] = json.load(fh)
 
     print("4/5 golden.json and side files")
     catalog = None

@@ -57,7 +57,8 @@ def test_compare_tunes_sasrec_on_validation_and_summarises_seeds(slice_data, tmp
 
 def test_export_quantise_parity_and_manifest(trained, tmp_path):
     out = tmp_path / "model"
-    bar = tmp_path / "summary.json"
+    (tmp_path / "ml-100k").mkdir()
+    bar = tmp_path / "ml-100k" / "summary.json"
     bar.write_text(json.dumps({"data": "models/data/ml-100k/out", "seeds": [0, 1, 2],
                                "summary": {"hllm": {"N@10": {"mean": 0.1}}, "sasrec": {"N@10": {"mean": 0.09}}}}))
     log = run([sys.executable, "models/export.py", str(trained / "hllm" / "checkpoint.pt"), str(out),
