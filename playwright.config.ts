@@ -3,11 +3,11 @@
 // Imports: @playwright/test only.
 import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
 
-// HLLM_E2E_ENGINE_PORT lets two runs share a machine (e.g. a helper running one spec).
+// HLLM_E2E_{ENGINE,DEMO,HOST,CSP}_PORT let two runs share a machine (e.g. two worktrees).
 const PORT = Number(process.env.HLLM_E2E_ENGINE_PORT ?? 4174);
 // Demo (`npm start` build) and the embed's third-party host page; see e2e/support/demo.ts.
-const DEMO_PORT = 4173;
-const HOST_PORT = 4175;
+const DEMO_PORT = Number(process.env.HLLM_E2E_DEMO_PORT ?? 4173);
+const HOST_PORT = Number(process.env.HLLM_E2E_HOST_PORT ?? 4175);
 
 type Server = NonNullable<Exclude<PlaywrightTestConfig['webServer'], unknown[] | undefined>> & { name: string };
 function selectServers(all: Server[]): Server[] {

@@ -14,7 +14,7 @@ import { IMAGE_PAYLOADS, TEXT_PAYLOADS } from './support/xss-payloads';
 test.use({ serviceWorkers: 'block' });
 
 const DIST = join(process.cwd(), 'dist');
-const CSP_PORT = 4177;
+const CSP_PORT = Number(process.env.HLLM_E2E_CSP_PORT ?? 4177);
 const CSP_ORIGIN = `http://127.0.0.1:${CSP_PORT}`;
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const TYPES: Record<string, string> = {

@@ -4,8 +4,8 @@
 // Imports: @playwright/test only.
 import { expect, type Locator, type Page } from '@playwright/test';
 
-export const DEMO = 'http://127.0.0.1:4173';
-export const HOST = 'http://127.0.0.1:4175';
+export const DEMO = `http://127.0.0.1:${process.env.HLLM_E2E_DEMO_PORT ?? 4173}`;
+export const HOST = `http://127.0.0.1:${process.env.HLLM_E2E_HOST_PORT ?? 4175}`;
 
 /** First start embeds the whole catalogue on WASM; later starts read vectors from IndexedDB. */
 export const START_TIMEOUT = 240_000;
