@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 seed=${1:-0}
 runs=models/runs/default
+# Reads the raw GroupLens files committed in models/data/ml-latest-small/raw (no download).
 $PY models/data/ml-latest-small/prepare.py
 # Step budgets, not wall time: the same model on a busy or an idle machine. The recipe is the one
 # models/compare.py measures against SASRec (its HLLM_FLAGS; SASRec's lr tuned there on validation).

@@ -1,4 +1,8 @@
-"""Shared fixtures: a small slice of real ml-latest-small data, prepared once per session."""
+"""Shared fixtures: a small slice of real ml-latest-small data, prepared once per session.
+
+The raw files are in the repository (models/data/ml-latest-small/raw), so the tests run from a
+plain clone with nothing beside it.
+"""
 import csv
 import os
 import shutil
@@ -10,7 +14,7 @@ import pytest
 MODELS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(MODELS)
 sys.path.insert(0, MODELS)
-SHARED = os.environ.get("HLLM_SHARED_DATA", os.path.join(ROOT, "..", "shared", "data"))
+RAW_MLS = os.path.join(MODELS, "data", "ml-latest-small", "raw")
 
 
 def run(args, **kw):
@@ -24,7 +28,7 @@ def slice_data(tmp_path_factory):
     """The real prepare script on ml-latest-small, then the first 80 users' interactions."""
     full = tmp_path_factory.mktemp("mls-full")
     run([sys.executable, "models/data/ml-latest-small/prepare.py",
-         "--src", os.path.join(SHARED, "ml-latest-small"), "--out", str(full)])
+         "--src", RAW_MLS, "--out", str(full)])
     out = tmp_path_factory.mktemp("mls-slice")
     with open(full / "interactions.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))

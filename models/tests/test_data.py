@@ -1,6 +1,10 @@
 """Data layout, k-core filtering, ordering and the leave-one-out split."""
 import csv
+import os
+import subprocess
+import sys
 
+from conftest import ROOT, run
 from data.common import k_core  # noqa: F401  (path set by conftest)
 import dataset
 
@@ -43,12 +47,46 @@ def test_any_csv_layout_with_other_fields(tmp_path):
 
 
 def test_k_core_is_iterative():
-    # item z has 5 events but one of its users drops below 5, taking z below 5 too
-    ev = [(f"i{j}", "a", j) for j in range(5)] + [("z", u, 0) for u in "abcde"] + [("i0", u, 1) for u in "bcde"]
+    # A 5x5 core survives. Item z has 5 events, one of them from user v, whose other 4 items
+    # have 1 event each: pass 1 drops those 4, pass 2 drops v (1 event left), pass 3 drops z
+    # (4 left). One or two passes would keep z; only the stable fixed point is the core.
+    core = [(f"c{j}", f"u{u}", u * 10 + j) for u in range(5) for j in range(5)]
+    cascade = [("z", f"u{u}", 100 + u) for u in range(4)] + [("z", "v", 200)]
+    cascade += [(f"w{j}", "v", 201 + j) for j in range(4)]
+    ev = core[:12] + cascade + core[12:]  # interleaved: the file order must be kept, not regrouped
     kept = k_core(ev, 5)
-    assert all(e[0] != "z" or len([x for x in kept if x[0] == "z"]) >= 5 for e in kept)
-    users = {e[1] for e in kept}
-    assert users <= {"a"} and all(sum(1 for x in kept if x[1] == u) >= 5 for u in users)
+    assert kept == core and len(kept) == 25
+
+
+def test_k_core_keeps_a_set_that_is_already_stable():
+    ev = [(f"c{j}", f"u{u}", u * 10 + j) for u in range(5) for j in range(5)]
+    assert k_core(ev, 5) == ev
+    assert k_core(ev, 6) == []  # no user reaches 6: everything goes
+
+
+def test_ml_100k_prepare_reads_the_raw_files_it_is_given(tmp_path):
+    # ml-100k may not be redistributed, so this is a synthetic folder in its format
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "u.genre").write_text("unknown|0\nAction|1\nComedy|2\n\n", encoding="latin-1")
+    items = [f"{i}|Film {i} (1995)|01-Jan-1995||http://x|0|{i % 2}|{1 - i % 2}\n" for i in range(1, 6)]
+    (raw / "u.item").write_text("".join(items), encoding="latin-1")
+    (raw / "u.data").write_text("".join(f"{u}\t{i}\t4\t{100 * u + i}\n" for u in range(1, 6) for i in range(1, 6)),
+                                encoding="latin-1")
+    out = tmp_path / "out"
+    run([sys.executable, "models/data/ml-100k/prepare.py", "--src", str(raw), "--out", str(out)])
+    ds = dataset.load(out)
+    assert ds.text_fields == ["title", "genres"] and ds.n_items == 5 and len(ds.users) == 5
+    assert dataset.item_text(ds.items[ds.index["1"]], ds.text_fields) == "title: Film 1 (1995) genres: Action"
+
+
+def test_ml_100k_prepare_without_raw_files_says_where_to_download(tmp_path):
+    res = subprocess.run([sys.executable, "models/data/ml-100k/prepare.py", "--src", str(tmp_path / "none"),
+                          "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "HLLM_ML100K_RAW": ""})
+    assert res.returncode == 2
+    assert "https://grouplens.org/datasets/movielens/100k/" in res.stderr and "--src" in res.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_prepare_scripts_write_hllm_layout(slice_data):

@@ -15,8 +15,9 @@ import { evaluateVariant, popularityMetrics, testPairs, type VariantResult } fro
 
 const MODEL = 'public/models/default';
 const USERS = 80;
-// Prepared here from ../shared/data by the pipeline's own script: a fresh clone has no
-// models/data/*/out, and the model's manifest pins the prepared data's sha256.
+// Prepared here by the pipeline's own script from the raw files committed under
+// models/data/ml-latest-small/raw: a fresh clone has no models/data/*/out, and the model's
+// manifest pins the prepared data's sha256.
 const DATA = join(mkdtempSync(join(tmpdir(), 'hllm-mls-')), 'out');
 execFileSync('/usr/bin/python3', ['models/data/ml-latest-small/prepare.py', '--out', DATA], { stdio: 'pipe' });
 

@@ -2,6 +2,8 @@
 
 Item text: title (with year), genres, and the user tags aggregated per movie (most frequent
 first). Every rating is an interaction; users and items with fewer than 5 are dropped.
+The raw GroupLens files are in the repository (raw/, with their licence in raw/README.txt), so
+this needs no download.
 Usage: /usr/bin/python3 models/data/ml-latest-small/prepare.py [--src DIR] [--out DIR]
 """
 import argparse
@@ -19,7 +21,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--src", default=os.path.join(HERE, "../../../../shared/data/ml-latest-small"))
+    p.add_argument("--src", default=os.path.join(HERE, "raw"),
+                   help="folder with the raw ml-latest-small files (default: the copy in raw/)")
     p.add_argument("--out", default=os.path.join(HERE, "out"))
     p.add_argument("--max-tags", type=int, default=8, help="most frequent tags kept per movie")
     a = p.parse_args(argv)
