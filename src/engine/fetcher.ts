@@ -69,7 +69,8 @@ async function readNodeFile(pathOrFileUrl: string, onBytes?: (d: number, t: numb
 
 /** The default fetcher for the current runtime. */
 export const defaultFetcher: Fetcher = (url, onBytes) => {
-  if (isHttp(url) || !isNode()) return fetchBytes(url, onBytes);
+  // data: URLs hold their bytes inline; Node's fetch() reads them, fs would take them for a path.
+  if (isHttp(url) || /^data:/i.test(url) || !isNode()) return fetchBytes(url, onBytes);
   return readNodeFile(url, onBytes);
 };
 

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HllmError, type HllmErrorCode } from '../errors.ts';
-import type { CatalogItem, EngineOptions } from '../protocol.ts';
+import type { CatalogItem, CatalogSource, EngineOptions } from '../protocol.ts';
 import { IdbStore } from '../storage/idb-store.ts';
 import { parseCsv } from './catalog.ts';
 import { createEngine } from './engine.ts';
@@ -42,20 +42,28 @@ const editManifest = (edit: (m: Record<string, any>) => void): Fetcher => rewrit
 });
 
 describe('a bad catalogue loses nothing', () => {
-  it('setCatalog(bad) rejects INVALID_CATALOG; history, catalogue and vectors stay as they were', async () => {
+  it('setCatalog(bad) rejects with its one code; history, catalogue and vectors stay as they were', async () => {
     const db = freshDb('bad');
     const e = createEngine();
     await e.init(opts(db));
     await e.track(small[0]!.id);
     await e.track(small[1]!.id, { type: 'like' });
     const before = { history: await e.history(), recs: (await e.recommend({ k: 5 })).map((r) => r.id) };
-    const bads: unknown[] = [
-      [], [{ title: 'no id' }], [{ id: '1' }, { id: '1' }], [{ id: '1', title: { x: 1 } }], 'data:,{"broken"',
+    // Each bad catalogue has exactly one right code and a message that names the fault.
+    const truncatedJson = `data:application/json,${encodeURIComponent('[{"id": "1", "title": ')}`;
+    const bads: Array<[string, CatalogSource, HllmErrorCode, RegExp]> = [
+      ['empty array', [], 'INVALID_CATALOG', /catalogue is empty/],
+      ['entry without an id', [{ title: 'no id' } as unknown as CatalogItem], 'INVALID_CATALOG', /entry 0: has no id/],
+      ['duplicate ids', [{ id: '1' }, { id: '1' }], 'INVALID_CATALOG', /id '1' appears more than once \(entries 0 and 1\)/],
+      ['object field value', [{ id: '1', title: { x: 1 } } as unknown as CatalogItem], 'INVALID_CATALOG', /field 'title' must be a string/],
+      // fetched through the default fetcher, then JSON.parse throws on the truncated array
+      ['data: URL with truncated JSON', truncatedJson, 'INVALID_CATALOG', /is not valid JSON: .*a JSON array of items/],
+      ['catalogue URL that does not exist', 'public/catalogs/nope/items.csv', 'FETCH_FAILED', /no catalogue at public\/catalogs\/nope/],
     ];
-    for (const bad of bads) {
-      const src = typeof bad === 'string' ? bad : (bad as CatalogItem[]);
-      const err = await rejection(e.setCatalog(src as CatalogItem[]));
-      expect(['INVALID_CATALOG', 'FETCH_FAILED']).toContain(err.code);
+    for (const [name, src, code, msg] of bads) {
+      const err = await rejection(e.setCatalog(src));
+      expect({ name, code: err.code }).toEqual({ name, code });
+      expect(err.message, name).toMatch(msg);
     }
     expect(await e.history()).toEqual(before.history);
     expect((await e.recommend({ k: 5 })).map((r) => r.id)).toEqual(before.recs);
