@@ -2,11 +2,12 @@
 // memory store: CRUD semantics, migrations from each older schema, and the fallback.
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
+import type { IDBPDatabase } from 'idb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { IdbStore } from './idb-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import { openStore, ResilientStore } from './open-store.ts';
-import { DB_VERSION, MIGRATIONS, openHllmDB } from './schema.ts';
+import { DB_VERSION, openHllmDB, type HllmDB } from './schema.ts';
 import type { Store, StoredItem } from './types.ts';
 
 let n = 0;
@@ -88,10 +89,42 @@ describe('IndexedDB persistence and migrations', () => {
     await b.close();
   });
 
-  it('has one migration per version', () => {
-    expect(DB_VERSION).toBe(MIGRATIONS.length);
-    expect(DB_VERSION).toBeGreaterThanOrEqual(2);
+  // What each schema version must contain, written out by hand: a migration that creates the
+  // wrong store, key path or index, or a new version without a row here, fails below.
+  type StoreShape = { keyPath: string | string[]; autoIncrement: boolean; indexes: Record<string, string> };
+  const v1: Record<string, StoreShape> = {
+    events: { keyPath: 'seq', autoIncrement: true, indexes: {} },
+    items: { keyPath: 'id', autoIncrement: false, indexes: {} },
+    meta: { keyPath: 'key', autoIncrement: false, indexes: {} },
+    vectors: { keyPath: ['modelSha256', 'textSha256'], autoIncrement: false, indexes: {} },
+  };
+  const SCHEMAS: Array<Record<string, StoreShape>> = [
+    v1,
+    { ...v1,
+      events: { ...v1.events!, indexes: { byItem: 'itemId' } },
+      vectors: { ...v1.vectors!, indexes: { byModel: 'modelSha256' } } },
+  ];
+  const shapeOf = (db: IDBPDatabase<HllmDB>): Record<string, StoreShape> => {
+    const tx = db.transaction([...db.objectStoreNames]);
+    return Object.fromEntries([...db.objectStoreNames].map((n) => {
+      const st = tx.objectStore(n);
+      const indexes = Object.fromEntries([...st.indexNames].map((i) => [i, st.index(i).keyPath as string]));
+      return [n, { keyPath: st.keyPath as string | string[], autoIncrement: st.autoIncrement, indexes }];
+    }));
+  };
+
+  it('the current schema version is the last one described here', () => {
+    expect(DB_VERSION).toBe(SCHEMAS.length);
   });
+
+  for (const [i, want] of SCHEMAS.entries()) {
+    it(`a new database opened at schema v${i + 1} has exactly that version's stores and indexes`, async () => {
+      const db = await openHllmDB(freshName(), i + 1);
+      expect(db.version).toBe(i + 1);
+      expect(shapeOf(db)).toEqual(want);
+      db.close();
+    });
+  }
 
   for (let from = 1; from < DB_VERSION; from++) {
     it(`migrates data written at schema v${from} to v${DB_VERSION}`, async () => {
@@ -106,8 +139,7 @@ describe('IndexedDB persistence and migrations', () => {
 
       const db = await openHllmDB(name);
       expect(db.version).toBe(DB_VERSION);
-      expect([...db.objectStoreNames].sort()).toEqual(['events', 'items', 'meta', 'vectors']);
-      expect(db.transaction('events').store.indexNames.contains('byItem')).toBe(true);
+      expect(shapeOf(db)).toEqual(SCHEMAS[DB_VERSION - 1]);
       expect(await db.getAllKeysFromIndex('events', 'byItem', 'i1')).toHaveLength(1);
       expect(await db.countFromIndex('vectors', 'byModel', 'm')).toBe(1);
       db.close();
@@ -116,6 +148,9 @@ describe('IndexedDB persistence and migrations', () => {
       expect(await s.deleteEvents(['i1'])).toBe(1);
       expect((await s.getEvents()).map((e) => e.itemId)).toEqual(['i2']);
       expect(Array.from((await s.getVectors('m', ['s1'])).get('s1')!)).toEqual([3, 4]);
+      expect((await s.getItems()).map((it) => [it.id, it.item.title, it.textSha256])).toEqual([['i1', 'One', 's1']]);
+      // the autoIncrement counter survives the upgrade: a forgotten seq is never handed out again
+      expect((await s.appendEvent({ itemId: 'i3', type: 'view', at: 7 })).seq).toBe(3);
       await s.close();
     });
   }
