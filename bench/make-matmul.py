@@ -3,7 +3,7 @@ with B a constant initializer, so ONNX Runtime runs exactly one large GEMM per c
 
     /usr/bin/python3 bench/make-matmul.py OUT.onnx [--m 256 --k 512 --n 512]
 
-Uses the `onnx` package only (DESIGN.md §5: Debian's python3-onnx); opset 17 like the models.
+Uses the `onnx` package only (Debian's python3-onnx; docs/design.md "Python pipeline"); opset 17 like the models.
 """
 import argparse
 

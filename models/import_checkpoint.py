@@ -254,7 +254,7 @@ def run(a):
     dtypes = [d.strip() for d in a.dtypes.split(",") if d.strip()]
     if not dtypes or any(d not in ("fp32", "q8", "q4") for d in dtypes):
         raise SystemExit(f"--dtypes {a.dtypes!r}: choose from fp32, q8, q4")
-    torch.set_num_threads(1)  # OpenBLAS brings its own threads (DESIGN.md §5)
+    torch.set_num_threads(1)  # OpenBLAS brings its own threads (docs/design.md "Python pipeline")
 
     print(f"1/6 read {a.base}", flush=True)
     hf = checkpoints.read_config(a.base)

@@ -2,7 +2,7 @@
 
 - q8: each MatMul weight becomes int8 (symmetric, one scale per output column) behind a
   DequantizeLinear -> MatMul pair. Unlike MatMulInteger/DynamicQuantizeLinear, that pair has a
-  WebGPU kernel (DESIGN.md §3).
+  WebGPU kernel (docs/design.md "Quantisation formats").
 - q4: each MatMul with a constant weight becomes com.microsoft MatMulNBits (4-bit, block 32,
   symmetric, implicit zero point 8), which runs on the WebGPU EP.
 - In both, the token-embedding table (a Gather on a constant) is stored as int8 rows with one

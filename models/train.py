@@ -6,7 +6,7 @@
 Every position of every training sequence predicts the next item (InfoNCE against negatives
 sampled uniformly from the catalogue and shared across the batch). HLLM adds an item-side
 auxiliary loss, each sampled item's text against a token-dropout copy of itself, which keeps
-the from-scratch item tower from collapsing (DESIGN.md §5). The checkpoint with the best
+the from-scratch item tower from collapsing (docs/design.md "Training from scratch"). The checkpoint with the best
 validation NDCG@10 is kept; validation and test metrics are printed and saved with it.
 """
 import argparse
@@ -50,7 +50,7 @@ class TrainConfig:
     prompt: str = ""               # HLLM's "Compress the following sentence into embedding: "
                                    # carries no information for a from-scratch model; pretrained
                                    # imports set it
-    threads: int = 1               # torch threads; OpenBLAS adds its own (DESIGN.md §5)
+    threads: int = 1               # torch threads; OpenBLAS adds its own (docs/design.md)
     tokenizer: str = ""            # reuse a tokenizer.json instead of training one
     vocab_min_count: int = 1       # 1 keeps every word: a title word seen once acts like an item
                                    # identifier instead of being spelled letter by letter
