@@ -104,4 +104,6 @@ def test_export_rejects_changed_data(trained, tmp_path, slice_data):
     torch.save(state, tmp_path / "ck.pt")
     res = subprocess.run([sys.executable, "models/export.py", str(tmp_path / "ck.pt"), str(tmp_path / "m")],
                          capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
-    assert res.returncode != 0 and "sha256 mismatch" in (res.stderr + res.stdout)
+    # SystemExit(message): exit status 1, the message on stderr, and no model folder written
+    assert res.returncode == 1 and "sha256 mismatch" in res.stderr
+    assert not (tmp_path / "m").exists()
