@@ -15,12 +15,6 @@ export interface Plan {
 /** A quantised variant is acceptable when its test N@10 keeps this share of fp32's. */
 export const QUALITY_FLOOR = 0.97;
 
-function supports(backend: Backend, dtype: Dtype, caps: Capabilities): boolean {
-  // fp16 needs shader-f16 on WebGPU; on WASM it is slow and gave wrong results in ORT 1.30.
-  if (dtype === 'fp16') return backend === 'webgpu' && caps.webgpu.shaderF16;
-  return true;
-}
-
 /** ORT's WASM backend is wasm32: 4 GB of heap for weights, activations and the runtime. */
 export const WASM_MAX_MODEL_BYTES = 3.5e9;
 
@@ -65,8 +59,8 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
   if (!['auto', 'webgpu', 'wasm'].includes(backendOpt)) {
     throw new HllmError('INVALID_OPTIONS', `backend must be 'auto', 'webgpu' or 'wasm', got ${JSON.stringify(backendOpt)}`);
   }
-  if (!['auto', 'fp32', 'fp16', 'q8', 'q4'].includes(dtypeOpt)) {
-    throw new HllmError('INVALID_OPTIONS', `dtype must be 'auto', 'fp32', 'fp16', 'q8' or 'q4', got ${JSON.stringify(dtypeOpt)}`);
+  if (!['auto', 'fp32', 'q8', 'q4'].includes(dtypeOpt)) {
+    throw new HllmError('INVALID_OPTIONS', `dtype must be 'auto', 'fp32', 'q8' or 'q4', got ${JSON.stringify(dtypeOpt)}`);
   }
   const reasons: string[] = [];
   let backend: Backend;
@@ -94,9 +88,6 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
     if (!have.includes(dtypeOpt)) {
       throw new HllmError('BACKEND_UNAVAILABLE', `dtype '${dtypeOpt}' is not in this model (it has: ${have.join(', ')}).`);
     }
-    if (!supports(backend, dtypeOpt, caps)) {
-      throw new HllmError('BACKEND_UNAVAILABLE', `dtype '${dtypeOpt}' cannot run on ${backend} here${dtypeOpt === 'fp16' ? " (needs WebGPU with 'shader-f16')" : ''}; choose another dtype.`);
-    }
     const problem = fitProblem(m, backend, dtypeOpt, caps);
     if (problem) throw tooLarge(m, backend, dtypeOpt, problem);
     reasons.push(`dtype ${dtypeOpt} forced by caller`);
@@ -104,11 +95,11 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
   }
   // Prefer the smallest download the device runs well, if the manifest shows it ranks
   // nearly as well as fp32; without that evidence stay at fp32.
-  const order: Dtype[] = backend === 'webgpu' && !caps.webgpu.fallback ? ['q4', 'fp16', 'q8', 'fp32'] : ['q8', 'q4', 'fp32'];
+  const order: Dtype[] = backend === 'webgpu' && !caps.webgpu.fallback ? ['q4', 'q8', 'fp32'] : ['q8', 'q4', 'fp32'];
   const base = quality(m, 'fp32');
   const fits = (d: Dtype) => fitProblem(m, backend, d, caps) === null;
   for (const d of order) {
-    if (!have.includes(d) || !supports(backend, d, caps) || !fits(d)) continue;
+    if (!have.includes(d) || !fits(d)) continue;
     if (d === 'fp32') {
       reasons.push('dtype fp32');
       return { backend, dtype: d, reason: reasons.join('; ') };
@@ -119,14 +110,12 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
       return { backend, dtype: d, reason: reasons.join('; ') };
     }
   }
-  const runnable = have.filter((x) => supports(backend, x, caps));
-  const d = runnable.find(fits);
-  if (!d && runnable.length) {
-    // the smallest runnable dtype still does not fit: say why
-    const smallest = runnable.reduce((a, b) => (size(m, b) < size(m, a) ? b : a));
+  const d = have.find(fits);
+  if (!d) {
+    // not even the smallest dtype fits: say why (parseManifest guarantees one dtype exists)
+    const smallest = have.reduce((a, b) => (size(m, b) < size(m, a) ? b : a));
     throw tooLarge(m, backend, smallest, fitProblem(m, backend, smallest, caps)!);
   }
-  if (!d) throw new HllmError('BACKEND_UNAVAILABLE', `none of this model's dtypes (${have.join(', ')}) runs on ${backend} here; try another backend.`);
-  reasons.push(`dtype ${d} (only one this device runs)`);
+  reasons.push(`dtype ${d} (the only one that fits here)`);
   return { backend, dtype: d, reason: reasons.join('; ') };
 }
