@@ -34,6 +34,13 @@ export class MemoryStore implements Store {
     for (const t of textShas) if (this.vectors.delete(`${modelSha}\u0000${t}`)) n++;
     return n;
   }
+  async deleteVectorsExcept(modelSha: string): Promise<number> {
+    let n = 0;
+    for (const k of [...this.vectors.keys()]) {
+      if (!k.startsWith(`${modelSha}\u0000`) && this.vectors.delete(k)) n++;
+    }
+    return n;
+  }
   async countVectors(): Promise<number> {
     return this.vectors.size;
   }

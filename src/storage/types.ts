@@ -32,6 +32,11 @@ export interface Store {
   getVectors(modelSha: string, textShas: string[]): Promise<Map<string, Float32Array>>;
   putVectors(modelSha: string, entries: Array<[textSha: string, vector: Float32Array]>): Promise<void>;
   deleteVectors(modelSha: string, textShas: string[]): Promise<number>;
+  /**
+   * Deletes every vector stored under a model key other than `modelSha` (vectors of models
+   * no longer in use); returns how many. Items, history and metadata are never touched.
+   */
+  deleteVectorsExcept(modelSha: string): Promise<number>;
   countVectors(): Promise<number>;
   appendEvent(event: NewEvent): Promise<HistoryEvent>;
   /** All events, oldest first (by seq). */
