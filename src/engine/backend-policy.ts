@@ -19,15 +19,15 @@ export interface Plan {
 }
 
 /** A quantised variant is acceptable when its test N@10 keeps this share of fp32's. */
-export const QUALITY_FLOOR = 0.97;
+const QUALITY_FLOOR = 0.97;
 
 /** ORT's WASM backend is wasm32: 4 GB of heap for weights, activations and the runtime. */
-export const WASM_MAX_MODEL_BYTES = 3.5e9;
+const WASM_MAX_MODEL_BYTES = 3.5e9;
 
 const gb = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
 
 /** Why one dtype cannot fit this backend, or null when it can. From hllm.json alone: nothing is downloaded. */
-export function fitProblem(m: Manifest, backend: Backend, dtype: Dtype, caps: Capabilities): string | null {
+function fitProblem(m: Manifest, backend: Backend, dtype: Dtype, caps: Capabilities): string | null {
   if (backend === 'webgpu') {
     const limit = Math.min(caps.webgpu.maxBufferSize || Infinity, caps.webgpu.maxStorageBufferBindingSize || Infinity);
     for (const f of encoderFiles(m, dtype)) {

@@ -12,7 +12,7 @@ import { createModel, type OnnxModel } from './ort-backend.ts';
 import { cosine } from './ranking.ts';
 import type { ItemTokenizer } from './tokenizer.ts';
 
-export const SELF_CHECK_MIN_COSINE = 0.999;
+const SELF_CHECK_MIN_COSINE = 0.999;
 
 const PROBES = [
   'title: Toy Story (1995) genres: Adventure|Animation|Children|Comedy|Fantasy',

@@ -110,14 +110,6 @@ export class IdbStore implements Store {
     return n;
   }
 
-  async getMeta<T>(key: string): Promise<T | undefined> {
-    return (await this.db.get('meta', key))?.value as T | undefined;
-  }
-
-  async setMeta(key: string, value: unknown): Promise<void> {
-    await this.db.put('meta', { key, value });
-  }
-
   async close(): Promise<void> {
     this.db.close();
   }

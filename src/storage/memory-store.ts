@@ -10,7 +10,6 @@ export class MemoryStore implements Store {
   private readonly vectors = new Map<string, Float32Array>();
   private events: HistoryEvent[] = [];
   private nextSeq = 1;
-  private readonly meta = new Map<string, unknown>();
 
   async getItems(): Promise<StoredItem[]> {
     return [...this.items].sort((a, b) => a.order - b.order);
@@ -60,12 +59,6 @@ export class MemoryStore implements Store {
       this.events = this.events.filter((e) => !drop.has(e.itemId));
     }
     return before - this.events.length;
-  }
-  async getMeta<T>(key: string): Promise<T | undefined> {
-    return this.meta.get(key) as T | undefined;
-  }
-  async setMeta(key: string, value: unknown): Promise<void> {
-    this.meta.set(key, structuredClone(value));
   }
   async close(): Promise<void> {}
 }

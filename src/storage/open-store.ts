@@ -89,7 +89,5 @@ export class ResilientStore implements Store {
   appendEvent(e: NewEvent): Promise<HistoryEvent> { return this.run((s) => s.appendEvent(e)); }
   getEvents(): Promise<HistoryEvent[]> { return this.run((s) => s.getEvents()); }
   deleteEvents(ids: string[] | 'all'): Promise<number> { return this.run((s) => s.deleteEvents(ids)); }
-  getMeta<T>(k: string): Promise<T | undefined> { return this.run((s) => s.getMeta<T>(k)); }
-  setMeta(k: string, v: unknown): Promise<void> { return this.run((s) => s.setMeta(k, v)); }
   close(): Promise<void> { return this.inner.close(); }
 }

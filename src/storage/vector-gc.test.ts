@@ -1,5 +1,5 @@
 // deleteVectorsExcept(): vectors of models no longer in use go, the current model's stay,
-// and items, history and metadata are untouched. Runs on fake-indexeddb (through the byModel
+// and items and history are untouched. Runs on fake-indexeddb (through the byModel
 // index), the memory store, and the resilient wrapper the engine actually holds.
 // Imports: vitest, fake-indexeddb, storage modules.
 import 'fake-indexeddb/auto';
@@ -44,19 +44,17 @@ for (const [name, open] of stores) {
       await s.close();
     });
 
-    it('never touches items, history or metadata', async () => {
+    it('never touches items or history', async () => {
       const s = await open();
       await s.replaceItems([{ id: 'a', item: { id: 'a', title: 'A' }, textSha256: 't1', order: 0 }]);
       const e1 = await s.appendEvent({ itemId: 'a', type: 'view', at: 1 });
       const e2 = await s.appendEvent({ itemId: 'gone', type: 'like', at: 2 });
-      await s.setMeta('k', { v: 1 });
       await s.putVectors('old', [['t1', vec(1)]]);
 
       expect(await s.deleteVectorsExcept('new')).toBe(1);
 
       expect(await s.getEvents()).toEqual([e1, e2]);
       expect((await s.getItems()).map((i) => [i.id, i.textSha256])).toEqual([['a', 't1']]);
-      expect(await s.getMeta('k')).toEqual({ v: 1 });
       expect(await s.countVectors()).toBe(0);
       await s.close();
     });
