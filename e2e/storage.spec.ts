@@ -43,7 +43,6 @@ test('IndexedDB: migrations, vectors, history and persistence across reload', as
     await s.putVectors('model', [['sa', new Float32Array(64).fill(0.25)], ['sb', new Float32Array(64).fill(-1)]]);
     const out = [];
     for (const id of ['a', 'b', 'a']) out.push((await s.appendEvent({ itemId: id, type: 'view', at: Date.now() })).seq);
-    await s.setMeta('catalog', { items: 2 });
     await s.close();
     return out;
   }, name);
@@ -59,12 +58,11 @@ test('IndexedDB: migrations, vectors, history and persistence across reload', as
       vec: Array.from((await s.getVectors('model', ['sa', 'sb', 'sc'])).get('sb')!.slice(0, 3)),
       vecCount: await s.countVectors(),
       events: (await s.getEvents()).map((e) => [e.seq, e.itemId]),
-      meta: await s.getMeta('catalog'),
     };
     const forgot = await s.deleteEvents('all');
     await s.close();
     return { ...r, forgot, kind: s.kind };
   }, name);
-  expect(after).toMatchObject({ items: ['a', 'b'], vec: [-1, -1, -1], vecCount: 2, meta: { items: 2 }, forgot: 3, kind: 'indexeddb' });
+  expect(after).toMatchObject({ items: ['a', 'b'], vec: [-1, -1, -1], vecCount: 2, forgot: 3, kind: 'indexeddb' });
   expect(after.events).toEqual([[seqs[0], 'a'], [seqs[1], 'b'], [seqs[2], 'a']]);
 });

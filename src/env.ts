@@ -53,7 +53,7 @@ const NO_WEBGPU: WebGpuInfo = {
 };
 
 /** Asks for a WebGPU adapter; never throws. */
-export async function detectWebGpu(): Promise<WebGpuInfo> {
+async function detectWebGpu(): Promise<WebGpuInfo> {
   const gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
   if (!gpu) return NO_WEBGPU;
   let adapter: GpuAdapterLike | null = null;

@@ -17,8 +17,7 @@ export type HllmErrorCode =
   | 'CANCELLED' // cancel() stopped an encoding job
   | 'NOT_READY' // a call that needs init() before it
   | 'DISPOSED' // a call after dispose()
-  | 'WORKER_CRASHED' // the worker died while a call was pending; it has been restarted
-  | 'STORAGE'; // the storage layer failed in a way that memory could not absorb
+  | 'WORKER_CRASHED'; // the worker died while a call was pending; it has been restarted
 
 /**
  * The one error type of the public API.

@@ -4,7 +4,7 @@
 import type { HllmErrorCode } from './errors.ts';
 
 export type Backend = 'webgpu' | 'wasm';
-export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
+export type Dtype = 'fp32' | 'q8' | 'q4';
 export type BackendOption = 'auto' | Backend;
 export type DtypeOption = 'auto' | Dtype;
 

@@ -1,6 +1,6 @@
 /**
  * Role: entry of the demo page. Start-up sequence: register the service worker
- * (offline after the first visit), create one engine (WASM by default; `?backend=`
+ * (offline after the first visit), create one engine (backend 'auto' by default; `?backend=`
  * and `?dtype=` override), load the catalogue for browsing in parallel, hand the
  * engine to <hllm-recommendations>, then wire likes/opens, the history dialog,
  * the timings chart and the licence. May import: ../index (public engine API),
@@ -28,9 +28,9 @@ async function main(): Promise<void> {
   const widget = $('recs') as HTMLElementTagNameMap['hllm-recommendations'];
   const timings = new TimingsView($('timings-chart') as HTMLCanvasElement, $('timings-table') as HTMLTableElement);
   const params = new URLSearchParams(location.search);
-  // WASM by default: the page must start fast on any machine, and a software
-  // WebGPU adapter (common headless) is far slower than WASM.
-  const backend = (params.get('backend') ?? 'wasm') as 'auto' | 'webgpu' | 'wasm';
+  // 'auto': the engine refuses software adapters (SwiftShader) by itself, and on a real GPU
+  // it times both backends and keeps the faster; ReadyInfo.reason says what it measured.
+  const backend = (params.get('backend') ?? 'auto') as 'auto' | 'webgpu' | 'wasm';
   const dtype = (params.get('dtype') ?? 'auto') as 'auto' | 'fp32' | 'q8' | 'q4';
 
   const t0 = performance.now();

@@ -1,5 +1,6 @@
 // Which backend and dtype to try, and why — pure policy, no ORT. The engine then proves
-// the WebGPU choice with a numeric self-check against WASM (see sessions.ts).
+// the WebGPU choice with a numeric self-check against WASM and, under 'auto', times one
+// batch on both (see sessions.ts); chooseByTiming() turns those measurements into a choice.
 // Imports: env types, manifest, errors, protocol types.
 import type { Capabilities } from '../env.ts';
 import { HllmError } from '../errors.ts';
@@ -9,25 +10,24 @@ import { availableDtypes, encoderFiles, type Manifest } from './manifest.ts';
 export interface Plan {
   backend: Backend;
   dtype: Dtype;
+  /** Why this backend and dtype, in words. */
   reason: string;
+  /** Why this dtype alone (the tail of `reason`), for a reason rewritten after measuring. */
+  dtypeReason: string;
+  /** The hardware adapter 'auto' chose WebGPU for; absent when forced, or on WASM. */
+  adapter?: string;
 }
 
 /** A quantised variant is acceptable when its test N@10 keeps this share of fp32's. */
-export const QUALITY_FLOOR = 0.97;
-
-function supports(backend: Backend, dtype: Dtype, caps: Capabilities): boolean {
-  // fp16 needs shader-f16 on WebGPU; on WASM it is slow and gave wrong results in ORT 1.30.
-  if (dtype === 'fp16') return backend === 'webgpu' && caps.webgpu.shaderF16;
-  return true;
-}
+const QUALITY_FLOOR = 0.97;
 
 /** ORT's WASM backend is wasm32: 4 GB of heap for weights, activations and the runtime. */
-export const WASM_MAX_MODEL_BYTES = 3.5e9;
+const WASM_MAX_MODEL_BYTES = 3.5e9;
 
 const gb = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
 
 /** Why one dtype cannot fit this backend, or null when it can. From hllm.json alone: nothing is downloaded. */
-export function fitProblem(m: Manifest, backend: Backend, dtype: Dtype, caps: Capabilities): string | null {
+function fitProblem(m: Manifest, backend: Backend, dtype: Dtype, caps: Capabilities): string | null {
   if (backend === 'webgpu') {
     const limit = Math.min(caps.webgpu.maxBufferSize || Infinity, caps.webgpu.maxStorageBufferBindingSize || Infinity);
     for (const f of encoderFiles(m, dtype)) {
@@ -65,11 +65,15 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
   if (!['auto', 'webgpu', 'wasm'].includes(backendOpt)) {
     throw new HllmError('INVALID_OPTIONS', `backend must be 'auto', 'webgpu' or 'wasm', got ${JSON.stringify(backendOpt)}`);
   }
-  if (!['auto', 'fp32', 'fp16', 'q8', 'q4'].includes(dtypeOpt)) {
-    throw new HllmError('INVALID_OPTIONS', `dtype must be 'auto', 'fp32', 'fp16', 'q8' or 'q4', got ${JSON.stringify(dtypeOpt)}`);
+  if (!['auto', 'fp32', 'q8', 'q4'].includes(dtypeOpt)) {
+    throw new HllmError('INVALID_OPTIONS', `dtype must be 'auto', 'fp32', 'q8' or 'q4', got ${JSON.stringify(dtypeOpt)}`);
   }
   const reasons: string[] = [];
   let backend: Backend;
+  let adapter: string | undefined;
+  const done = (dtype: Dtype, dtypeReason: string): Plan => ({
+    backend, dtype, reason: [...reasons, dtypeReason].join('; '), dtypeReason, ...(adapter !== undefined ? { adapter } : {}),
+  });
   if (backendOpt === 'webgpu') {
     if (!caps.webgpu.available) throw new HllmError('BACKEND_UNAVAILABLE', "backend 'webgpu' was forced but no WebGPU adapter is available here; use backend: 'auto' or 'wasm'.");
     backend = 'webgpu';
@@ -79,6 +83,7 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
     reasons.push('wasm forced by caller');
   } else if (caps.webgpu.available && !caps.webgpu.fallback) {
     backend = 'webgpu';
+    adapter = caps.webgpu.description;
     reasons.push(`WebGPU adapter found (${caps.webgpu.description})`);
   } else if (caps.webgpu.available) {
     // A software adapter (SwiftShader) computes correctly but 20–30× slower than WASM.
@@ -94,39 +99,65 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
     if (!have.includes(dtypeOpt)) {
       throw new HllmError('BACKEND_UNAVAILABLE', `dtype '${dtypeOpt}' is not in this model (it has: ${have.join(', ')}).`);
     }
-    if (!supports(backend, dtypeOpt, caps)) {
-      throw new HllmError('BACKEND_UNAVAILABLE', `dtype '${dtypeOpt}' cannot run on ${backend} here${dtypeOpt === 'fp16' ? " (needs WebGPU with 'shader-f16')" : ''}; choose another dtype.`);
-    }
     const problem = fitProblem(m, backend, dtypeOpt, caps);
     if (problem) throw tooLarge(m, backend, dtypeOpt, problem);
-    reasons.push(`dtype ${dtypeOpt} forced by caller`);
-    return { backend, dtype: dtypeOpt, reason: reasons.join('; ') };
+    return done(dtypeOpt, `dtype ${dtypeOpt} forced by caller`);
   }
   // Prefer the smallest download the device runs well, if the manifest shows it ranks
   // nearly as well as fp32; without that evidence stay at fp32.
-  const order: Dtype[] = backend === 'webgpu' && !caps.webgpu.fallback ? ['q4', 'fp16', 'q8', 'fp32'] : ['q8', 'q4', 'fp32'];
+  const order: Dtype[] = backend === 'webgpu' && !caps.webgpu.fallback ? ['q4', 'q8', 'fp32'] : ['q8', 'q4', 'fp32'];
   const base = quality(m, 'fp32');
   const fits = (d: Dtype) => fitProblem(m, backend, d, caps) === null;
   for (const d of order) {
-    if (!have.includes(d) || !supports(backend, d, caps) || !fits(d)) continue;
-    if (d === 'fp32') {
-      reasons.push('dtype fp32');
-      return { backend, dtype: d, reason: reasons.join('; ') };
-    }
+    if (!have.includes(d) || !fits(d)) continue;
+    if (d === 'fp32') return done(d, 'dtype fp32');
     const q = quality(m, d);
     if (base !== undefined && q !== undefined && q >= QUALITY_FLOOR * base) {
-      reasons.push(`dtype ${d} (${(size(m, d) / 1e6).toFixed(1)} MB; test N@10 ${q.toFixed(4)} vs fp32 ${base.toFixed(4)})`);
-      return { backend, dtype: d, reason: reasons.join('; ') };
+      return done(d, `dtype ${d} (${(size(m, d) / 1e6).toFixed(1)} MB; test N@10 ${q.toFixed(4)} vs fp32 ${base.toFixed(4)})`);
     }
   }
-  const runnable = have.filter((x) => supports(backend, x, caps));
-  const d = runnable.find(fits);
-  if (!d && runnable.length) {
-    // the smallest runnable dtype still does not fit: say why
-    const smallest = runnable.reduce((a, b) => (size(m, b) < size(m, a) ? b : a));
+  const d = have.find(fits);
+  if (!d) {
+    // not even the smallest dtype fits: say why (parseManifest guarantees one dtype exists)
+    const smallest = have.reduce((a, b) => (size(m, b) < size(m, a) ? b : a));
     throw tooLarge(m, backend, smallest, fitProblem(m, backend, smallest, caps)!);
   }
-  if (!d) throw new HllmError('BACKEND_UNAVAILABLE', `none of this model's dtypes (${have.join(', ')}) runs on ${backend} here; try another backend.`);
-  reasons.push(`dtype ${d} (only one this device runs)`);
-  return { backend, dtype: d, reason: reasons.join('; ') };
+  return done(d, `dtype ${d} (the only one that fits here)`);
+}
+
+/** One item-encoder batch timed on both backends, after the WebGPU self-check. */
+export interface BackendTiming {
+  /** The adapter's description, e.g. 'nvidia h200'. */
+  adapter: string;
+  /** The self-check's lowest cosine between WebGPU and WASM outputs. */
+  minCosine: number;
+  /** Items in the timed batch. */
+  items: number;
+  webgpuMs: number;
+  wasmMs: number;
+}
+
+const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+
+/**
+ * The faster backend for one measured batch, and a reason that says what was measured.
+ * WebGPU must be strictly faster: on a tie WASM wins (no GPU device to lose, no asyncify
+ * build). A timing that is not a positive finite number counts as a failed run.
+ *
+ * @example
+ * ```ts
+ * chooseByTiming({ adapter: 'nvidia h200', minCosine: 0.99998, items: 32, webgpuMs: 3.1, wasmMs: 7.9 });
+ * // { backend: 'webgpu', reason: "WebGPU adapter 'nvidia h200' passed the self-check (cos 0.999980);
+ * //   one 32-item batch: WebGPU 3.10 ms vs WASM 7.90 ms → webgpu" }
+ * ```
+ */
+export function chooseByTiming(t: BackendTiming): { backend: Backend; reason: string } {
+  const ok = (x: number) => Number.isFinite(x) && x > 0;
+  const backend: Backend = ok(t.webgpuMs) && (!ok(t.wasmMs) || t.webgpuMs < t.wasmMs) ? 'webgpu' : 'wasm';
+  const show = (x: number) => (ok(x) ? `${ms(x)} ms` : 'failed');
+  return {
+    backend,
+    reason: `WebGPU adapter '${t.adapter}' passed the self-check (cos ${t.minCosine.toFixed(6)}); `
+      + `one ${t.items}-item batch: WebGPU ${show(t.webgpuMs)} vs WASM ${show(t.wasmMs)} → ${backend}`,
+  };
 }

@@ -19,7 +19,7 @@ const IdSchema = v.pipe(
 );
 
 /** One entry: any field names, each a FieldValue; `id` (or CSV's `item_id`) required. */
-export const CatalogEntrySchema = v.pipe(
+const CatalogEntrySchema = v.pipe(
   v.record(v.string(), FieldValueSchema, 'must be an object like { "id": "42", "title": "…" }'),
   v.check((r) => r.id != null || r.item_id != null, "has no id: give every item a non-empty 'id' (or CSV column 'item_id')"),
 );
@@ -37,7 +37,7 @@ function describeIssue(issue: v.BaseIssue<unknown>): string {
  * Checks one raw entry and normalises it: the id becomes a trimmed string, `item_id` is
  * accepted for `id`, null/undefined fields are dropped. Throws INVALID_CATALOG.
  */
-export function parseEntry(raw: unknown, index: number): CatalogItem {
+function parseEntry(raw: unknown, index: number): CatalogItem {
   const res = v.safeParse(CatalogEntrySchema, raw);
   if (!res.success) {
     const issue = res.issues[0];

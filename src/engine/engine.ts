@@ -5,7 +5,7 @@
 //
 // init(): capabilities → hllm.json → plan backend/dtype → download + verify files →
 // tokenizer → sessions (+ WebGPU self-check) → open storage → catalogue → encode only
-// items whose (model key, text sha256) vector is not stored → ready.
+// items whose (model key, text sha256) vector is not stored → delete other models' vectors → ready.
 import { defaultThreads, detectCapabilities } from '../env.ts';
 import { HllmError } from '../errors.ts';
 import type {
@@ -92,6 +92,9 @@ export class HllmEngine implements Engine {
       this.events = await store.getEvents();
       const { items, source } = await loadCatalog(options.catalog, this.fetcher);
       update = await this.applyCatalog(items, source, onProgress);
+      // This model is ready: vectors under any other model key (an earlier export, another
+      // dtype's item encoder) can never be read again and only fill the quota. History stays.
+      await store.deleteVectorsExcept(files.modelKey);
     } catch (e) {
       // A failed start must not leave sessions or a DB connection behind.
       const L = this.loaded;
@@ -161,7 +164,6 @@ export class HllmEngine implements Engine {
     this.catalogSource = source;
     await L.store.replaceItems(prepared.map((p, i) => ({ id: p.item.id, item: p.item, textSha256: p.textSha256, order: i })));
     if (diff.droppedShas.length > 0) await L.store.deleteVectors(L.modelKey, diff.droppedShas);
-    await L.store.setMeta('catalog', { source, items: prepared.length, modelKey: L.modelKey, updatedAt: Date.now() });
     return { added: diff.added, changed: diff.changed, removed: diff.removed, encoded: todo.length };
   }
 

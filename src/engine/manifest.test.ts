@@ -1,4 +1,5 @@
 // hllm.json validation and the backend/dtype policy.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Capabilities } from '../env.ts';
 import { HllmError } from '../errors.ts';
@@ -34,13 +35,44 @@ describe('parseManifest', () => {
     expect(availableDtypes(m)).toEqual(['fp32', 'q8', 'q4']);
     expect(runtimeFiles(m, 'q8').map((x) => x.path)).toEqual(['tokenizer.json', 'tokenizer_config.json', 'onnx/item_encoder_q8.onnx', 'onnx/user_encoder_q8.onnx']);
   });
-  it('rejects unknown formats and bad fields with MODEL_FORMAT', () => {
-    expect(codeOf(() => parseManifest(manifest({ format: 2 })))).toBe('MODEL_FORMAT');
-    expect(codeOf(() => parseManifest(manifest({ dim: -1 })))).toBe('MODEL_FORMAT');
-    expect(codeOf(() => parseManifest(manifest({ text_fields: [] })))).toBe('MODEL_FORMAT');
-    expect(codeOf(() => parseManifest(manifest({ files: [f('tokenizer.json', 'tokenizer', null)] })))).toBe('MODEL_FORMAT');
-    expect(codeOf(() => parseManifest(manifest({ files: [{ path: 'x', role: 'tokenizer', bytes: 1, sha256: 'zz' }] })))).toBe('MODEL_FORMAT');
-    expect(codeOf(() => parseManifest('nope'))).toBe('MODEL_FORMAT');
+  // Each bad manifest: exactly MODEL_FORMAT, and the message names the field at fault.
+  const bad: Array<[string, unknown, RegExp]> = [
+    ['an unknown format', manifest({ format: 2 }), /'format' is 2: this engine reads format 1/],
+    ['a negative dim', manifest({ dim: -1 }), /'dim' must be an integer ≥ 1/],
+    ['a fractional token id', manifest({ pad_token_id: 0.5 }), /'pad_token_id' must be a token id/],
+    ['an empty text_fields', manifest({ text_fields: [] }), /'text_fields' must name at least one field/],
+    ['a template without {value}', manifest({ field_template: '{key}' }), /'field_template' must contain \{value\}/],
+    ['a missing id', manifest({ id: undefined }), /'id' must be a string/],
+    ['no encoders', manifest({ files: [f('tokenizer.json', 'tokenizer', null)] }), /'files' has no dtype with both an item_encoder and a user_encoder/],
+    ['no tokenizer', manifest({ files: [f('a.onnx', 'item_encoder', 'fp32'), f('b.onnx', 'user_encoder', 'fp32')] }), /'files' has no entry with role 'tokenizer'/],
+    ['a bad sha256', manifest({ files: [{ path: 'x', role: 'tokenizer', bytes: 1, sha256: 'zz' }] }), /'files\.0\.sha256' must be 64 lowercase hex digits/],
+    ['non-integer bytes', manifest({ files: [{ ...f('x', 'tokenizer', null), bytes: '10' }] }), /'files\.0\.bytes' must be a non-negative integer/],
+    ['an unknown dtype', manifest({ files: [f('x', 'item_encoder', 'fp16')] }), /'files\.0\.dtype' is "fp16", not one of fp32, q8, q4/],
+    ['external data without location', manifest({ files: [f('x', 'external_data', 'fp32')] }), /'files\.0' has role 'external_data' but no 'location'/],
+    ['a non-number metric', manifest({ metrics: { test: { q8: { 'N@10': 'high' } } } }), /'metrics\.test\.q8\.N@10' must be a number/],
+    ['a string', 'nope', /hllm\.json: is not a JSON object/],
+  ];
+  for (const [what, json, field] of bad) {
+    it(`rejects ${what} with MODEL_FORMAT naming the field`, () => {
+      let err: HllmError | undefined;
+      try { parseManifest(json); } catch (e) { err = e as HllmError; }
+      expect(err).toBeInstanceOf(HllmError);
+      expect(err!.code).toBe('MODEL_FORMAT');
+      expect(err!.message).toMatch(field);
+      expect(err!.message).toMatch(/Re-export the model with models\/export\.py/);
+    });
+  }
+  it('fills the documented defaults: field_separator " ", dtype null', () => {
+    const j = manifest({ field_separator: undefined });
+    j.files = j.files.map(({ dtype, ...rest }) => (dtype === null ? rest : { dtype, ...rest })) as typeof j.files;
+    const m = parseManifest(j);
+    expect(m.field_separator).toBe(' ');
+    expect(m.files.find((x) => x.role === 'tokenizer')!.dtype).toBeNull();
+  });
+  it('reads the shipped default model', () => {
+    const m = parseManifest(JSON.parse(readFileSync('public/models/default/hllm.json', 'utf8')));
+    expect(availableDtypes(m)).toEqual(['fp32', 'q8', 'q4']);
+    expect(m.metrics?.test?.fp32?.['N@10']).toBeGreaterThan(0);
   });
 });
 
@@ -68,7 +100,8 @@ describe('planBackend', () => {
   it('honours forced backend and dtype, and refuses impossible ones', () => {
     expect(planBackend(m, caps({}), 'wasm', 'fp32')).toMatchObject({ backend: 'wasm', dtype: 'fp32' });
     expect(codeOf(() => planBackend(m, caps(null), 'webgpu'))).toBe('BACKEND_UNAVAILABLE');
-    expect(codeOf(() => planBackend(m, caps({}), 'auto', 'fp16'))).toBe('BACKEND_UNAVAILABLE');
+    expect(codeOf(() => planBackend(m, caps({}), 'auto', 'fp16' as never))).toBe('INVALID_OPTIONS');
+    expect(codeOf(() => planBackend(parseManifest(manifest({ files: manifest().files.filter((x) => x.dtype !== 'q4') })), caps({}), 'auto', 'q4'))).toBe('BACKEND_UNAVAILABLE');
     expect(codeOf(() => planBackend(m, caps({}), 'cuda' as never))).toBe('INVALID_OPTIONS');
   });
 });

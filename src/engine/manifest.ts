@@ -1,98 +1,108 @@
-// hllm.json: its type, validation, and which files a given dtype needs.
-// Imports: errors, protocol types. Pure; unit-tested without a model.
+// hllm.json: its valibot schema (the Manifest type is derived from it), the check that
+// turns a rejected manifest into one MODEL_FORMAT error naming the field, and which files
+// a given dtype needs. Used by the engine and by the eval CLI alike.
+// Imports: valibot, errors, protocol types. Pure; unit-tested without a model.
+import * as v from 'valibot';
 import { HllmError } from '../errors.ts';
 import type { Dtype } from '../protocol.ts';
 
-export type FileRole = 'item_encoder' | 'user_encoder' | 'tokenizer' | 'tokenizer_config' | 'config' | 'golden';
+export type FileRole = 'item_encoder' | 'user_encoder' | 'tokenizer' | 'tokenizer_config' | 'config' | 'golden' | 'external_data';
 
-export interface ManifestFile {
-  path: string;
-  role: FileRole | string;
-  dtype: Dtype | null;
-  bytes: number;
-  sha256: string;
-  /** Encoders: external data files, as locations relative to the .onnx file (importer, big models). */
-  external_data?: string[];
-  /** Encoders: the largest single initializer in bytes (one WebGPU buffer must hold it). */
-  max_tensor_bytes?: number;
-  /** role 'external_data': the name the .onnx refers to, and the encoder file it belongs to. */
-  location?: string;
-  external_data_of?: string;
-}
+/** Every dtype the engine runs, in the order availableDtypes() lists them. */
+const DTYPES = ['fp32', 'q8', 'q4'] as const satisfies readonly Dtype[];
 
-export interface Manifest {
-  format: 1;
-  id: string;
-  dim: number;
-  prompt: string;
-  text_fields: string[];
-  field_template: string;
-  field_separator: string;
-  max_text_tokens: number;
-  max_history: number;
-  item_token_id: number;
-  bos_token_id: number;
-  pad_token_id: number;
-  files: ManifestFile[];
-  training?: Record<string, unknown>;
-  metrics?: { test?: Record<string, Record<string, number> | undefined>; [k: string]: unknown };
-}
+const nonNegInt = (what = 'a non-negative integer') => v.pipe(v.number(`must be ${what}`), v.integer(`must be ${what}`), v.minValue(0, `must be ${what}`));
+const positiveInt = () => v.pipe(v.number('must be an integer ≥ 1'), v.integer('must be an integer ≥ 1'), v.minValue(1, 'must be an integer ≥ 1'));
 
-const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'q4'];
+const ManifestFileSchema = v.pipe(
+  v.object({
+    path: v.pipe(v.string('must be a string'), v.nonEmpty('must not be empty')),
+    role: v.pipe(v.string('must be a string'), v.nonEmpty('must not be empty')),
+    // null for files that are not encoders; older exports leave it out.
+    dtype: v.optional(v.nullable(v.picklist(DTYPES, (i) => `is ${i.received}, not one of ${DTYPES.join(', ')} (or null)`)), null),
+    bytes: nonNegInt(),
+    sha256: v.pipe(v.string('must be a hex sha256'), v.regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')),
+    /** Encoders: external data files, as locations relative to the .onnx file (importer, big models). */
+    external_data: v.optional(v.array(v.string('must list strings'), 'must be an array of strings')),
+    /** Encoders: the largest single initializer in bytes (one WebGPU buffer must hold it). */
+    max_tensor_bytes: v.optional(nonNegInt()),
+    /** role 'external_data': the name the .onnx refers to, and the encoder file it belongs to. */
+    location: v.optional(v.string('must be a string')),
+    external_data_of: v.optional(v.string('must be a string')),
+  }, 'must be an object with path, role, dtype, bytes and sha256'),
+  v.check((f) => f.role !== 'external_data' || (f.location !== undefined && f.external_data_of !== undefined),
+    "has role 'external_data' but no 'location' / 'external_data_of'"),
+);
 
-function fail(msg: string): never {
-  throw new HllmError('MODEL_FORMAT', `hllm.json: ${msg}. Re-export the model with models/export.py (see docs/model-format.md).`);
-}
+/** Test metrics per variant, e.g. metrics.test.q8['N@10']; other metrics sections are kept as they are. */
+const MetricsSchema = v.looseObject({
+  test: v.optional(v.record(v.string(), v.optional(v.record(v.string(), v.number('must be a number')), undefined), 'must map variants to { metric: number }')),
+}, 'must be an object');
 
-/** Parses and checks hllm.json; throws MODEL_FORMAT naming the first bad field. */
-export function parseManifest(json: unknown): Manifest {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('is not a JSON object');
-  const m = json as Record<string, unknown>;
-  if (m.format !== 1) fail(`unknown format ${JSON.stringify(m.format)} (this engine reads format 1)`);
-  const str = (k: string, allowEmpty = false) => {
-    if (typeof m[k] !== 'string' || (!allowEmpty && m[k] === '')) fail(`'${k}' must be a string`);
-  };
-  const int = (k: string) => {
-    if (!Number.isInteger(m[k]) || (m[k] as number) < 0) fail(`'${k}' must be a non-negative integer`);
-  };
-  str('id');
-  str('prompt', true);
-  str('field_template');
-  if (m.field_separator === undefined) m.field_separator = ' ';
-  str('field_separator', true);
-  for (const k of ['dim', 'max_text_tokens', 'max_history', 'item_token_id', 'bos_token_id', 'pad_token_id']) int(k);
-  if ((m.dim as number) < 1 || (m.max_history as number) < 1 || (m.max_text_tokens as number) < 1) fail('dim, max_text_tokens and max_history must be ≥ 1');
-  if (!(m.field_template as string).includes('{value}')) fail("'field_template' must contain {value}");
-  if (!Array.isArray(m.text_fields) || m.text_fields.length === 0 || !m.text_fields.every((f) => typeof f === 'string')) {
-    fail("'text_fields' must be a non-empty array of strings");
-  }
-  if (!Array.isArray(m.files)) fail("'files' must be an array");
-  for (const [i, f] of (m.files as unknown[]).entries()) {
-    const r = f as Record<string, unknown>;
-    if (typeof r?.path !== 'string' || typeof r.role !== 'string') fail(`files[${i}] needs 'path' and 'role'`);
-    if (typeof r.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.sha256)) fail(`files[${i}] (${r.path}) needs a hex 'sha256'`);
-    if (!Number.isInteger(r.bytes)) fail(`files[${i}] (${r.path}) needs integer 'bytes'`);
-    if (r.dtype !== null && r.dtype !== undefined && !DTYPES.includes(r.dtype as Dtype)) fail(`files[${i}] has unknown dtype ${JSON.stringify(r.dtype)}`);
-    if (r.dtype === undefined) r.dtype = null;
-    if (r.external_data !== undefined && (!Array.isArray(r.external_data) || !r.external_data.every((x) => typeof x === 'string'))) {
-      fail(`files[${i}] (${r.path}) 'external_data' must be an array of strings`);
-    }
-    if (r.max_tensor_bytes !== undefined && !Number.isInteger(r.max_tensor_bytes)) fail(`files[${i}] (${r.path}) 'max_tensor_bytes' must be an integer`);
-    if (r.role === 'external_data' && (typeof r.location !== 'string' || typeof r.external_data_of !== 'string')) {
-      fail(`files[${i}] (${r.path}) has role 'external_data' but no 'location' / 'external_data_of'`);
-    }
-  }
-  const man = m as unknown as Manifest;
-  for (const enc of man.files) {
-    for (const loc of enc.external_data ?? []) {
-      if (!man.files.some((x) => x.role === 'external_data' && x.external_data_of === enc.path && x.location === loc)) {
-        fail(`${enc.path} lists external data '${loc}' but no files[] entry (role 'external_data', external_data_of '${enc.path}') describes it`);
+/** The schema of hllm.json format 1 (docs/model-format.md). */
+const ManifestSchema = v.pipe(
+  v.object({
+    format: v.literal(1, (i) => `is ${i.received}: this engine reads format 1`),
+    id: v.pipe(v.string('must be a string'), v.nonEmpty('must not be empty')),
+    dim: positiveInt(),
+    prompt: v.string('must be a string (it may be empty)'),
+    text_fields: v.pipe(v.array(v.string('must list strings'), 'must be an array of field names'), v.minLength(1, 'must name at least one field')),
+    field_template: v.pipe(v.string('must be a string'), v.includes('{value}', 'must contain {value}')),
+    field_separator: v.optional(v.string('must be a string (it may be empty)'), ' '),
+    max_text_tokens: positiveInt(),
+    max_history: positiveInt(),
+    item_token_id: nonNegInt('a token id (a non-negative integer)'),
+    bos_token_id: nonNegInt('a token id (a non-negative integer)'),
+    pad_token_id: nonNegInt('a token id (a non-negative integer)'),
+    files: v.array(ManifestFileSchema, 'must be an array of file entries'),
+    training: v.optional(v.record(v.string(), v.unknown(), 'must be an object')),
+    metrics: v.optional(MetricsSchema),
+  }, 'is not a JSON object'),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const m = dataset.value;
+    for (const enc of m.files) {
+      for (const loc of enc.external_data ?? []) {
+        if (!m.files.some((x) => x.role === 'external_data' && x.external_data_of === enc.path && x.location === loc)) {
+          addIssue({ message: `${enc.path} lists external data '${loc}' but no files[] entry (role 'external_data', external_data_of '${enc.path}') describes it` });
+        }
       }
     }
+    if (!m.files.some((f) => f.role === 'tokenizer')) addIssue({ message: "'files' has no entry with role 'tokenizer'" });
+    if (!DTYPES.some((d) => hasEncoders(m.files, d))) addIssue({ message: "'files' has no dtype with both an item_encoder and a user_encoder" });
+  }),
+);
+
+export type Manifest = v.InferOutput<typeof ManifestSchema>;
+export type ManifestFile = Manifest['files'][number];
+
+function hasEncoders(files: readonly ManifestFile[], d: Dtype): boolean {
+  return files.some((f) => f.role === 'item_encoder' && f.dtype === d) && files.some((f) => f.role === 'user_encoder' && f.dtype === d);
+}
+
+function describeIssue(issue: v.BaseIssue<unknown>): string {
+  const key = issue.path?.map((p) => String(p.key)).join('.');
+  return key ? `'${key}' ${issue.message}` : issue.message;
+}
+
+/**
+ * Parses and checks hllm.json. Throws MODEL_FORMAT whose message names the first bad field
+ * (e.g. `'files.3.sha256' must be 64 lowercase hex digits`) and says to re-export.
+ *
+ * @example
+ * ```ts
+ * const m = parseManifest(JSON.parse(readFileSync('public/models/default/hllm.json', 'utf8')));
+ * availableDtypes(m); // ['fp32', 'q8', 'q4']
+ * ```
+ */
+export function parseManifest(json: unknown): Manifest {
+  const res = v.safeParse(ManifestSchema, json);
+  if (!res.success) {
+    const issue = res.issues[0];
+    throw new HllmError('MODEL_FORMAT', `hllm.json: ${describeIssue(issue)}. Re-export the model with models/export.py (see docs/model-format.md).`,
+      { field: issue.path?.map((p) => String(p.key)).join('.') ?? null });
   }
-  if (!fileFor(man, 'tokenizer')) fail("no file with role 'tokenizer'");
-  if (availableDtypes(man).length === 0) fail('no dtype has both an item_encoder and a user_encoder file');
-  return man;
+  return res.output;
 }
 
 export function fileFor(m: Manifest, role: FileRole, dtype?: Dtype): ManifestFile | undefined {

@@ -28,7 +28,7 @@ export async function fetchManifest(base: string, fetcher: Fetcher): Promise<Man
 }
 
 /** Fetches and verifies one file; throws MODEL_INTEGRITY on any mismatch. */
-export async function fetchVerified(base: string, f: ManifestFile, fetcher: Fetcher, onBytes?: (d: number, t: number) => void): Promise<Uint8Array> {
+async function fetchVerified(base: string, f: ManifestFile, fetcher: Fetcher, onBytes?: (d: number, t: number) => void): Promise<Uint8Array> {
   const url = joinPath(base, f.path);
   const bytes = await fetcher(url, onBytes);
   // A wrong path on a host with an SPA fallback answers 200 text/html: say so plainly.

@@ -25,7 +25,7 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Dot product of q with row r of a row-major matrix. */
-export function dotRow(m: Float32Array, dim: number, r: number, q: Float32Array): number {
+function dotRow(m: Float32Array, dim: number, r: number, q: Float32Array): number {
   let s = 0;
   const o = r * dim;
   for (let i = 0; i < dim; i++) s += m[o + i]! * q[i]!;

@@ -1,16 +1,18 @@
 // Opens the item and user encoder sessions on the planned backend. WebGPU is kept only
 // if a short numeric self-check against WASM passes (cosine ≥ 0.999 on probe items and
 // a probe user); otherwise, unless the caller forced WebGPU, the engine falls back to WASM.
-// Imports: ort-backend, encoders, ranking, tokenizer types, protocol types.
+// Under 'auto' a passed self-check is followed by one timed item-encoder batch on each
+// backend, and the faster one is kept: for a small model WASM often wins.
+// Imports: ort-backend, encoders, ranking, backend-policy, tokenizer types, protocol types.
 import type { Backend, Dtype, Progress } from '../protocol.ts';
-import type { Plan } from './backend-policy.ts';
+import { chooseByTiming, type Plan } from './backend-policy.ts';
 import { encodeItemRows, encodeUsers } from './encoders.ts';
 import type { ModelFiles } from './model-loader.ts';
 import { createModel, type OnnxModel } from './ort-backend.ts';
 import { cosine } from './ranking.ts';
 import type { ItemTokenizer } from './tokenizer.ts';
 
-export const SELF_CHECK_MIN_COSINE = 0.999;
+const SELF_CHECK_MIN_COSINE = 0.999;
 
 const PROBES = [
   'title: Toy Story (1995) genres: Adventure|Animation|Children|Comedy|Fantasy',
@@ -26,6 +28,25 @@ export interface Sessions {
   dtype: Dtype;
   reason: string;
   selfCheck?: { minCosine: number; passed: boolean };
+  /** 'auto' on a hardware adapter: one TIMING_BATCH-item batch, after a warm-up, on each backend. */
+  timing?: { items: number; webgpuMs: number; wasmMs: number };
+}
+
+/** Items in the timed batch: the engine's default batch size, so it is what encoding will run. */
+export const TIMING_BATCH = 32;
+
+/** Token rows for the timing: the probes cycled, each made distinct so no run can reuse another. */
+function timingRows(tok: ItemTokenizer): number[][] {
+  return Array.from({ length: TIMING_BATCH }, (_, i) => tok.itemIds(`${PROBES[i % PROBES.length]} ${i}`));
+}
+
+/** Milliseconds of one item-encoder run on `rows`, after one untimed warm-up run (shader compilation, allocation). */
+export async function timeItemBatch(item: OnnxModel, rows: number[][], dim: number, padId: number): Promise<number> {
+  const o = { dim, padId, batchSize: rows.length };
+  await encodeItemRows(item, rows, o);
+  const t0 = performance.now();
+  await encodeItemRows(item, rows, o);
+  return performance.now() - t0;
 }
 
 async function probe(item: OnnxModel, user: OnnxModel, rows: number[][], dim: number, padId: number): Promise<Float32Array[]> {
@@ -78,6 +99,20 @@ export async function openSessions(files: ModelFiles, plan: Plan, forced: boolea
   }
   const passed = minCos >= SELF_CHECK_MIN_COSINE;
   const check = `self-check vs wasm: min cosine ${minCos.toFixed(6)}${failure}`;
+  if (passed && !forced && plan.adapter !== undefined) {
+    const rows = timingRows(tok);
+    // A failed timed run counts as an infinitely slow backend (chooseByTiming then keeps the other).
+    const time = (model: OnnxModel) => timeItemBatch(model, rows, m.dim, m.pad_token_id).catch(() => Number.NaN);
+    const webgpuMs = await time(gpu.item);
+    const wasmMs = await time(cpu.item);
+    const pick = chooseByTiming({ adapter: plan.adapter, minCosine: minCos, items: rows.length, webgpuMs, wasmMs });
+    const [keep, drop] = pick.backend === 'webgpu' ? [gpu, cpu] : [cpu, gpu];
+    await Promise.all([drop.item.release(), drop.user.release()]);
+    return {
+      ...keep, backend: pick.backend, dtype: plan.dtype, reason: `${pick.reason}; ${plan.dtypeReason}`,
+      selfCheck: { minCosine: minCos, passed }, timing: { items: rows.length, webgpuMs, wasmMs },
+    };
+  }
   if (passed || forced) {
     await Promise.all([cpu.item.release(), cpu.user.release()]);
     return { ...gpu, backend: 'webgpu', dtype: plan.dtype, reason: `${plan.reason}; ${check}${passed ? ' (passed)' : ' (FAILED, kept because forced)'}`, selfCheck: { minCosine: minCos, passed } };

@@ -4,12 +4,13 @@
 // ETA, one table per variant (with the popularity baseline computed here and the manifest's
 // SASRec and Python numbers), a JSON report, and optionally a parity check against
 // models/eval_slice.py's output (exit code 2 when fp32 differs by more than 1% relative).
-// Imports: commander, cli-progress, node:fs, ./dataset, ./run-eval, ./report.
+// Imports: commander, cli-progress, node:fs, the engine's manifest parser, ./dataset, ./run-eval, ./report.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, Option } from 'commander';
 import type { Dtype } from '../index.ts';
+import { availableDtypes, parseManifest } from '../engine/manifest.ts';
 import { loadDataset } from './dataset.ts';
 import type { Metrics } from './metrics.ts';
 import { compareWith, table } from './report.ts';
@@ -31,14 +32,14 @@ const program = new Command()
 program.parse();
 const o = program.opts<{ model: string; data: string; dtype: string; limitUsers?: number; threads: number; batchSize: number; out?: string; compare?: string; tolerance: number; progress: boolean }>();
 
-const manifest = JSON.parse(readFileSync(join(o.model, 'hllm.json'), 'utf8'));
-const have = new Set<string>(manifest.files.filter((f: { role: string }) => f.role === 'item_encoder').map((f: { dtype: string }) => f.dtype));
-const dtypes = (o.dtype === 'all' ? ['fp32', 'q8', 'q4'].filter((d) => have.has(d)) : [o.dtype]) as Dtype[];
+// The engine's own parser: a manifest the engine would refuse fails here too, with the same message.
+const manifest = parseManifest(JSON.parse(readFileSync(join(o.model, 'hllm.json'), 'utf8')));
+const dtypes = o.dtype === 'all' ? availableDtypes(manifest) : [o.dtype as Dtype];
 const ds = loadDataset(o.data);
 const pairs = testPairs(ds, o.limitUsers);
 console.log(`${o.data}: ${ds.itemIds.length - 1} items, ${ds.users.length} users, ${pairs.length} test users evaluated${ds.missing ? `, ${ds.missing} interactions with unknown items skipped` : ''}`);
 const popular = popularityMetrics(ds, pairs);
-const manifestTest: Record<string, Metrics> = manifest.metrics?.test ?? {};
+const manifestTest: Record<string, Metrics | undefined> = manifest.metrics?.test ?? {};
 const fullRun = pairs.length === testPairs(ds).length;
 
 const results: VariantResult[] = [];

@@ -16,7 +16,7 @@ export function table(title: string, rows: Array<[string, Metrics | undefined]>)
 }
 
 /** |a - b| / |b|; 0 when both are 0, Infinity when only b is. */
-export function relDiff(a: number, b: number): number {
+function relDiff(a: number, b: number): number {
   if (a === b) return 0;
   return b === 0 ? Infinity : Math.abs(a - b) / Math.abs(b);
 }

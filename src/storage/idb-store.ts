@@ -58,6 +58,22 @@ export class IdbStore implements Store {
     return present.reduce((a, b) => a + b, 0);
   }
 
+  async deleteVectorsExcept(modelSha: string): Promise<number> {
+    // The byModel index holds model keys in order: the two open ranges on either side of
+    // modelSha cover every other model without reading a single vector.
+    const tx = this.db.transaction('vectors', 'readwrite');
+    const byModel = tx.store.index('byModel');
+    let n = 0;
+    for (const range of [IDBKeyRange.upperBound(modelSha, true), IDBKeyRange.lowerBound(modelSha, true)]) {
+      for (let c = await byModel.openKeyCursor(range); c; c = await c.continue()) {
+        await tx.store.delete(c.primaryKey);
+        n++;
+      }
+    }
+    await tx.done;
+    return n;
+  }
+
   countVectors(): Promise<number> {
     return this.db.count('vectors');
   }
@@ -92,14 +108,6 @@ export class IdbStore implements Store {
     }
     await tx.done;
     return n;
-  }
-
-  async getMeta<T>(key: string): Promise<T | undefined> {
-    return (await this.db.get('meta', key))?.value as T | undefined;
-  }
-
-  async setMeta(key: string, value: unknown): Promise<void> {
-    await this.db.put('meta', { key, value });
   }
 
   async close(): Promise<void> {

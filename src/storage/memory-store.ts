@@ -10,7 +10,6 @@ export class MemoryStore implements Store {
   private readonly vectors = new Map<string, Float32Array>();
   private events: HistoryEvent[] = [];
   private nextSeq = 1;
-  private readonly meta = new Map<string, unknown>();
 
   async getItems(): Promise<StoredItem[]> {
     return [...this.items].sort((a, b) => a.order - b.order);
@@ -34,6 +33,13 @@ export class MemoryStore implements Store {
     for (const t of textShas) if (this.vectors.delete(`${modelSha}\u0000${t}`)) n++;
     return n;
   }
+  async deleteVectorsExcept(modelSha: string): Promise<number> {
+    let n = 0;
+    for (const k of [...this.vectors.keys()]) {
+      if (!k.startsWith(`${modelSha}\u0000`) && this.vectors.delete(k)) n++;
+    }
+    return n;
+  }
   async countVectors(): Promise<number> {
     return this.vectors.size;
   }
@@ -53,12 +59,6 @@ export class MemoryStore implements Store {
       this.events = this.events.filter((e) => !drop.has(e.itemId));
     }
     return before - this.events.length;
-  }
-  async getMeta<T>(key: string): Promise<T | undefined> {
-    return this.meta.get(key) as T | undefined;
-  }
-  async setMeta(key: string, value: unknown): Promise<void> {
-    this.meta.set(key, structuredClone(value));
   }
   async close(): Promise<void> {}
 }

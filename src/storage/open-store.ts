@@ -84,11 +84,10 @@ export class ResilientStore implements Store {
   getVectors(m: string, t: string[]): Promise<Map<string, Float32Array>> { return this.run((s) => s.getVectors(m, t)); }
   putVectors(m: string, e: Array<[string, Float32Array]>): Promise<void> { return this.run((s) => s.putVectors(m, e)); }
   deleteVectors(m: string, t: string[]): Promise<number> { return this.run((s) => s.deleteVectors(m, t)); }
+  deleteVectorsExcept(m: string): Promise<number> { return this.run((s) => s.deleteVectorsExcept(m)); }
   countVectors(): Promise<number> { return this.run((s) => s.countVectors()); }
   appendEvent(e: NewEvent): Promise<HistoryEvent> { return this.run((s) => s.appendEvent(e)); }
   getEvents(): Promise<HistoryEvent[]> { return this.run((s) => s.getEvents()); }
   deleteEvents(ids: string[] | 'all'): Promise<number> { return this.run((s) => s.deleteEvents(ids)); }
-  getMeta<T>(k: string): Promise<T | undefined> { return this.run((s) => s.getMeta<T>(k)); }
-  setMeta(k: string, v: unknown): Promise<void> { return this.run((s) => s.setMeta(k, v)); }
   close(): Promise<void> { return this.inner.close(); }
 }

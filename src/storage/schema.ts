@@ -36,7 +36,7 @@ type Migration = (db: IDBPDatabase<HllmDB>, tx: UpgradeTx) => void;
 
 /**
  * MIGRATIONS[n] upgrades a database from version n to n + 1.
- * v1: catalogue, vectors, history, meta.
+ * v1: catalogue, vectors, history, meta (meta has been unused since issue #11).
  * v2: index events by item (forget(ids) without a full scan) and vectors by model (GC).
  */
 export const MIGRATIONS: readonly Migration[] = [

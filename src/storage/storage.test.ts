@@ -60,14 +60,6 @@ function contract(name: string, open: () => Promise<Store>) {
       expect(await s.getEvents()).toEqual([]);
       await s.close();
     });
-
-    it('stores metadata', async () => {
-      const s = await open();
-      expect(await s.getMeta('x')).toBeUndefined();
-      await s.setMeta('x', { a: 1, b: [1, 2] });
-      expect(await s.getMeta('x')).toEqual({ a: 1, b: [1, 2] });
-      await s.close();
-    });
   });
 }
 

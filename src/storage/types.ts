@@ -21,7 +21,7 @@ export type StorageKind = 'indexeddb' | 'memory';
 
 /**
  * Local persistence: catalogue items, item vectors keyed by (model sha256, text sha256),
- * append-only history events and metadata.
+ * append-only history events. (Schema v1's meta object store exists but holds nothing the engine reads.)
  */
 export interface Store {
   readonly kind: StorageKind;
@@ -32,13 +32,16 @@ export interface Store {
   getVectors(modelSha: string, textShas: string[]): Promise<Map<string, Float32Array>>;
   putVectors(modelSha: string, entries: Array<[textSha: string, vector: Float32Array]>): Promise<void>;
   deleteVectors(modelSha: string, textShas: string[]): Promise<number>;
+  /**
+   * Deletes every vector stored under a model key other than `modelSha` (vectors of models
+   * no longer in use); returns how many. Items and history are never touched.
+   */
+  deleteVectorsExcept(modelSha: string): Promise<number>;
   countVectors(): Promise<number>;
   appendEvent(event: NewEvent): Promise<HistoryEvent>;
   /** All events, oldest first (by seq). */
   getEvents(): Promise<HistoryEvent[]>;
   /** Deletes the events of these items (or all); returns how many were deleted. */
   deleteEvents(itemIds: string[] | 'all'): Promise<number>;
-  getMeta<T>(key: string): Promise<T | undefined>;
-  setMeta(key: string, value: unknown): Promise<void>;
   close(): Promise<void>;
 }
