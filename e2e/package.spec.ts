@@ -16,7 +16,7 @@ const APP_URL = `http://127.0.0.1:${PORT}`;
 const CATALOG_ROWS = 30;
 
 // The scratch app's config: exactly the setting docs/usage.md ("Bundler") documents.
-const VITE_CONFIG = `export default { worker: { format: 'es' }, optimizeDeps: { exclude: ['hllm-web', 'onnxruntime-web'] } };\n`;
+const VITE_CONFIG = `export default { optimizeDeps: { exclude: ['hllm-web', 'onnxruntime-web'], include: ['hllm-web > papaparse'] } };\n`;
 const INDEX_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8" /><title>scratch app</title></head>
 <body><p id="state">loading</p><ol id="recs"></ol><script type="module" src="/src/main.ts"></script></body></html>
