@@ -4,7 +4,10 @@
  *   - dist/embed/: `hllm-embed.js`, a self-contained IIFE for a <script> tag, plus
  *     the engine worker and ORT's wasm beside it;
  *   - dist/lib/: ESM entries `index.js` (engine API) and `widget.js` (custom
- *     element) with their worker and wasm, and dist/lib/types/ declarations.
+ *     element) with their worker, and dist/lib/types/ declarations. The package's
+ *     `dependencies` (onnxruntime-web above all) stay external imports there: the
+ *     host's npm installs them and the host's bundler places ORT's wasm, so the
+ *     package does not carry a second 40 MB copy of it (docs/usage.md, "Bundler").
  * Both use base './' so every asset URL is computed at run time from the module's
  * own URL (import.meta.url / document.currentScript): that is what lets the embed
  * run from another origin and the library run from any folder.
@@ -12,7 +15,7 @@
  * May import: vite, typescript, node:fs, node:path, node:url.
  */
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InlineConfig, Plugin, ResolvedConfig } from 'vite';
 
@@ -60,15 +63,68 @@ async function buildEmbed(outDir: string): Promise<void> {
   );
 }
 
+/**
+ * True for the package's runtime dependencies and their subpaths (`onnxruntime-web/wasm`,
+ * `onnxruntime-web/ort-wasm-simd-threaded.wasm?url`). Read from package.json so that a new
+ * dependency is external without a second list to keep in step.
+ */
+const WORKER_ENTRY = 'engine.worker';
+const WORKER_SOURCE = "new URL('../workers/engine.worker.ts', import.meta.url)";
+const WORKER_MARK = /__hllmEngineWorkerUrl__\(\s*import\.meta\.url\s*\)/g;
+
+/**
+ * Library build only: the engine worker becomes an entry of its own (dist/lib/engine.worker.js,
+ * bare imports kept) and src/client.ts's `new Worker(new URL(…))` points at it as a plain
+ * relative literal. The host's bundler recognises that pattern and bundles the worker with
+ * the host's copy of ORT. Vite's own worker bundling would inline the dependencies and hide
+ * the URL behind a computed expression the host's bundler cannot follow.
+ */
+function workerAsEntry(): Plugin {
+  return {
+    name: 'hllm-library-worker',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.endsWith('/src/client.ts')) return null;
+      if (!code.includes(WORKER_SOURCE)) this.error(`src/client.ts no longer creates its worker with ${WORKER_SOURCE}; update build-plugin.ts`);
+      // Not a `new URL(…)` any more, so Vite's worker plugin leaves it alone until renderChunk.
+      return code.replace(WORKER_SOURCE, '__hllmEngineWorkerUrl__(import.meta.url)');
+    },
+    renderChunk(code, chunk) {
+      if (code.search(WORKER_MARK) < 0) return null;
+      let rel = relative(dirname(chunk.fileName), `${WORKER_ENTRY}.js`).split('\\').join('/');
+      if (!rel.startsWith('.')) rel = `./${rel}`;
+      return code.replace(WORKER_MARK, `new URL(${JSON.stringify(rel)}, import.meta.url)`);
+    },
+    generateBundle(_options, bundle) {
+      for (const out of Object.values(bundle)) {
+        if (out.type === 'chunk' && out.code.includes('__hllmEngineWorkerUrl__')) this.error(`${out.fileName}: the worker URL was not rewritten`);
+      }
+    },
+  };
+}
+
+let dependencies: string[] | undefined;
+function isDependency(id: string): boolean {
+  dependencies ??= Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
+  return dependencies.some((d) => id === d || id.startsWith(`${d}/`) || id.startsWith(`${d}?`));
+}
+
 async function buildLibrary(outDir: string): Promise<void> {
   const { build, mergeConfig } = await import('vite');
   await build(
     mergeConfig(shared(outDir), {
+      // ort-backend.ts leaves env.wasm.wasmPaths unset under this flag, so ORT computes its
+      // wasm URL with `new URL('ort-wasm-simd-threaded*.wasm', import.meta.url)`, a pattern
+      // the host's bundler (Vite, webpack 5) resolves and emits. Its `?url` imports are then
+      // dead code; being external, they are dropped without emitting anything.
+      define: { __HLLM_HOST_BUNDLES_ORT__: 'true' },
+      plugins: [workerAsEntry()],
       build: {
         rollupOptions: {
-          input: { index: join(ROOT, 'src/index.ts'), widget: join(ROOT, 'src/widget/index.ts') },
+          input: { index: join(ROOT, 'src/index.ts'), widget: join(ROOT, 'src/widget/index.ts'), [WORKER_ENTRY]: join(ROOT, 'workers/engine.worker.ts') },
           preserveEntrySignatures: 'strict', // an app build would drop the exports
           output: { format: 'es', entryFileNames: '[name].js' },
+          external: isDependency,
         },
       },
     } satisfies InlineConfig),

@@ -1,6 +1,7 @@
 // The ONLY module that imports onnxruntime-web. It loads ORT lazily (its own chunks),
-// points it at the local .wasm (never a CDN), fixes the thread count, and wraps
-// sessions so the rest of the engine never touches ORT types.
+// points it at the local .wasm (never a CDN; in the npm library, where the host's bundler
+// put it), fixes the thread count, and wraps sessions so the rest of the engine never
+// touches ORT types.
 // Imports: onnxruntime-web/wasm and onnxruntime-web/webgpu (dynamic), their .wasm via ?url
 // (browser only), env.ts.
 //
@@ -32,7 +33,16 @@ function serial<T>(f: () => Promise<T>): Promise<T> {
 /** Hidden from bundlers: these run in Node only. */
 const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
 
-async function wasmLocation(build: Backend): Promise<string | { wasm: string }> {
+/**
+ * `true` only in the npm library build (src/embed/build-plugin.ts defines it). There the
+ * host's bundler owns ORT: ORT's own `new URL('….wasm', import.meta.url)` finds the wasm it
+ * placed, so the package ships none. Undeclared elsewhere (app, embed, Node, tests).
+ */
+declare const __HLLM_HOST_BUNDLES_ORT__: boolean | undefined;
+const hostBundlesOrt = typeof __HLLM_HOST_BUNDLES_ORT__ !== 'undefined' && __HLLM_HOST_BUNDLES_ORT__;
+
+/** undefined: leave env.wasm.wasmPaths to ORT's default. */
+async function wasmLocation(build: Backend): Promise<string | { wasm: string } | undefined> {
   if (isNode()) {
     const { createRequire } = await nodeImport('node:module');
     const { dirname } = await nodeImport('node:path');
@@ -40,6 +50,7 @@ async function wasmLocation(build: Backend): Promise<string | { wasm: string }> 
     // resolves to dist/ort.*.bundle.min.mjs; the .wasm files sit beside it.
     return `${dirname(require.resolve(build === 'wasm' ? 'onnxruntime-web/wasm' : 'onnxruntime-web/webgpu'))}/`;
   }
+  if (hostBundlesOrt) return undefined;
   const mod = build === 'wasm'
     ? await import('onnxruntime-web/ort-wasm-simd-threaded.wasm?url')
     : await import('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url');
@@ -52,7 +63,8 @@ function loadOrt(build: Backend, threads: number): Promise<Ort> {
   if (!p) {
     p = (async () => {
       const ort = (build === 'wasm' ? await import('onnxruntime-web/wasm') : await import('onnxruntime-web/webgpu')) as Ort;
-      ort.env.wasm.wasmPaths = await wasmLocation(build);
+      const wasmPaths = await wasmLocation(build);
+      if (wasmPaths !== undefined) ort.env.wasm.wasmPaths = wasmPaths;
       ort.env.wasm.numThreads = threads;
       ort.env.wasm.proxy = false;
       ort.env.logLevel = 'error';
