@@ -2,8 +2,7 @@
 // pastes the one-line script tag pointing at the demo server. The engine must start
 // single-threaded from the embed's origin (worker, ORT wasm, model and catalogue all
 // fetched from there with CORS, nothing from a CDN), show recommendations in the
-// target element and answer through window.HLLM; on a strict-CSP host it is styled and
-// causes no violation. Imports: @playwright/test, ./support.
+// target element and answer through window.HLLM. Imports: @playwright/test, ./support.
 import { expect, test } from '@playwright/test';
 import { DEMO, HOST, LIKED, START_TIMEOUT } from './support/demo';
 
@@ -40,38 +39,6 @@ test('script tag on a non-isolated page of another origin shows recommendations'
   expect(urls).toContain(`${DEMO}/models/default/hllm.json`);
   // The catalogue is read once, by the engine; the widget names "because" items from the engine's answer.
   expect(urls.filter((u) => new URL(u).pathname.endsWith('/items.csv'))).toEqual([`${DEMO}/catalogs/ml-latest-small/items.csv`]);
-  expect(errors).toEqual([]);
-});
-
-test('on a strict-CSP page of another origin the embed works and is styled, with no CSP violation', async ({ page }) => {
-  const violations: string[] = [];
-  const errors: string[] = [];
-  page.on('console', (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  // Registered before any page script runs, so a violation during start-up is seen too.
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      ((window as unknown as { __csp?: string[] }).__csp ??= []).push(`${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
-  const res = await page.request.get(`${HOST}/strict-csp.html`);
-  expect(res.headers()['content-security-policy']).toBe(
-    `default-src 'self'; script-src 'self' 'wasm-unsafe-eval' ${DEMO}; worker-src blob:; connect-src ${DEMO}; style-src 'self'`,
-  );
-  await page.goto(`${HOST}/strict-csp.html`);
-  expect(await page.evaluate(() => window.HLLM!.ready)).toMatchObject({ backend: 'wasm' });
-  const widget = page.locator('#recs hllm-recommendations');
-  await expect(widget).toContainText('Nothing to recommend yet', { timeout: START_TIMEOUT });
-  await page.evaluate(async (ids) => { for (const id of ids) await window.HLLM!.track(id, { type: 'like' }); }, LIKED.map((m) => m.id));
-  await expect(widget.locator('[part="item"]')).toHaveCount(10);
-  const styles = await widget.evaluate((el) => {
-    const root = el.shadowRoot!;
-    const button = getComputedStyle(root.querySelector('[part="button"]')!);
-    return { list: getComputedStyle(root.querySelector('[part="list"]')!).display, radius: button.borderTopLeftRadius, style: root.querySelectorAll('style').length };
-  });
-  expect(styles).toEqual({ list: 'flex', radius: '8px', style: 0 });
-  expect(await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])).toEqual([]);
-  expect(violations).toEqual([]);
   expect(errors).toEqual([]);
 });
 

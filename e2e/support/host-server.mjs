@@ -2,9 +2,7 @@
 // port with no COOP/COEP headers (so no cross-origin isolation, no SharedArrayBuffer)
 // and a script tag that loads hllm-embed.js from the demo server's origin.
 // It also serves the built npm library (dist/lib) from its own origin, as a site that bundles
-// `hllm-web` would, for the package spec, and /strict-csp.html: the same embed on a page with
-// a strict Content-Security-Policy (no 'unsafe-inline' anywhere, no inline script), holding
-// only what docs/usage.md says a host needs for an embed on another origin.
+// `hllm-web` would, for the package spec.
 // Usage: node e2e/support/host-server.mjs <port> <embed-origin>. Imports: node:http, node:fs, node:path.
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -23,26 +21,6 @@ const page = `<!doctype html>
     <script src="${embedOrigin}/embed/hllm-embed.js" data-target="#recs" data-k="10" data-backend="wasm"
       data-model="../models/default/" data-catalog="../catalogs/ml-latest-small/items.csv"></script>
     <script>document.getElementById('isolation').textContent = 'crossOriginIsolated=' + self.crossOriginIsolated;</script>
-  </body>
-</html>`;
-
-/** The CSP docs/usage.md gives for a host embedding from `embedOrigin`. */
-const strictCsp = [
-  "default-src 'self'",
-  `script-src 'self' 'wasm-unsafe-eval' ${embedOrigin}`,
-  'worker-src blob:',
-  `connect-src ${embedOrigin}`,
-  "style-src 'self'",
-].join('; ');
-
-const strictPage = `<!doctype html>
-<html lang="en">
-  <head><meta charset="utf-8" /><title>A strict-CSP site that embeds hllm</title></head>
-  <body>
-    <h1>Somebody else's strict movie blog</h1>
-    <div id="recs"></div>
-    <script src="${embedOrigin}/embed/hllm-embed.js" data-target="#recs" data-k="10" data-backend="wasm"
-      data-model="../models/default/" data-catalog="../catalogs/ml-latest-small/items.csv"></script>
   </body>
 </html>`;
 
@@ -65,10 +43,7 @@ const LIB = join(process.cwd(), 'dist/lib');
 
 createServer(async (req, res) => {
   const path = new URL(req.url ?? '/', 'http://x').pathname;
-  if (path === '/strict-csp.html') {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': strictCsp });
-    res.end(strictPage);
-  } else if (path === '/' || path === '/index.html' || path === '/lib.html') {
+  if (path === '/' || path === '/index.html' || path === '/lib.html') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(path === '/lib.html' ? libPage : page);
   } else if (path.startsWith('/lib/') && TYPES[extname(path)]) {
