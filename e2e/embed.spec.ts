@@ -37,6 +37,8 @@ test('script tag on a non-isolated page of another origin shows recommendations'
   expect(foreign).toEqual([]);
   expect(urls.some((u) => u.startsWith(`${DEMO}/embed/assets/`) && u.endsWith('.wasm'))).toBe(true);
   expect(urls).toContain(`${DEMO}/models/default/hllm.json`);
+  // The catalogue is read once, by the engine; the widget names "because" items from the engine's answer.
+  expect(urls.filter((u) => new URL(u).pathname.endsWith('/items.csv'))).toEqual([`${DEMO}/catalogs/ml-latest-small/items.csv`]);
   expect(errors).toEqual([]);
 });
 

@@ -1,8 +1,10 @@
 // Security (issue #6) against the production build (`npm start`'s dist/, demo server):
 // 60 hostile titles/descriptions/image URLs in the catalogue are rendered inert by the demo
 // and the widget; the demo and the embed run under a strict CSP (script-src 'self'
-// 'wasm-unsafe-eval': no unsafe-eval, no unsafe-inline), served by a small static server
-// started here; the built JS contains no eval or new Function.
+// 'wasm-unsafe-eval', style-src 'self': no unsafe-eval, no unsafe-inline anywhere), served by
+// a small static server started here, and the widget is styled there (its stylesheet is an
+// adopted constructable sheet, which style-src 'self' allows); the built JS contains no
+// eval or new Function.
 // Imports: @playwright/test, node:http, node:fs, node:path, ./support.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -16,7 +18,9 @@ test.use({ serviceWorkers: 'block' });
 const DIST = join(process.cwd(), 'dist');
 const CSP_PORT = Number(process.env.HLLM_E2E_CSP_PORT ?? 4177);
 const CSP_ORIGIN = `http://127.0.0.1:${CSP_PORT}`;
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+/** The least a page hosting the same-origin embed needs (docs/usage.md, "Content-Security-Policy"). */
+const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json',
   '.css': 'text/css', '.csv': 'text/csv', '.txt': 'text/plain', '.onnx': 'application/octet-stream', '.webmanifest': 'application/manifest+json', '.png': 'image/png', '.svg': 'image/svg+xml',
@@ -33,7 +37,11 @@ test.beforeAll(async () => {
   server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', CSP_ORIGIN).pathname);
     const headers = { 'content-security-policy': CSP, 'cache-control': 'no-store' };
-    if (path === '/csp-embed.html') { res.writeHead(200, { ...headers, 'content-type': TYPES['.html']! }); res.end(EMBED_PAGE); return; }
+    if (path === '/csp-embed.html') {
+      res.writeHead(200, { ...headers, 'content-security-policy': STRICT_CSP, 'content-type': TYPES['.html']! });
+      res.end(EMBED_PAGE);
+      return;
+    }
     const file = normalize(join(DIST, path.endsWith('/') ? `${path}index.html` : path));
     try {
       if (!file.startsWith(DIST)) throw new Error('outside dist');
@@ -63,6 +71,17 @@ async function watch(page: Page) {
   page.on('console', (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) seen.violations.push(m.text()); });
   return seen;
 }
+
+/** Computed styles, inside the widget's shadow root, that only the widget's stylesheet sets. */
+async function widgetStyles(page: Page, host: string): Promise<{ list: string; gap: string; button: string; radius: string; styleElements: number }> {
+  return page.locator(host).evaluate((el) => {
+    const root = el.shadowRoot!;
+    const list = getComputedStyle(root.querySelector('[part="list"]')!);
+    const button = getComputedStyle(root.querySelector('[part="button"]')!);
+    return { list: list.display, gap: list.rowGap, button: button.display, radius: button.borderTopLeftRadius, styleElements: root.querySelectorAll('style').length };
+  });
+}
+const STYLED = { list: 'flex', gap: '8px', button: 'flex', radius: '8px', styleElements: 0 };
 
 /** Elements anywhere (document + open shadow roots) that could run script. */
 async function dangerous(page: Page): Promise<string[]> {
@@ -139,11 +158,14 @@ test('the demo works under a strict CSP (no unsafe-eval, no unsafe-inline)', asy
   await expect(recItems(page)).toHaveCount(10);
   expect(await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])).toEqual([]);
   expect(seen.violations).toEqual([]);
+  expect(await widgetStyles(page, '#recs')).toEqual(STYLED);
   expect(seen.errors).toEqual([]);
 });
 
-test('the embed works under a strict CSP', async ({ page }) => {
+test('the embed works and its widget is styled under exactly the strict host CSP, with no violation', async ({ page }) => {
   const seen = await watch(page);
+  const res = await page.request.get(`${CSP_ORIGIN}/csp-embed.html`);
+  expect(res.headers()['content-security-policy']).toBe(STRICT_CSP);
   await page.goto(`${CSP_ORIGIN}/csp-embed.html`);
   const info = await page.evaluate(() => window.HLLM!.ready);
   expect(info).toMatchObject({ backend: 'wasm' });
@@ -151,8 +173,10 @@ test('the embed works under a strict CSP', async ({ page }) => {
   await expect(widget).toContainText('Nothing to recommend yet', { timeout: START_TIMEOUT });
   await page.evaluate(async (ids) => { for (const id of ids) await window.HLLM!.track(id, { type: 'like' }); }, LIKED.map((m) => m.id));
   await expect(widget.locator('[part="item"]')).toHaveCount(10);
+  await expect(widget.locator('[part="reason"]').first()).toHaveText(/^Because you liked \S/);
   expect(await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])).toEqual([]);
   expect(seen.violations).toEqual([]);
+  expect(await widgetStyles(page, '#recs hllm-recommendations')).toEqual(STYLED);
   expect(seen.errors).toEqual([]);
 });
 

@@ -8,6 +8,8 @@ import { DEMO, LIKED, START_TIMEOUT } from './support/demo';
 const PAGE = `${DEMO}/src/demo/widget.html`;
 
 test('attribute mode: ready event, k items with reasons, clicks tracked', async ({ page }) => {
+  const catalogueReads: string[] = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname.endsWith('/items.csv')) catalogueReads.push(r.url()); });
   await page.goto(PAGE);
   const widget = page.locator('#w');
   await expect(page.locator('#events')).toContainText('hllm-ready: wasm', { timeout: START_TIMEOUT });
@@ -33,6 +35,8 @@ test('attribute mode: ready event, k items with reasons, clicks tracked', async 
       .map((e) => `${e.type}:${e.itemId}`);
   })).toEqual([`like:${LIKED[0].id}`, `like:${LIKED[1].id}`, `click:${firstId}`]);
   await expect(widget.locator(`[part="button"][data-id="${firstId}"]`)).toHaveCount(0);
+  // Only the engine read the catalogue: the reasons named the liked items without a second read.
+  expect(catalogueReads).toEqual([`${DEMO}/catalogs/ml-latest-small/items.csv`]);
 });
 
 test('a model that cannot be fetched gives a readable error state and hllm-error', async ({ page }) => {

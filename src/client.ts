@@ -7,7 +7,7 @@ import { installErrorTransfer } from './comlink-setup.ts';
 import { HllmError } from './errors.ts';
 import type {
   CatalogItem, CatalogSource, CatalogUpdate, EngineOptions, EngineStats, ExportData, HistoryEvent, ItemTokens,
-  Progress, ProgressCallback, ReadyInfo, Recommendation, RecommendOptions, TrackOptions,
+  Progress, ProgressCallback, ReadyInfo, Recommendation, RecommendOptions, SearchOptions, SearchResult, TrackOptions,
 } from './protocol.ts';
 import type { CrashKind, WorkerApi } from './engine/worker-adapter.ts';
 import { watchWorker, type LivenessOptions } from './worker-liveness.ts';
@@ -155,6 +155,25 @@ export class Recommender {
   embedItems(items: CatalogItem[]): Promise<Float32Array> { return this.call((r) => r.embedItems(items)); }
   embedUser(itemIds: string[]): Promise<Float32Array> { return this.call((r) => r.embedUser(itemIds)); }
   itemVector(itemId: string): Promise<Float32Array> { return this.call((r) => r.itemVector(itemId)); }
+  /**
+   * Catalogue items by id, in the order asked (no vectors). Unknown ids reject with 'UNKNOWN_ITEM'.
+   *
+   * @example
+   * ```ts
+   * const [item] = await rec.items(['1']);   // { id: '1', title: 'Toy Story (1995)', … }
+   * ```
+   */
+  items(ids: string[]): Promise<CatalogItem[]> { return this.call((r) => r.items(ids)); }
+  /**
+   * One page of catalogue items containing every word of `query` (title matches first);
+   * '' lists the catalogue in order. `limit` 1–1000 (default 20), else 'INVALID_OPTIONS'.
+   *
+   * @example
+   * ```ts
+   * const { items, total } = await rec.search('toy story', { limit: 25, offset: 0 });
+   * ```
+   */
+  search(query: string, options?: SearchOptions): Promise<SearchResult> { return this.call((r) => r.search(query, options)); }
   /** Test hook: ends the worker ('error': uncaught error; 'close': silently); pending calls reject with 'WORKER_CRASHED' and it restarts. */
   simulateCrash(kind?: CrashKind): Promise<void> { return this.remote.simulateCrash(kind); }
   /** Test hook: destroys the worker's WebGPU device; the engine moves to WASM. Resolves false when not on WebGPU. */

@@ -10,5 +10,5 @@ export { detectCapabilities, type Capabilities, type WebGpuInfo } from './env.ts
 export type {
   Backend, BackendOption, CatalogItem, CatalogSource, CatalogUpdate, Dtype, DtypeOption, Engine, EngineOptions,
   EngineStats, ExportData, FieldValue, HistoryEvent, ItemTokens, Progress, ProgressCallback, ProgressPhase,
-  ReadyInfo, Recommendation, RecommendOptions, TrackOptions,
+  ReadyInfo, Recommendation, RecommendOptions, TrackOptions, Because, SearchOptions, SearchResult,
 } from './protocol.ts';

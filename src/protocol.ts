@@ -93,8 +93,34 @@ export interface Recommendation {
   /** cosine(user vector, item vector) in [-1, 1]. */
   score: number;
   item: CatalogItem;
-  /** The history item most similar to this one (recommend() only). */
-  because?: { id: string; score: number };
+  /**
+   * Why this item is shown, with the item itself so a page can name it without a
+   * catalogue of its own. recommend(): the history item most similar to this one, `score`
+   * = cosine(this item, that item). similar(): the seed item, `score` = this result's score.
+   */
+  because?: Because;
+}
+
+/** The catalogue item behind a recommendation (Recommendation.because). */
+export interface Because {
+  id: string;
+  /** cosine(recommended item, because item) in [-1, 1]. */
+  score: number;
+  item: CatalogItem;
+}
+
+/** Options of Engine.search(). */
+export interface SearchOptions {
+  /** Items per page, 1–1000; default 20. */
+  limit?: number;
+  /** Matches to skip (for paging); default 0. */
+  offset?: number;
+}
+
+/** One page of Engine.search() matches; `total` counts every match, not just this page. */
+export interface SearchResult {
+  items: CatalogItem[];
+  total: number;
 }
 
 export interface CatalogUpdate {
@@ -158,6 +184,10 @@ export interface Engine {
   embedUser(itemIds: string[]): Promise<Float32Array>;
   /** Cached raw vector of a catalogue item. */
   itemVector(itemId: string): Promise<Float32Array>;
+  /** Catalogue items by id, in the order asked; an unknown id rejects with 'UNKNOWN_ITEM'. */
+  items(ids: string[]): Promise<CatalogItem[]>;
+  /** Catalogue items whose text contains every word of `query` (title matches first). */
+  search(query: string, options?: SearchOptions): Promise<SearchResult>;
 }
 
 export type { HllmErrorCode };

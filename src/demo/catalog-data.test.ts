@@ -1,34 +1,38 @@
 /**
- * Role: unit tests of the demo's catalogue parsing and search.
- * May import: ./catalog-data, vitest.
+ * Role: unit tests of how the demo formats engine items and looks up titles
+ * (through a real Node engine's items(): the page never parses the catalogue).
+ * May import: ./catalog-data, ../engine/engine, ../errors, vitest.
  */
-import { describe, expect, it } from 'vitest';
-import { parseCatalog, searchCatalog } from './catalog-data';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type HllmEngine } from '../engine/engine.ts';
+import { displayGenres, displayTitle, lookupTitles } from './catalog-data';
 
-const csv = [
-  'item_id,title,genres,tags',
-  '1,Toy Story (1995),Adventure|Animation|Children,pixar|fun',
-  '2,"Heat, The (1995)",Action|Crime,',
-  '3,Alien (1979),Horror|Sci-Fi,space',
-].join('\n');
+const items = [
+  { id: '1', title: 'Toy Story (1995)', genres: 'Adventure|Animation|Children' },
+  { id: '2', title: 'Heat, The (1995)', genres: 'Action|Crime' },
+  { id: '3', genres: 'Horror' },
+];
+
+let engine: HllmEngine;
+beforeAll(async () => {
+  engine = createEngine();
+  await engine.init({ model: 'public/models/default', catalog: items, backend: 'wasm', dtype: 'fp32', storage: 'memory' });
+}, 120_000);
+afterAll(() => engine.dispose());
 
 describe('catalog-data', () => {
-  it('parses quoted CSV and joins pipe-separated genres', () => {
-    const items = parseCatalog(csv);
-    expect(items.map((i) => i.id)).toEqual(['1', '2', '3']);
-    expect(items[1]!.title).toBe('Heat, The (1995)');
-    expect(items[0]!.genres).toBe('Adventure, Animation, Children');
+  it('formats titles and pipe-separated genres', () => {
+    expect(displayTitle(items[1]!)).toBe('Heat, The (1995)');
+    expect(displayTitle(items[2]!)).toBe('Item 3');
+    expect(displayGenres(items[0]!)).toBe('Adventure, Animation, Children');
   });
 
-  it('rejects a catalogue the engine would reject, instead of showing different items', () => {
-    expect(() => parseCatalog('item_id,title\n1,A\n1,B\n')).toThrow(/appears more than once/);
+  it('looks titles up through the engine and leaves out ids the catalogue no longer has', async () => {
+    const titles = await lookupTitles((ids) => engine.items(ids), ['2', 'gone', '1', '2', 'also-gone']);
+    expect([...titles]).toEqual([['2', 'Heat, The (1995)'], ['1', 'Toy Story (1995)']]);
   });
 
-  it('matches every word, title matches first', () => {
-    const items = parseCatalog(csv);
-    expect(searchCatalog(items, '  ').length).toBe(3);
-    expect(searchCatalog(items, 'sci-fi space').map((i) => i.id)).toEqual(['3']);
-    expect(searchCatalog(items, 'toy PIXAR').map((i) => i.id)).toEqual(['1']);
-    expect(searchCatalog(items, 'nope')).toEqual([]);
+  it('passes on any other failure', async () => {
+    await expect(lookupTitles(() => Promise.reject(new Error('worker crashed')), ['1'])).rejects.toThrow('worker crashed');
   });
 });

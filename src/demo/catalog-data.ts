@@ -1,54 +1,37 @@
 /**
- * Role: the demo's own copy of the catalogue for browsing and search, plus a
- * title lookup for history and "because you liked" lines. The engine parses the
- * same file in its worker; the page needs the rows too, and the second read is
- * served by the HTTP cache / service worker. Parsing is the engine's own, so
- * ids and titles match it exactly. May import: ../engine/catalog (pure parser).
+ * Role: how the demo shows catalogue items it gets from the engine. The
+ * catalogue is parsed once, in the engine's worker; the page asks the engine
+ * (search(), items()) and only formats what comes back. May import:
+ * ../protocol (types), ../errors.
  */
-import { parseCatalogText } from '../engine/catalog.ts';
-
-/** A catalogue row as the demo shows it. */
-export interface DemoItem {
-  id: string;
-  title: string;
-  genres: string;
-  tags: string;
-  /** Lower-cased title + genres + tags, precomputed once for search. */
-  haystack: string;
-}
-
-/** Fetches and parses an HLLM items.csv (`item_id,title,genres,tags`). */
-export async function loadCatalog(url: string): Promise<DemoItem[]> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`Could not load the catalogue (${response.status} ${response.statusText})`);
-  return parseCatalog(await response.text());
-}
+import { isHllmError } from '../errors.ts';
+import type { CatalogItem } from '../protocol.ts';
 
 const text = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : v == null ? '' : String(v)).trim();
 
-/** Parses catalogue text (CSV or JSON) exactly as the engine does. */
-export function parseCatalog(csv: string): DemoItem[] {
-  return parseCatalogText(csv).map((item) => {
-    const title = text(item.title);
-    const genres = text(item.genres).replaceAll('|', ', ');
-    const tags = text(item.tags).replaceAll('|', ', ');
-    return { id: item.id, title, genres, tags, haystack: `${title} ${genres} ${tags}`.toLowerCase() };
-  });
+/** The title to show; the id when the item has none, so a row is never blank. */
+export function displayTitle(item: CatalogItem): string {
+  return text(item.title) || `Item ${item.id}`;
+}
+
+/** MovieLens genres are pipe-separated (`Action|Crime`): shown as `Action, Crime`. */
+export function displayGenres(item: CatalogItem): string {
+  return text(item.genres).replaceAll('|', ', ');
 }
 
 /**
- * Items matching every word of `query` (case-insensitive), title matches first,
- * otherwise in catalogue order. An empty query returns the whole catalogue.
+ * Titles of `ids` from the engine's items(). Ids the catalogue no longer holds (a
+ * history event from an older catalogue) are left out instead of failing the rest.
  */
-export function searchCatalog(items: DemoItem[], query: string): DemoItem[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return items;
-  const inTitle: DemoItem[] = [];
-  const elsewhere: DemoItem[] = [];
-  for (const item of items) {
-    if (!words.every((w) => item.haystack.includes(w))) continue;
-    const title = item.title.toLowerCase();
-    (words.every((w) => title.includes(w)) ? inTitle : elsewhere).push(item);
+export async function lookupTitles(items: (ids: string[]) => Promise<CatalogItem[]>, ids: string[]): Promise<Map<string, string>> {
+  let want = [...new Set(ids)];
+  for (;;) {
+    try {
+      return new Map((await items(want)).map((it) => [it.id, displayTitle(it)]));
+    } catch (e) {
+      const gone = isHllmError(e, 'UNKNOWN_ITEM') ? e.details?.itemId : undefined;
+      if (typeof gone !== 'string' || !want.includes(gone)) throw e;
+      want = want.filter((id) => id !== gone);
+    }
   }
-  return inTitle.concat(elsewhere);
 }

@@ -1,6 +1,6 @@
 /**
  * Role: the demo's "Your history" dialog: lists the locally stored events with
- * titles, exports them as a JSON download (a blob: URL, nothing is uploaded)
+ * titles (asked of the engine, which holds the catalogue), exports them as a JSON download (a blob: URL, nothing is uploaded)
  * and wipes them after a second, explicit confirmation. May import: nothing
  * beyond DOM; the engine calls arrive as callbacks from main.ts.
  */
@@ -19,7 +19,8 @@ export interface HistoryPanelOptions {
   wipeButton: HTMLButtonElement;
   wipeConfirm: HTMLButtonElement;
   closeButton: HTMLButtonElement;
-  titleOf: (id: string) => string | undefined;
+  /** Titles of these item ids; ids it does not know are simply absent. */
+  titles: (ids: string[]) => Promise<Map<string, string>>;
   load: () => Promise<HistoryRow[]>;
   exportData: () => Promise<unknown>;
   wipe: () => Promise<void>;
@@ -31,6 +32,7 @@ const TYPE_LABEL: Record<string, string> = { like: 'Liked', click: 'Opened' };
 export function mountHistoryPanel(o: HistoryPanelOptions): { refresh: () => Promise<void> } {
   const refresh = async (): Promise<void> => {
     const rows = (await o.load()).slice().reverse();
+    const titles = rows.length > 0 ? await o.titles(rows.map((r) => r.itemId)) : new Map<string, string>();
     if (rows.length === 0) {
       const empty = document.createElement('li');
       empty.textContent = 'Nothing yet. Like or open a movie and it shows up here.';
@@ -42,7 +44,7 @@ export function mountHistoryPanel(o: HistoryPanelOptions): { refresh: () => Prom
         const li = document.createElement('li');
         li.dataset.id = row.itemId;
         const what = document.createElement('span');
-        what.textContent = `${TYPE_LABEL[row.type] ?? row.type}: ${o.titleOf(row.itemId) ?? `item ${row.itemId}`}`;
+        what.textContent = `${TYPE_LABEL[row.type] ?? row.type}: ${titles.get(row.itemId) ?? `item ${row.itemId}`}`;
         const when = document.createElement('time');
         when.className = 'when';
         when.dateTime = new Date(row.at).toISOString();

@@ -1,16 +1,18 @@
 /**
  * Role: entry of the demo page. Start-up sequence: register the service worker
  * (offline after the first visit), create one engine (backend 'auto' by default; `?backend=`
- * and `?dtype=` override), load the catalogue for browsing in parallel, hand the
- * engine to <hllm-recommendations>, then wire likes/opens, the history dialog,
- * the timings chart and the licence. May import: ../index (public engine API),
- * ../widget, ./catalog-*, ./history-panel, ./timings, ./sw-register.
+ * and `?dtype=` override), hand the engine to <hllm-recommendations>, then wire
+ * the catalogue browser (search and titles come from the engine, which parses the
+ * catalogue once in its worker), likes/opens, the history dialog, the timings
+ * chart and the licence. May import: ../index (public engine API), ../widget,
+ * ./catalog-*, ./history-panel, ./timings, ./sw-register.
  */
 import { createRecommender } from '../index';
 import '../widget/index';
+import type { HistoryEvent } from '../index';
 import type { WidgetRecommender } from '../widget/index';
 import { mountCatalogBrowser } from './catalog-browser';
-import { loadCatalog, type DemoItem } from './catalog-data';
+import { lookupTitles } from './catalog-data';
 import { mountHistoryPanel } from './history-panel';
 import { registerServiceWorker } from './sw-register';
 import { PhaseClock, TimingsView } from './timings';
@@ -35,10 +37,6 @@ async function main(): Promise<void> {
 
   const t0 = performance.now();
   const clock = new PhaseClock();
-  const catalogPromise = loadCatalog(CATALOG).then((items) => {
-    timings.set('catalogue for browsing', performance.now() - t0);
-    return items;
-  });
   let rec: Awaited<ReturnType<typeof createRecommender>>;
   try {
     rec = await createRecommender({
@@ -73,8 +71,6 @@ async function main(): Promise<void> {
   widget.recommender = timed;
 
   const liked = new Set<string>();
-  let titles = new Map<string, string>();
-  const titleOf = (id: string): string | undefined => titles.get(id);
   const historyCount = $('history-count');
 
   async function syncHistory(): Promise<void> {
@@ -84,11 +80,12 @@ async function main(): Promise<void> {
     historyCount.textContent = String(events.length);
   }
 
-  async function track(id: string, type: string): Promise<void> {
+  async function track(id: string, type: string): Promise<HistoryEvent> {
     const t = performance.now();
-    await rec.track(id, { type });
+    const event = await rec.track(id, { type });
     timings.set('track (last)', performance.now() - t);
     await syncHistory();
+    return event;
   }
 
   let info: Awaited<typeof rec.ready>;
@@ -109,17 +106,13 @@ async function main(): Promise<void> {
   $('runtime').textContent = `Why this backend: ${info.reason}`;
   await syncHistory();
 
-  let items: DemoItem[] = [];
-  try {
-    items = await catalogPromise;
-  } catch (error) {
-    $('catalog-count').textContent = `The catalogue could not be loaded: ${(error as Error).message}`;
-  }
-  titles = new Map(items.map((i) => [i.id, i.title]));
-  widget.rememberTitles(items);
-
   const browser = mountCatalogBrowser({
-    items,
+    search: async (query, options) => {
+      const t = performance.now();
+      const out = await rec.search(query, options);
+      timings.set('search (last)', performance.now() - t);
+      return out;
+    },
     input: $('search'),
     list: $('catalog-list'),
     more: $('catalog-more'),
@@ -137,6 +130,7 @@ async function main(): Promise<void> {
       void track(item.id, 'click').then(() => widget.refresh(), (error: unknown) => widget.showError(error));
     },
   });
+  await browser.ready;
   // "/" jumps to search from anywhere but a text field (as on many sites).
   document.addEventListener('keydown', (e) => {
     const t = e.target as HTMLElement;
@@ -154,7 +148,7 @@ async function main(): Promise<void> {
     wipeButton: $('history-wipe'),
     wipeConfirm: $('history-wipe-confirm'),
     closeButton: $('history-close'),
-    titleOf,
+    titles: (ids) => lookupTitles((some) => rec.items(some), ids),
     load: () => rec.history(),
     exportData: () => rec.exportData(),
     wipe: async () => {

@@ -109,7 +109,6 @@ function install(): HllmGlobal {
   const attach = (el: HllmRecommendationsElement | null): void => {
     api.element = el;
     if (!el) return;
-    el.catalogUrl = catalog; // names the items in "because you liked X"
     engine.then(
       (rec) => (el.recommender = rec),
       (error: unknown) => el.showError(error),

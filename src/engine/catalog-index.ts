@@ -1,15 +1,17 @@
 // The in-memory catalogue: ids, items, text sha256s, raw vectors (user-encoder input)
 // and normalised vectors (ranking), as contiguous row-major Float32Arrays. Also the
 // diff that decides which items a new catalogue must encode.
-// Imports: protocol types, text builder, sha256, ranking, storage types.
+// Imports: protocol types, text builder, sha256, ranking, catalog-search, storage types.
 import type { CatalogItem } from '../protocol.ts';
 import type { StoredItem } from '../storage/types.ts';
+import { CatalogText } from './catalog-search.ts';
 import { normalize } from './ranking.ts';
 import { sha256Hex } from './sha256.ts';
 import { buildItemText, type TextSpec } from './text-builder.ts';
 
 export class CatalogIndex {
   readonly byId: Map<string, number>;
+  private textCache: CatalogText | undefined;
   constructor(
     readonly items: CatalogItem[],
     readonly textShas: string[],
@@ -26,6 +28,11 @@ export class CatalogIndex {
 
   get size(): number {
     return this.items.length;
+  }
+
+  /** Search text of every item, built on first use and kept for this catalogue's lifetime. */
+  get text(): CatalogText {
+    return (this.textCache ??= new CatalogText(this.items));
   }
 
   rawRow(i: number): Float32Array {

@@ -10,7 +10,8 @@ import { defaultThreads, detectCapabilities } from '../env.ts';
 import { HllmError } from '../errors.ts';
 import type {
   Backend, CatalogItem, CatalogSource, CatalogUpdate, Dtype, Engine, EngineOptions, EngineStats, ExportData,
-  HistoryEvent, ItemTokens, ProgressCallback, ReadyInfo, Recommendation, RecommendOptions, TrackOptions,
+  HistoryEvent, ItemTokens, ProgressCallback, ReadyInfo, Recommendation, RecommendOptions, SearchOptions, SearchResult,
+  TrackOptions,
 } from '../protocol.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { Store } from '../storage/types.ts';
@@ -26,6 +27,9 @@ import { SessionHolder } from './device-loss.ts';
 import { openOn, openSessions } from './sessions.ts';
 import { buildItemText } from './text-builder.ts';
 import { createItemTokenizer, type ItemTokenizer } from './tokenizer.ts';
+
+/** Largest page search() returns: a page is cloned to the page thread, so keep it small. */
+const MAX_SEARCH_LIMIT = 1000;
 
 export interface CreateEngineOptions {
   /** Reads model/catalogue bytes; default: fetch(), or fs for paths in Node. */
@@ -202,7 +206,8 @@ export class HllmEngine implements Engine {
     const uniq = [...new Set(rows)];
     return topK(this.index.normed, L.manifest.dim, normalize(user), k, masked).map((s) => {
       const b = mostSimilar(this.index.normed, L.manifest.dim, s.index, uniq)!;
-      return { id: this.index.items[s.index]!.id, score: s.score, item: this.index.items[s.index]!, because: { id: this.index.items[b.index]!.id, score: b.score } };
+      const liked = this.index.items[b.index]!;
+      return { id: this.index.items[s.index]!.id, score: s.score, item: this.index.items[s.index]!, because: { id: liked.id, score: b.score, item: liked } };
     });
   }
 
@@ -217,7 +222,31 @@ export class HllmEngine implements Engine {
     const masked = new Uint8Array(this.index.size);
     masked[i] = 1;
     const q = this.index.normed.slice(i * L.manifest.dim, (i + 1) * L.manifest.dim);
-    return topK(this.index.normed, L.manifest.dim, q, k, masked).map((s) => ({ id: this.index.items[s.index]!.id, score: s.score, item: this.index.items[s.index]! }));
+    const seed = this.index.items[i]!;
+    // because = the seed, so a page can say "like X" without looking X up.
+    return topK(this.index.normed, L.manifest.dim, q, k, masked).map((s) => ({
+      id: this.index.items[s.index]!.id, score: s.score, item: this.index.items[s.index]!, because: { id: seed.id, score: s.score, item: seed },
+    }));
+  }
+
+  async items(ids: string[]): Promise<CatalogItem[]> {
+    this.ready();
+    if (!Array.isArray(ids)) throw new HllmError('INVALID_OPTIONS', 'items() takes an array of item ids, e.g. items([\'1\', \'2\']).');
+    const rows = ids.map((id) => this.indexOf(id));
+    return rows.map((r) => this.index.items[r]!);
+  }
+
+  async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    this.ready();
+    if (typeof query !== 'string') throw new HllmError('INVALID_OPTIONS', "search() takes the query as a string ('' lists the catalogue in order).");
+    const limit = options.limit ?? 20;
+    const offset = options.offset ?? 0;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
+      throw new HllmError('INVALID_OPTIONS', `'limit' must be an integer from 1 to ${MAX_SEARCH_LIMIT}; page through more with 'offset'.`, { limit });
+    }
+    if (!Number.isInteger(offset) || offset < 0) throw new HllmError('INVALID_OPTIONS', "'offset' must be a non-negative integer.", { offset });
+    const rows = this.index.text.match(query);
+    return { items: rows.slice(offset, offset + limit).map((r) => this.index.items[r]!), total: rows.length };
   }
 
   async history(): Promise<HistoryEvent[]> {

@@ -4,7 +4,7 @@
 // Imports: comlink, comlink-setup, engine, protocol types.
 import { transfer } from 'comlink';
 import { installErrorTransfer } from '../comlink-setup.ts';
-import type { CatalogItem, CatalogSource, Engine, EngineOptions, ProgressCallback, RecommendOptions, TrackOptions } from '../protocol.ts';
+import type { CatalogItem, CatalogSource, Engine, EngineOptions, ProgressCallback, RecommendOptions, SearchOptions, TrackOptions } from '../protocol.ts';
 import { holdLockForever, type LivenessRemote } from '../worker-liveness.ts';
 import { createEngine, type HllmEngine } from './engine.ts';
 
@@ -54,6 +54,8 @@ export function workerApi(engine: HllmEngine = createEngine()): WorkerApi {
     embedItems: (items: CatalogItem[]) => serial(async () => moved(await engine.embedItems(items))),
     embedUser: (ids: string[]) => serial(async () => moved(await engine.embedUser(ids))),
     itemVector: (id: string) => serial(async () => moved(await engine.itemVector(id))),
+    items: (ids: string[]) => serial(() => engine.items(ids)),
+    search: (q: string, o?: SearchOptions) => serial(() => engine.search(q, o)),
     holdLock: (name: string) => holdLockForever(name),
     ping: async () => Date.now(),
     simulateCrash: async (kind: CrashKind = 'error') => {

@@ -21,12 +21,12 @@ function fakeEngine(opts: { fail?: unknown; recs?: WidgetRecommendation[] } = {}
       id: String(i + 1),
       score: 1 - i / 20,
       item: { id: String(i + 1), title: `Movie ${i + 1}` },
-      because: { id: '100', score: 0.5 },
+      because: { id: '100', score: 0.5, item: { id: '100', title: '<i>Alien</i> (1979)' } },
     }));
   const engine = {
     ready,
-    recommend: vi.fn(async ({ k }: { k: number }) => recs.slice(0, k)),
-    track: vi.fn(async (id: string) => void tracked.push(id)),
+    recommend: vi.fn(async (o?: { k?: number }) => recs.slice(0, o?.k ?? 10)),
+    track: vi.fn(async (id: string) => ({ seq: tracked.push(id), itemId: id, type: 'click', at: 0 })),
     on: (_: 'progress', cb: (p: WidgetProgress) => void) => (listeners.push(cb), () => undefined),
   } satisfies WidgetRecommender;
   return { engine, tracked, resolve, reject, emit: (p: WidgetProgress) => listeners.forEach((l) => l(p)) };
@@ -64,8 +64,8 @@ describe('<hllm-recommendations>', () => {
     expect(ready.mock.calls[0]![0].detail).toEqual({ backend: 'wasm', dtype: 'q8' });
     const items = el.shadowRoot!.querySelectorAll('[role="listitem"]');
     expect(items.length).toBe(5);
-    el.rememberTitles([{ id: '100', title: 'Alien (1979)' }]);
-    expect(el.shadowRoot!.querySelector('[part="reason"]')!.textContent).toBe('Because you liked Alien (1979)');
+    expect(el.shadowRoot!.querySelector('[part="reason"]')!.textContent).toBe('Because you liked <i>Alien</i> (1979)');
+    expect(el.shadowRoot!.querySelector('i')).toBeNull();
     expect(el.dataset.state).toBe('ready');
   });
 
@@ -140,25 +140,31 @@ describe('<hllm-recommendations>', () => {
     expect(el.shadowRoot!.activeElement).toBe(buttons[0]);
   });
 
-  it('names the liked item from the catalogue when the engine sends only its id', async () => {
+  it('names the liked item from the engine\'s because item and never fetches the catalogue', async () => {
     const f = fakeEngine();
     f.resolve({});
-    const fetchMock = vi.fn(async () => new Response('item_id,title\n100,"<i>Alien</i> (1979)"\n1,Movie 1\n'));
+    const fetchMock = vi.fn(async () => new Response('item_id,title\n100,Wrong title\n'));
     vi.stubGlobal('fetch', fetchMock);
     try {
-      const el = mount({ k: '2' });
-      el.catalogUrl = 'https://models.example/items.csv';
+      const el = mount({ k: '2', catalog: 'https://models.example/items.csv' });
       el.recommender = f.engine;
-      await vi.waitFor(() =>
-        expect(el.shadowRoot!.querySelector('[part="reason"]')!.textContent).toBe('Because you liked <i>Alien</i> (1979)'),
-      );
-      expect(fetchMock).toHaveBeenCalledOnce();
-      expect(el.shadowRoot!.querySelector('i')).toBeNull();
-      await el.refresh(); // titles are known now: no second fetch
-      expect(fetchMock).toHaveBeenCalledOnce();
+      await vi.waitFor(() => expect(el.status).toBe('ready'));
+      await el.refresh();
+      const reasons = [...el.shadowRoot!.querySelectorAll('[part="reason"]')].map((r) => r.textContent);
+      expect(reasons).toEqual(['Because you liked <i>Alien</i> (1979)', 'Because you liked <i>Alien</i> (1979)']);
+      expect(fetchMock).not.toHaveBeenCalled();
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+
+  it('styles its shadow root with the shared adopted stylesheet, not a <style> element', () => {
+    const a = mount();
+    const b = mount();
+    const sheets = a.shadowRoot!.adoptedStyleSheets;
+    expect(sheets.length).toBe(1);
+    expect(b.shadowRoot!.adoptedStyleSheets[0]).toBe(sheets[0]);
+    expect(a.shadowRoot!.querySelector('style')).toBeNull();
   });
 
   it('says so when there is nothing to recommend yet', async () => {

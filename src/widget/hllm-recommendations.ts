@@ -3,14 +3,14 @@
  * turns engine state into one of four views (loading, empty, error, list),
  * tracks clicks on recommendations and re-ranks. It either creates its own
  * engine from the `model`/`catalog` attributes (only when those attributes are set) or uses one handed to it through
- * the `recommender` property. May import: ./render, ./styles, ./widget-types, ./catalog-titles,
- * and ../client (the page-side client only, so the engine itself never lands
+ * the `recommender` property. The "because you liked X" item comes with each
+ * recommendation from the engine, so the element never reads the catalogue itself.
+ * May import: ./render, ./styles, ./widget-types, and ../client (the page-side client only, so the engine itself never lands
  * in a page bundle: it runs in the worker).
  */
 import { createRecommender } from '../client.ts';
-import { fetchCatalogTitles } from './catalog-titles';
 import { describeError, renderEmpty, renderError, renderList, renderLoading, updateLoading } from './render';
-import { WIDGET_CSS } from './styles';
+import { applyWidgetStyles } from './styles';
 import type { WidgetLayout, WidgetProgress, WidgetRecommendation, WidgetRecommender } from './widget-types';
 
 const DEFAULT_K = 10;
@@ -57,23 +57,13 @@ export class HllmRecommendationsElement extends HTMLElement {
   private ownsEngine = false;
   private unsubscribe: (() => void) | undefined;
   private lastRecs: WidgetRecommendation[] | undefined;
-  private readonly titles = new Map<string, string>();
   private generation = 0; // bumps whenever the engine changes, so stale loads are ignored
   private refreshSeq = 0; // latest refresh wins; earlier answers are dropped
   private state: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
-  private titlesRequested = false;
-
-  /**
-   * Catalogue URL used only to name the items in "because you liked X" when the
-   * engine's reason has no title. Set automatically from the `catalog` attribute.
-   */
-  catalogUrl: string | undefined;
 
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    const style = document.createElement('style');
-    style.textContent = WIDGET_CSS;
     const container = document.createElement('section');
     container.setAttribute('part', 'container');
     this.headingEl = document.createElement('h2');
@@ -86,7 +76,8 @@ export class HllmRecommendationsElement extends HTMLElement {
     this.notice.setAttribute('part', 'notice');
     this.notice.setAttribute('role', 'status');
     container.append(this.headingEl, this.body, this.notice);
-    root.append(style, container);
+    root.append(container);
+    applyWidgetStyles(root);
     root.addEventListener('click', (e) => this.onClick(e));
     root.addEventListener('keydown', (e) => this.onKeyDown(e as KeyboardEvent));
   }
@@ -187,12 +178,6 @@ export class HllmRecommendationsElement extends HTMLElement {
     this.emitError(error, true);
   }
 
-  /** Remembers titles of items the host knows about, for "because you liked X" lines. */
-  rememberTitles(items: Iterable<{ id: string; title?: string }>): void {
-    for (const item of items) if (item.title) this.titles.set(item.id, item.title);
-    if (this.lastRecs && this.state === 'ready') this.show(this.lastRecs);
-  }
-
   private syncHeading(): void {
     this.headingEl.textContent = this.getAttribute('heading') ?? '';
   }
@@ -214,8 +199,6 @@ export class HllmRecommendationsElement extends HTMLElement {
       return;
     }
     const gen = this.attach(undefined, true);
-    this.catalogUrl = new URL(catalog, document.baseURI).href;
-    this.titlesRequested = false;
     this.setState('loading');
     renderLoading(this.body);
     const backend = this.getAttribute('backend') ?? undefined;
@@ -231,7 +214,7 @@ export class HllmRecommendationsElement extends HTMLElement {
       )
       .then((engine) => {
         if (gen !== this.generation) return void (engine as OwnedRecommender).dispose?.();
-        this.attach(engine as unknown as WidgetRecommender, true);
+        this.attach(engine, true);
       })
       .catch((error: unknown) => {
         if (gen !== this.generation) return;
@@ -274,12 +257,6 @@ export class HllmRecommendationsElement extends HTMLElement {
   }
 
   private show(recs: WidgetRecommendation[]): void {
-    for (const rec of recs) {
-      if (rec.item?.title) this.titles.set(rec.id, rec.item.title);
-      const because = rec.because;
-      if (because?.item?.title) this.titles.set(because.id, because.item.title);
-    }
-    this.fetchMissingTitles(recs);
     const focused = this.focusedRank();
     this.setState('ready');
     if (recs.length === 0) {
@@ -288,22 +265,10 @@ export class HllmRecommendationsElement extends HTMLElement {
     }
     renderList(this.body, recs, {
       layout: this.layout,
-      titleOf: (id) => this.titles.get(id),
       label: this.getAttribute('heading') || 'Recommendations',
     });
     // Keyboard users keep their place when the list re-ranks under them.
     if (focused !== undefined) this.buttons()[Math.min(focused, recs.length - 1)]?.focus();
-  }
-
-  /** Once per catalogue, and only if a reason names an item we have no title for. */
-  private fetchMissingTitles(recs: WidgetRecommendation[]): void {
-    const missing = recs.some((r) => r.because && !r.because.title && !r.because.item?.title && !this.titles.has(r.because.id));
-    if (!missing || !this.catalogUrl || this.titlesRequested) return;
-    this.titlesRequested = true;
-    fetchCatalogTitles(this.catalogUrl).then(
-      (items) => this.rememberTitles(items),
-      (error: unknown) => console.warn('hllm-recommendations: no titles for reasons:', error),
-    );
   }
 
   private buttons(): HTMLButtonElement[] {

@@ -22,8 +22,8 @@ describe('renderList', () => {
     const root = document.createElement('div');
     renderList(
       root,
-      [{ id: '7', score: 0.9, item: { id: '7', title: hostile }, because: { id: '8', score: 0.5 } }],
-      { layout: 'grid', titleOf: (id) => (id === '8' ? `<b>${id}</b>` : undefined), label: 'Recs' },
+      [{ id: '7', score: 0.9, item: { id: '7', title: hostile }, because: { id: '8', score: 0.5, item: { id: '8', title: '<b>8</b>' } } }],
+      { layout: 'grid', label: 'Recs' },
     );
     expect(root.querySelector('img')).toBeNull();
     expect(root.querySelector('b')).toBeNull();
@@ -40,7 +40,7 @@ describe('renderList', () => {
 
   it('falls back to the id when an item has no title and omits the reason when there is none', () => {
     const root = document.createElement('div');
-    renderList(root, [{ id: '42', score: 0.1 }], { layout: 'list', titleOf: () => undefined, label: 'R' });
+    renderList(root, [{ id: '42', score: 0.1, item: { id: '42' } }], { layout: 'list', label: 'R' });
     expect(root.querySelector('[part="title"]')?.textContent).toBe('Item 42');
     expect(root.querySelector('[part="reason"]')).toBeNull();
   });
@@ -53,7 +53,7 @@ describe('renderList', () => {
         { id: '1', score: 1, item: { id: '1', title: 'A', image: 'https://img.example/a.jpg' } },
         { id: '2', score: 1, item: { id: '2', title: 'B', image: 'javascript:alert(1)' } },
       ],
-      { layout: 'list', titleOf: () => undefined, label: 'R' },
+      { layout: 'list', label: 'R' },
     );
     const imgs = root.querySelectorAll('img');
     expect(imgs.length).toBe(1);
@@ -106,11 +106,10 @@ describe('states', () => {
     expect(describeError({ code: 1 }).code).toBeUndefined();
   });
 
-  it('reasonText prefers the title the engine sent', () => {
-    const rec = { id: '1', score: 1, because: { id: '9', score: 1, item: { id: '9', title: 'Heat' } } };
-    expect(reasonText(rec, () => 'other')).toBe('Because you liked Heat');
-    expect(reasonText({ id: '1', score: 1, because: { id: '9', score: 1 } }, () => undefined)).toBe(
-      'Because you liked item 9',
-    );
+  it('reasonText names the item the engine sent, or its id when that item has no title', () => {
+    const item = { id: '1', title: 'One' };
+    expect(reasonText({ id: '1', score: 1, item, because: { id: '9', score: 1, item: { id: '9', title: 'Heat' } } })).toBe('Because you liked Heat');
+    expect(reasonText({ id: '1', score: 1, item, because: { id: '9', score: 1, item: { id: '9', title: ' ' } } })).toBe('Because you liked item 9');
+    expect(reasonText({ id: '1', score: 1, item })).toBeUndefined();
   });
 });

@@ -5,9 +5,6 @@
  */
 import type { WidgetItem, WidgetLayout, WidgetProgress, WidgetRecommendation } from './widget-types';
 
-/** Looks up the display title of a history item for the "because you liked" line. */
-export type TitleLookup = (id: string) => string | undefined;
-
 const PHASE_LABEL: Record<string, string> = {
   download: 'Downloading the model',
   verify: 'Checking the model',
@@ -59,12 +56,12 @@ export function itemTitle(item: WidgetItem | undefined, id: string): string {
   return typeof title === 'string' && title.trim() !== '' ? title : `Item ${id}`;
 }
 
-/** The "Because you liked X" line, or undefined when the engine gave no reason. */
-export function reasonText(rec: WidgetRecommendation, titleOf: TitleLookup): string | undefined {
+/** The "Because you liked X" line (X is the item the engine sent), or undefined when it gave no reason. */
+export function reasonText(rec: WidgetRecommendation): string | undefined {
   const because = rec.because;
   if (!because) return undefined;
-  const title = because.title ?? because.item?.title ?? titleOf(because.id);
-  return `Because you liked ${title && title.trim() !== '' ? title : `item ${because.id}`}`;
+  const title = because.item?.title;
+  return `Because you liked ${typeof title === 'string' && title.trim() !== '' ? title : `item ${because.id}`}`;
 }
 
 /** Replaces `root`'s children with a polite live status showing load progress. */
@@ -134,7 +131,7 @@ export function renderEmpty(root: HTMLElement, message: string): void {
 export function renderList(
   root: HTMLElement,
   recs: WidgetRecommendation[],
-  options: { layout: WidgetLayout; titleOf: TitleLookup; label: string },
+  options: { layout: WidgetLayout; label: string },
 ): void {
   const doc = root.ownerDocument;
   const list = el(doc, 'ul', 'list');
@@ -161,7 +158,7 @@ export function renderList(
     }
     const text = el(doc, 'span', 'text');
     text.append(el(doc, 'span', 'title', itemTitle(rec.item, rec.id)));
-    const reason = reasonText(rec, options.titleOf);
+    const reason = reasonText(rec);
     if (reason) text.append(el(doc, 'span', 'reason', reason));
     button.append(text);
     li.append(button);

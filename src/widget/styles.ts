@@ -1,8 +1,12 @@
 /**
- * Role: the widget's shadow-DOM stylesheet. Every colour, size and font comes
- * from a `--hllm-*` custom property with a neutral default, so a host page can
- * theme the widget without reaching into the shadow root; `::part()` names are
- * listed in docs/usage.md. May import: nothing.
+ * Role: the widget's shadow-DOM stylesheet and how it reaches a shadow root.
+ * Every colour, size and font comes from a `--hllm-*` custom property with a
+ * neutral default, so a host page can theme the widget without reaching into
+ * the shadow root; `::part()` names are listed in docs/usage.md. The sheet is a
+ * constructable stylesheet (adoptedStyleSheets), which a host's strict CSP
+ * (`style-src 'self'`, no 'unsafe-inline') allows; a <style> element, which
+ * such a CSP blocks, is only the fallback for browsers without one.
+ * May import: nothing.
  */
 export const WIDGET_CSS = `
 :host {
@@ -65,3 +69,41 @@ export const WIDGET_CSS = `
 [part="notice"]:empty { display: none; }
 @media (prefers-reduced-motion: reduce) { * { scroll-behavior: auto !important; } }
 `;
+
+let shared: CSSStyleSheet | undefined;
+
+/** True where constructable stylesheets can be adopted by shadow roots (not in SSR/Node or old browsers). */
+export function canAdoptStyles(): boolean {
+  return (
+    typeof CSSStyleSheet !== 'undefined' &&
+    'replaceSync' in CSSStyleSheet.prototype &&
+    typeof ShadowRoot !== 'undefined' &&
+    'adoptedStyleSheets' in ShadowRoot.prototype
+  );
+}
+
+/**
+ * Styles `root` with WIDGET_CSS. All widgets on a page adopt one shared
+ * CSSStyleSheet (parsed once, created on first use); without adoptedStyleSheets
+ * a <style> element is appended instead. Returns which way was taken.
+ *
+ * @example
+ * ```ts
+ * const root = host.attachShadow({ mode: 'open' });
+ * applyWidgetStyles(root); // 'adopted' in current browsers
+ * ```
+ */
+export function applyWidgetStyles(root: ShadowRoot): 'adopted' | 'style-element' {
+  if (canAdoptStyles()) {
+    if (!shared) {
+      shared = new CSSStyleSheet();
+      shared.replaceSync(WIDGET_CSS);
+    }
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, shared];
+    return 'adopted';
+  }
+  const style = root.ownerDocument.createElement('style');
+  style.textContent = WIDGET_CSS;
+  root.prepend(style);
+  return 'style-element';
+}

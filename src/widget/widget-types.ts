@@ -1,42 +1,30 @@
 /**
- * Role: the small structural contract the widget needs from a recommender.
- * The real engine (`createRecommender` in ../index) satisfies it; keeping the
- * widget on this narrow shape lets it render without pulling the engine into
- * unit tests. May import: nothing (types only).
+ * Role: the small structural contract the widget needs from a recommender,
+ * derived from the engine's own types in ../protocol (no second copy of a
+ * type). The real engine (`createRecommender` in ../index) satisfies it; the
+ * narrow Pick<> lets unit tests hand the element a tiny stand-in.
+ * May import: ../protocol (types only).
  */
+import type { CatalogItem, Engine, Progress, ProgressCallback, Recommendation } from '../protocol.ts';
 
-/** A catalogue item as the widget sees it: only `id`, `title` and `image` are read. */
-export interface WidgetItem {
-  id: string;
-  title?: string;
-  image?: string;
-  [field: string]: unknown;
-}
+/** A catalogue item as the engine sends it; the widget reads `id`, `title` and `image`. */
+export type WidgetItem = CatalogItem;
 
-/** One recommendation: the engine's `recommend()` result row. */
-export interface WidgetRecommendation {
-  id: string;
-  score: number;
-  item?: WidgetItem;
-  /** The history item that contributed most to this recommendation. */
-  because?: { id: string; score: number; item?: WidgetItem; title?: string };
-}
+/** One recommendation: the engine's `recommend()` row, `because` carrying the liked item. */
+export type WidgetRecommendation = Recommendation;
 
 /** Load progress as the engine reports it. */
-export interface WidgetProgress {
-  phase: string;
-  done: number;
-  total: number;
-  etaMs?: number;
-}
+export type WidgetProgress = Progress;
 
-/** What the widget calls on a recommender. */
-export interface WidgetRecommender {
+/**
+ * What the widget calls on a recommender: the engine's recommend() and track(), a
+ * `ready` promise (its value becomes the `hllm-ready` detail) and optionally the
+ * page-side client's `on('progress')`.
+ */
+export type WidgetRecommender = Pick<Engine, 'recommend' | 'track'> & {
   ready: Promise<unknown>;
-  recommend(options: { k: number }): Promise<WidgetRecommendation[]>;
-  track(itemId: string, options?: { type?: string }): Promise<unknown>;
-  on?(event: 'progress', listener: (p: WidgetProgress) => void): () => void;
-}
+  on?(event: 'progress', listener: ProgressCallback): () => void;
+};
 
 /** `layout` attribute values. Unknown values fall back to `list`. */
 export type WidgetLayout = 'list' | 'grid' | 'row';
