@@ -1,52 +1,40 @@
 // Runtime failures in Chromium (issue #6): a worker that ends WITHOUT an error event —
-// terminated from outside, or closing itself — is noticed (Web Locks, and the heartbeat
-// used where locks are missing), pending calls reject with WORKER_CRASHED, the worker
-// restarts from IndexedDB and the next call works; a WebGPU device lost mid-session moves
+// terminated from outside, or closing itself, on an observed mid-job progress event — is
+// noticed (Web Locks, and the heartbeat used where locks are missing), the pending write
+// rejects with WORKER_CRASHED, the worker restarts from IndexedDB and reads (also those sent
+// to the dying worker) succeed; a WebGPU device lost mid-session moves
 // the engine to WASM in the same session, with the same recommendations and no error.
 // Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
-import { catalog, openEnginePage, startRecommender } from './support/engine';
+import { catalog, killMidSetCatalog, openEnginePage, startRecommender } from './support/engine';
 
 const items = catalog.slice(0, 40);
 const more = catalog.slice(0, 400);
 
-/** Starts a long setCatalog(), ends the worker the given way, then checks the restart. */
-async function killDuringWork(page: import('@playwright/test').Page, how: 'terminate' | 'close') {
-  return page.evaluate(async ({ more, how }) => {
-    const rec = window.rec!;
-    await rec.track(more[0]!.id);
-    const t0 = performance.now();
-    const pending = rec.setCatalog(more).then(() => 'resolved', (e) => e.code);
-    await new Promise((r) => setTimeout(r, 300));
-    if (how === 'terminate') rec.simulateTermination();
-    else await rec.simulateCrash('close');
-    const code = await pending;
-    const noticedMs = performance.now() - t0;
-    const stats = await rec.stats();
-    const recs = await rec.recommend({ k: 3 });
-    return { code, noticedMs, stats, recs: recs.length, history: (await rec.history()).length };
-  }, { more, how });
-}
-
 for (const how of ['terminate', 'close'] as const) {
-  test(`worker ended by ${how}() with no error event: WORKER_CRASHED, restart, next call works (Web Locks)`, async ({ page }) => {
+  test(`worker ended by ${how}() mid-setCatalog with no error event: WORKER_CRASHED for the write, restart, reads succeed (Web Locks)`, async ({ page }) => {
     await openEnginePage(page);
     expect(await page.evaluate(() => 'locks' in navigator)).toBe(true);
-    await startRecommender(page, { catalog: items, backend: 'wasm', dtype: 'fp32', dbName: `e2e-${how}-${Date.now()}` });
-    const out = await killDuringWork(page, how);
+    await startRecommender(page, { catalog: items, backend: 'wasm', dtype: 'fp32', dbName: `e2e-${how}-${Date.now()}` }, 'test');
+    const out = await killMidSetCatalog(page, more, how);
+    // killed mid-job: the encoding had started and not finished, and the write never resolved
+    expect(out.atKill.done).toBeGreaterThan(0);
+    expect(out.atKill.done).toBeLessThan(out.atKill.total);
     expect(out.code).toBe('WORKER_CRASHED');
-    // the restarted worker re-initialised with the original catalogue, all 40 vectors from IndexedDB
-    expect(out.stats).toMatchObject({ itemsEncoded: 0, catalogItems: 40, cacheHits: 40 });
-    expect(out.history).toBe(1);
+    // one restart; the reads sent at the kill (to a worker not yet known dead) were answered
+    expect(out.workers).toBe(2);
     expect(out.recs).toBe(3);
+    expect(out.history).toBe(1);
+    // the restarted worker re-initialised with the original catalogue, all 40 vectors from IndexedDB
+    expect(out.stats).toMatchObject({ itemsEncoded: 0, catalogItems: 40, cacheHits: 40, historyEvents: 1 });
   });
 }
 
-test('heartbeat (no Web Locks): a silently closed worker is noticed within the timeout; the next call works', async ({ page }) => {
+test('heartbeat (no Web Locks): a silently closed worker is noticed within the timeout; the write rejects, the read is retried', async ({ page }) => {
   await openEnginePage(page);
   const db = `e2e-heartbeat-${Date.now()}`;
   const info = await page.evaluate(async ({ items, db }) => {
-    window.rec = await window.hllm.createRecommender({
+    window.rec = await window.hllmTest.createRecommender({
       model: '/models/default/', catalog: items, backend: 'wasm', dtype: 'fp32', dbName: db,
       liveness: { mode: 'heartbeat', heartbeatTimeoutMs: 1500 },
     });
@@ -55,18 +43,24 @@ test('heartbeat (no Web Locks): a silently closed worker is noticed within the t
   expect(info.items).toBe(40);
   const out = await page.evaluate(async (id) => {
     const rec = window.rec!;
+    const hooks = window.hllmTest.hooks(rec);
     await rec.track(id);
-    await rec.simulateCrash('close');
-    await new Promise((r) => setTimeout(r, 200));
+    // the test's own Web Lock tells when the worker is gone; the recommender only has the heartbeat
+    const { ended } = await hooks.watchEnd();
+    await hooks.simulateCrash('close');
+    await ended;
     const t0 = performance.now();
-    // the worker is gone: this call would wait forever without the heartbeat
-    const code = await rec.recommend({ k: 3 }).then(() => 'resolved', (e) => e.code);
+    // the worker is gone: these calls would wait forever without the heartbeat
+    const write = rec.track(id).then(() => 'resolved', (e) => e.code as string);
+    const read = rec.recommend({ k: 3 });
+    const code = await write;
     const noticedMs = performance.now() - t0;
-    const recs = await rec.recommend({ k: 3 });
-    return { code, noticedMs, recs: recs.length, history: (await rec.history()).length };
+    const recs = await read;
+    return { code, noticedMs, recs: recs.length, history: (await rec.history()).length, workers: hooks.workersStarted };
   }, items[0]!.id);
   expect(out.code).toBe('WORKER_CRASHED');
   expect(out.noticedMs).toBeGreaterThanOrEqual(1500);
+  expect(out.workers).toBe(2);
   expect(out.recs).toBe(3);
   expect(out.history).toBe(1);
 });
@@ -76,7 +70,7 @@ test('WebGPU device lost mid-session: the engine moves to WASM, keeps its vector
   page.on('request', (r) => requests.push(new URL(r.url()).pathname));
   await openEnginePage(page);
   const small = catalog.slice(0, 60);
-  const info = await startRecommender(page, { catalog: small, backend: 'webgpu', dtype: 'fp32', dbName: `e2e-lost-${Date.now()}` });
+  const info = await startRecommender(page, { catalog: small, backend: 'webgpu', dtype: 'fp32', dbName: `e2e-lost-${Date.now()}` }, 'test');
   expect(info.backend).toBe('webgpu');
   const out = await page.evaluate(async (ids) => {
     const rec = window.rec!;
@@ -85,7 +79,7 @@ test('WebGPU device lost mid-session: the engine moves to WASM, keeps its vector
     // lose the device while an encoding call is in flight: it must finish on WASM, not fail
     const probes = Array.from({ length: 40 }, (_, i) => ({ id: `x${i}`, title: `Probe film number ${i}`, genres: 'Drama' }));
     const inFlight = rec.embedItems(probes);
-    const lost = await rec.simulateDeviceLoss();
+    const lost = await window.hllmTest.hooks(rec).simulateDeviceLoss();
     const got = await inFlight.then((v) => v, (e) => `${e.code}: ${e.message}`);
     // the same items again, now surely on WASM: the in-flight result must match, not be garbage
     const again = await rec.embedItems(probes);

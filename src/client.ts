@@ -1,16 +1,20 @@
 // Page side: starts the engine worker, talks to it over comlink, forwards progress, and
-// restarts the worker if it dies — by an error event, or silently (terminate, close, OOM
-// kill; see worker-liveness.ts). Pending calls then reject with 'WORKER_CRASHED'.
-// Imports: comlink, comlink-setup, errors, worker-liveness, protocol types, worker-adapter types.
+// restarts the worker when it dies — by an error event, or silently (terminate, close, OOM
+// kill; see worker-liveness.ts). Whichever death signal comes first restarts that worker
+// exactly once; later signals about the same worker are ignored. A read call (CALL_KINDS
+// in protocol.ts) the dead worker never answered is sent once more, to the new worker; a
+// write rejects with 'WORKER_CRASHED', since it may already have committed.
+// Imports: comlink, comlink-setup, errors, worker-liveness, protocol.
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { installErrorTransfer } from './comlink-setup.ts';
-import { HllmError } from './errors.ts';
-import type {
-  CatalogItem, CatalogSource, CatalogUpdate, EngineOptions, EngineStats, ExportData, HistoryEvent, ItemTokens,
-  Progress, ProgressCallback, ReadyInfo, Recommendation, RecommendOptions, SearchOptions, SearchResult, TrackOptions,
+import { HllmError, isHllmError } from './errors.ts';
+import {
+  CALL_KINDS, type CatalogItem, type CatalogSource, type CatalogUpdate, type EngineOptions, type EngineStats,
+  type ExportData, type HistoryEvent, type ItemTokens, type Progress, type ProgressCallback, type ReadyInfo,
+  type Recommendation, type RecommenderApi, type RecommendOptions, type SearchOptions, type SearchResult,
+  type TrackOptions, type WorkerApi,
 } from './protocol.ts';
-import type { CrashKind, WorkerApi } from './engine/worker-adapter.ts';
-import { watchWorker, type LivenessOptions } from './worker-liveness.ts';
+import { watchWorker, type LivenessOptions, type WatchWorker } from './worker-liveness.ts';
 
 export interface RecommenderOptions extends EngineOptions {
   onProgress?: ProgressCallback;
@@ -19,6 +23,32 @@ export interface RecommenderOptions extends EngineOptions {
   /** How a worker that ends without an error event is noticed; default Web Locks, else a 30 s heartbeat. */
   liveness?: LivenessOptions;
 }
+
+/** Seams for the client's unit test (src/client.test.ts); not part of the public API. */
+export interface RecommenderInternals {
+  /** Replaces the liveness watcher (default: watchWorker). */
+  watch?: WatchWorker;
+}
+
+/** Restarts allowed over a recommender's life before it gives up and every call rejects. */
+const MAX_RESTARTS = 3;
+
+/** One worker and what the page knows about it. A dead generation is never used again. */
+interface Generation {
+  readonly worker: Worker;
+  readonly remote: Remote<WorkerApi>;
+  /** init() on this worker; rejects with WORKER_CRASHED if the worker dies first. */
+  started: Promise<ReadyInfo>;
+  /** Never resolves; rejects once, when this worker dies (or the recommender is disposed). */
+  readonly death: Promise<never>;
+  readonly kill: (e: HllmError) => void;
+  dead: boolean;
+  /** Calls sent to this worker and not answered yet (the heartbeat runs only while > 0). */
+  pending: number;
+  stopWatch: () => void;
+}
+
+type CallName = keyof typeof CALL_KINDS;
 
 function defaultWorker(): Worker {
   return new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'hllm-engine' });
@@ -30,8 +60,12 @@ function absolute(u: string): string {
   return base ? new URL(u, base).href : u;
 }
 
+const disposedError = () => new HllmError('DISPOSED', 'this recommender was disposed; create a new one.');
+
 /**
  * A recommender whose engine runs in a Web Worker. Create it with createRecommender().
+ * If the worker dies, it is restarted from IndexedDB: read calls in flight are retried
+ * on the new worker, writes (track, forget, setCatalog) reject with 'WORKER_CRASHED'.
  *
  * @example
  * ```ts
@@ -41,21 +75,21 @@ function absolute(u: string): string {
  * for (const r of await rec.recommend({ k: 10 })) console.log(r.item.title, r.score, r.because?.id);
  * ```
  */
-export class Recommender {
-  /** Resolves once the model is loaded and the catalogue embedded. */
+export class Recommender implements RecommenderApi {
+  /** Resolves once the model is loaded and the catalogue embedded (on a restarted worker if the first one died). */
   readonly ready: Promise<ReadyInfo>;
-  private worker!: Worker;
-  private remote!: Remote<WorkerApi>;
-  private current!: Promise<ReadyInfo>;
+  private gen: Generation;
+  /** Set once the worker has died more than MAX_RESTARTS times: every call rejects with it. */
+  private failed: HllmError | null = null;
   private readonly listeners = new Set<ProgressCallback>();
-  private readonly pending = new Set<(e: Error) => void>();
   private opts: EngineOptions;
   private disposed = false;
   private restarts = 0;
-  private stopWatch: () => void = () => undefined;
+  private readonly watch: WatchWorker;
 
-  constructor(private readonly options: RecommenderOptions) {
+  constructor(private readonly options: RecommenderOptions, internals: RecommenderInternals = {}) {
     installErrorTransfer();
+    this.watch = internals.watch ?? watchWorker;
     const { onProgress, createWorker: _cw, liveness: _l, ...engineOpts } = options;
     if (onProgress) this.listeners.add(onProgress);
     this.opts = {
@@ -63,7 +97,8 @@ export class Recommender {
       model: typeof engineOpts.model === 'string' ? absolute(engineOpts.model) : engineOpts.model,
       catalog: typeof engineOpts.catalog === 'string' ? absolute(engineOpts.catalog) : engineOpts.catalog,
     };
-    this.ready = this.start();
+    this.gen = this.start();
+    this.ready = this.live().then((g) => g.started);
     this.ready.catch(() => undefined);
   }
 
@@ -73,55 +108,80 @@ export class Recommender {
     }
   };
 
-  private start(): Promise<ReadyInfo> {
-    this.worker = (this.options.createWorker ?? defaultWorker)();
-    this.remote = wrap<WorkerApi>(this.worker);
-    const w = this.worker;
-    const onDeath = (ev: Event) => {
-      if (w !== this.worker) return;
-      const msg = ev instanceof ErrorEvent ? ev.message : ev.type;
-      this.crashed(msg);
+  private start(): Generation {
+    const worker = (this.options.createWorker ?? defaultWorker)();
+    let kill!: (e: HllmError) => void;
+    const death = new Promise<never>((_, reject) => { kill = reject; });
+    death.catch(() => undefined);
+    const g: Generation = {
+      worker, remote: wrap<WorkerApi>(worker), death, kill, dead: false, pending: 0,
+      started: death, stopWatch: () => undefined,
     };
-    w.addEventListener('error', onDeath);
-    w.addEventListener('messageerror', onDeath);
-    let started = false;
-    const state = () => (!started ? 'starting' : this.pending.size > 0 ? 'busy' : 'idle');
-    this.stopWatch = watchWorker(this.remote, state, (why) => {
-      if (w === this.worker && !this.disposed) this.crashed(why);
-    }, this.options.liveness);
-    this.current = this.track_(this.remote.init(this.opts, proxy(this.emit)));
-    this.current.finally(() => { started = true; }).catch(() => undefined);
-    this.current.catch(() => undefined);
-    return this.current;
+    // Every signal is bound to its own generation, so one about an old worker can never end a new one.
+    const onEvent = (ev: Event) => this.died(g, (ev as Partial<ErrorEvent>).message || ev.type);
+    worker.addEventListener('error', onEvent);
+    worker.addEventListener('messageerror', onEvent);
+    let initDone = false;
+    g.stopWatch = this.watch(g.remote, () => (!initDone ? 'starting' : g.pending > 0 ? 'busy' : 'idle'), (why) => this.died(g, why), this.options.liveness);
+    g.started = this.send(g, (r) => r.init(this.opts, proxy(this.emit)));
+    g.started.then(() => { initDone = true; }, () => { initDone = true; });
+    return g;
   }
 
-  private crashed(reason: string): void {
-    const err = new HllmError('WORKER_CRASHED', `the engine worker stopped (${reason}); it has been restarted — retry the call.`);
-    for (const reject of [...this.pending]) reject(err);
-    this.pending.clear();
-    this.stopWatch();
-    this.remote[releaseProxy]();
-    this.worker.terminate();
-    if (this.disposed || ++this.restarts > 3) {
-      this.current = Promise.reject(new HllmError('WORKER_CRASHED', `the engine worker keeps failing (${reason}); reload the page.`));
-      this.current.catch(() => undefined);
+  /** Handles a death signal; only the first one about `g` does anything. */
+  private died(g: Generation, reason: string): void {
+    if (g.dead) return;
+    g.dead = true;
+    g.stopWatch();
+    g.kill(new HllmError('WORKER_CRASHED', `the engine worker stopped (${reason}) before answering; it has been restarted. A read call is retried by itself; this call may or may not have taken effect: check (e.g. with history()) before calling it again.`));
+    this.shutDown(g);
+    if (this.disposed) return;
+    if (++this.restarts > MAX_RESTARTS) {
+      this.failed = new HllmError('WORKER_CRASHED', `the engine worker keeps failing (${reason}); reload the page.`);
       return;
     }
-    this.start();
+    this.gen = this.start();
   }
 
-  /** Rejects `p` with WORKER_CRASHED if the worker dies before it settles. */
-  private track_<T>(p: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.add(reject);
-      p.then(resolve, reject).finally(() => this.pending.delete(reject));
-    });
+  private shutDown(g: Generation): void {
+    try { g.remote[releaseProxy](); } catch { /* already released */ }
+    g.worker.terminate();
   }
 
-  private async call<T>(f: (r: Remote<WorkerApi>) => Promise<T>): Promise<T> {
-    if (this.disposed) throw new HllmError('DISPOSED', 'this recommender was disposed; create a new one.');
-    await this.current;
-    return this.track_(f(this.remote));
+  /** Sends one call to `g`; rejects with WORKER_CRASHED if `g` dies before it is answered. */
+  private send<T>(g: Generation, f: (r: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+    if (g.dead) return g.death;
+    g.pending++;
+    let p: Promise<T>;
+    try { p = f(g.remote); } catch (e) { p = Promise.reject(e); }
+    const out = Promise.race([p, g.death]);
+    out.then(() => { g.pending--; }, () => { g.pending--; });
+    return out;
+  }
+
+  /** The current worker once it is started; waits through restarts (a call never goes to a dead worker). */
+  private async live(): Promise<Generation> {
+    for (;;) {
+      if (this.disposed) throw disposedError();
+      if (this.failed) throw this.failed;
+      const g = this.gen;
+      try { await g.started; } catch (e) { if (!g.dead) throw e; }
+      if (!g.dead) return g;
+      // g died: died() has started its successor (or set failed/disposed): look again.
+    }
+  }
+
+  private async call<T>(name: CallName, f: (r: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+    let sends = CALL_KINDS[name] === 'read' ? 2 : 1;
+    for (;;) {
+      const g = await this.live();
+      if (g.dead) continue; // died between live() and now: nothing was sent yet
+      try {
+        return await this.send(g, f);
+      } catch (e) {
+        if (!g.dead || !isHllmError(e, 'WORKER_CRASHED') || --sends === 0) throw e;
+      }
+    }
   }
 
   /** Subscribes to progress; returns the unsubscribe function. */
@@ -132,29 +192,35 @@ export class Recommender {
   }
 
   /** Records an interaction. Unknown ids reject with code 'UNKNOWN_ITEM'. */
-  track(itemId: string, options?: TrackOptions): Promise<HistoryEvent> { return this.call((r) => r.track(itemId, options)); }
+  track(itemId: string, options?: TrackOptions): Promise<HistoryEvent> { return this.call('track', (r) => r.track(itemId, options)); }
   /** Top-k items for this user's history: cosine scores, each with the history item it is most like. */
-  recommend(options?: RecommendOptions): Promise<Recommendation[]> { return this.call((r) => r.recommend(options)); }
+  recommend(options?: RecommendOptions): Promise<Recommendation[]> { return this.call('recommend', (r) => r.recommend(options)); }
   /** The k items nearest to one item. */
-  similar(itemId: string, k?: number): Promise<Recommendation[]> { return this.call((r) => r.similar(itemId, k)); }
-  history(): Promise<HistoryEvent[]> { return this.call((r) => r.history()); }
+  similar(itemId: string, k?: number): Promise<Recommendation[]> { return this.call('similar', (r) => r.similar(itemId, k)); }
+  history(): Promise<HistoryEvent[]> { return this.call('history', (r) => r.history()); }
   /** Deletes history events of these items (or all); returns how many were removed. */
-  forget(itemIds: string[] | 'all'): Promise<number> { return this.call((r) => r.forget(itemIds)); }
-  exportData(): Promise<ExportData> { return this.call((r) => r.exportData()); }
-  /** Replaces the catalogue; only new or changed items are encoded. */
-  async setCatalog(catalog: CatalogSource | CatalogItem[]): Promise<CatalogUpdate> {
+  forget(itemIds: string[] | 'all'): Promise<number> { return this.call('forget', (r) => r.forget(itemIds)); }
+  exportData(): Promise<ExportData> { return this.call('exportData', (r) => r.exportData()); }
+  /** Replaces the catalogue; only new or changed items are encoded. Progress goes to `onProgress` and to on('progress'). */
+  async setCatalog(catalog: CatalogSource, onProgress?: ProgressCallback): Promise<CatalogUpdate> {
     const c = typeof catalog === 'string' ? absolute(catalog) : catalog;
-    const res = await this.call((r) => r.setCatalog(c, proxy(this.emit)));
-    this.opts = { ...this.opts, catalog: c };
+    const report = onProgress ? (p: Progress) => { this.emit(p); onProgress(p); } : this.emit;
+    const res = await this.call('setCatalog', (r) => r.setCatalog(c, proxy(report)));
+    this.opts = { ...this.opts, catalog: c }; // a restarted worker starts with the catalogue last set
     return res;
   }
-  stats(): Promise<EngineStats> { return this.call((r) => r.stats()); }
-  /** Stops a running catalogue encoding (its promise rejects with 'CANCELLED'). */
-  cancel(): Promise<void> { return this.track_(this.remote.cancel()); }
-  tokenizeItem(item: CatalogItem): Promise<ItemTokens> { return this.call((r) => r.tokenizeItem(item)); }
-  embedItems(items: CatalogItem[]): Promise<Float32Array> { return this.call((r) => r.embedItems(items)); }
-  embedUser(itemIds: string[]): Promise<Float32Array> { return this.call((r) => r.embedUser(itemIds)); }
-  itemVector(itemId: string): Promise<Float32Array> { return this.call((r) => r.itemVector(itemId)); }
+  stats(): Promise<EngineStats> { return this.call('stats', (r) => r.stats()); }
+  /** Stops a running catalogue encoding, also the one of start-up (its promise rejects with 'CANCELLED'). */
+  async cancel(): Promise<void> {
+    if (this.disposed) throw disposedError();
+    const g = this.gen;
+    // Not queued behind ready: it must reach the start-up encoding. A dead worker's job died with it.
+    await this.send(g, (r) => r.cancel()).catch((e) => { if (!g.dead) throw e; });
+  }
+  tokenizeItem(item: CatalogItem): Promise<ItemTokens> { return this.call('tokenizeItem', (r) => r.tokenizeItem(item)); }
+  embedItems(items: CatalogItem[]): Promise<Float32Array> { return this.call('embedItems', (r) => r.embedItems(items)); }
+  embedUser(itemIds: string[]): Promise<Float32Array> { return this.call('embedUser', (r) => r.embedUser(itemIds)); }
+  itemVector(itemId: string): Promise<Float32Array> { return this.call('itemVector', (r) => r.itemVector(itemId)); }
   /**
    * Catalogue items by id, in the order asked (no vectors). Unknown ids reject with 'UNKNOWN_ITEM'.
    *
@@ -163,7 +229,7 @@ export class Recommender {
    * const [item] = await rec.items(['1']);   // { id: '1', title: 'Toy Story (1995)', … }
    * ```
    */
-  items(ids: string[]): Promise<CatalogItem[]> { return this.call((r) => r.items(ids)); }
+  items(ids: string[]): Promise<CatalogItem[]> { return this.call('items', (r) => r.items(ids)); }
   /**
    * One page of catalogue items containing every word of `query` (title matches first);
    * '' lists the catalogue in order. `limit` 1–1000 (default 20), else 'INVALID_OPTIONS'.
@@ -173,24 +239,22 @@ export class Recommender {
    * const { items, total } = await rec.search('toy story', { limit: 25, offset: 0 });
    * ```
    */
-  search(query: string, options?: SearchOptions): Promise<SearchResult> { return this.call((r) => r.search(query, options)); }
-  /** Test hook: ends the worker ('error': uncaught error; 'close': silently); pending calls reject with 'WORKER_CRASHED' and it restarts. */
-  simulateCrash(kind?: CrashKind): Promise<void> { return this.remote.simulateCrash(kind); }
-  /** Test hook: destroys the worker's WebGPU device; the engine moves to WASM. Resolves false when not on WebGPU. */
-  simulateDeviceLoss(): Promise<boolean> { return this.call((r) => r.simulateDeviceLoss()); }
-  /** Test hook: terminates the worker from outside, as a browser does under memory pressure. */
-  simulateTermination(): void { this.worker.terminate(); }
+  search(query: string, options?: SearchOptions): Promise<SearchResult> { return this.call('search', (r) => r.search(query, options)); }
 
-  /** Releases the sessions and storage and ends the worker. */
+  /** Releases the sessions and storage and ends the worker; calls still pending reject with 'DISPOSED'. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    const g = this.gen;
+    if (g.dead) return;
     try {
-      await Promise.race([this.remote.dispose(), new Promise((r) => setTimeout(r, 2000))]);
+      await Promise.race([g.remote.dispose(), g.death, new Promise((r) => setTimeout(r, 2000))]);
     } catch { /* the worker may already be gone */ }
-    this.stopWatch();
-    this.remote[releaseProxy]();
-    this.worker.terminate();
+    if (g.dead) return;
+    g.dead = true;
+    g.stopWatch();
+    g.kill(disposedError());
+    this.shutDown(g);
   }
 }
 

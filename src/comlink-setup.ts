@@ -1,9 +1,10 @@
 // Registers comlink's 'throw' transfer handler on both sides of the worker boundary so an
 // HllmError arrives as an HllmError with its code and details (comlink's default keeps
 // only message, name and stack).
-// Imports: comlink, errors.
+// Imports: comlink, errors, protocol types.
 import { transferHandlers, type TransferHandler } from 'comlink';
-import { deserializeError, serializeError, type SerializedError } from './errors.ts';
+import { deserializeError, serializeError } from './errors.ts';
+import type { SerializedError } from './protocol.ts';
 
 type Thrown = { value: unknown };
 type Wire = { isError: true; value: SerializedError } | { isError: false; value: unknown };

@@ -1,6 +1,7 @@
 // Typed errors of the public API. Every failure the engine reports is an HllmError whose
 // `code` a caller can switch on; messages say what to do next.
-// Imports: nothing (used by page, worker and Node alike).
+// Imports: protocol (types only; used by page, worker and Node alike).
+import type { SerializedError } from './protocol.ts';
 
 /** Every error code the engine can raise. */
 export type HllmErrorCode =
@@ -43,15 +44,6 @@ export class HllmError extends Error {
 /** True for an HllmError, also one rebuilt from a structured clone. */
 export function isHllmError(e: unknown, code?: HllmErrorCode): e is HllmError {
   return e instanceof HllmError && (code === undefined || e.code === code);
-}
-
-/** Plain-object form used to carry an HllmError across the worker boundary. */
-export interface SerializedError {
-  name: string;
-  message: string;
-  code?: HllmErrorCode;
-  details?: Record<string, unknown>;
-  stack?: string;
 }
 
 export function serializeError(e: unknown): SerializedError {

@@ -1,5 +1,6 @@
 // The one public entry of the package: createRecommender (page, Web Worker), createEngine
-// (same thread: Node, workers, tests), the public types and the error class.
+// (same thread: Node, workers, tests), the public types, the error class and CALL_KINDS
+// (which calls are retried after a worker death). Test hooks live in src/testing/, not here.
 // Imports: client, engine, errors, protocol, env.
 
 export { createRecommender, Recommender, type RecommenderOptions } from './client.ts';
@@ -10,5 +11,6 @@ export { detectCapabilities, type Capabilities, type WebGpuInfo } from './env.ts
 export type {
   Backend, BackendOption, CatalogItem, CatalogSource, CatalogUpdate, Dtype, DtypeOption, Engine, EngineOptions,
   EngineStats, ExportData, FieldValue, HistoryEvent, ItemTokens, Progress, ProgressCallback, ProgressPhase,
-  ReadyInfo, Recommendation, RecommendOptions, TrackOptions, Because, SearchOptions, SearchResult,
+  ReadyInfo, Recommendation, RecommenderApi, RecommendOptions, TrackOptions, CallKind, Because, SearchOptions, SearchResult,
 } from './protocol.ts';
+export { CALL_KINDS } from './protocol.ts';

@@ -1,6 +1,8 @@
-// Every type that crosses the page ⇄ worker boundary, and the Engine interface that both
-// the in-worker engine and createEngine() (Node, no worker) implement.
-// Imports: types only (errors). No runtime code lives here.
+// The one contract of the package: the RecommenderApi interface that the engine
+// (createEngine), the worker adapter and the page-side Recommender all implement, every
+// type that crosses the page ⇄ worker boundary, and CALL_KINDS, the one table saying
+// which calls only read (retried after a worker death) and which write.
+// Imports: types only (errors). The only runtime code is the CALL_KINDS table.
 import type { HllmErrorCode } from './errors.ts';
 
 export type Backend = 'webgpu' | 'wasm';
@@ -160,17 +162,30 @@ export interface ItemTokens {
 }
 
 /**
- * The engine API. Implemented by the in-worker engine (reached through comlink) and by
- * createEngine() in Node. Float32Array results are transferred, never copied.
+ * The recommender API: one interface, implemented in-page by the same-thread engine
+ * (createEngine), behind the worker by the worker adapter, and on the page by the
+ * Recommender that createRecommender() returns. Float32Array results are transferred
+ * across the worker boundary, never copied.
+ *
+ * @example
+ * ```ts
+ * async function topTitles(rec: RecommenderApi): Promise<string[]> {
+ *   return (await rec.recommend({ k: 5 })).map((r) => r.item.title ?? r.id);
+ * }
+ * ```
  */
-export interface Engine {
-  init(options: EngineOptions, onProgress?: ProgressCallback): Promise<ReadyInfo>;
+export interface RecommenderApi {
+  /** Records an interaction. Unknown ids reject with 'UNKNOWN_ITEM'. */
   track(itemId: string, options?: TrackOptions): Promise<HistoryEvent>;
+  /** Top-k items for this user's history, each with the history item it is most like. */
   recommend(options?: RecommendOptions): Promise<Recommendation[]>;
+  /** The k items nearest to one item. */
   similar(itemId: string, k?: number): Promise<Recommendation[]>;
   history(): Promise<HistoryEvent[]>;
+  /** Deletes history events of these items (or all); resolves to how many were removed. */
   forget(itemIds: string[] | 'all'): Promise<number>;
   exportData(): Promise<ExportData>;
+  /** Replaces the catalogue; only new or changed items are encoded. */
   setCatalog(catalog: CatalogSource, onProgress?: ProgressCallback): Promise<CatalogUpdate>;
   stats(): Promise<EngineStats>;
   /** Stops the running encoding job; its promise rejects with code 'CANCELLED'. */
@@ -188,6 +203,78 @@ export interface Engine {
   items(ids: string[]): Promise<CatalogItem[]>;
   /** Catalogue items whose text contains every word of `query` (title matches first). */
   search(query: string, options?: SearchOptions): Promise<SearchResult>;
+}
+
+/**
+ * The engine: the recommender API plus init(), which loads the model and the catalogue.
+ * Implemented by HllmEngine (createEngine(): Node, tests, inside the worker).
+ *
+ * @example
+ * ```ts
+ * const engine: Engine = createEngine();
+ * await engine.init({ model: 'public/models/default', catalog: 'public/catalogs/ml-latest-small/items.csv' });
+ * ```
+ */
+export interface Engine extends RecommenderApi {
+  init(options: EngineOptions, onProgress?: ProgressCallback): Promise<ReadyInfo>;
+}
+
+/**
+ * How a call behaves when the worker dies before answering it (see docs/usage.md):
+ * 'read' calls change nothing stored, so the page retries them once on the restarted
+ * worker; 'write' calls may already have committed, so they reject with WORKER_CRASHED
+ * and the caller decides; 'control' calls act on the worker itself.
+ */
+export type CallKind = 'read' | 'write' | 'control';
+
+/** Every RecommenderApi call and its kind; `satisfies` makes a new call fail to compile until it is listed. */
+export const CALL_KINDS = {
+  track: 'write',
+  forget: 'write',
+  setCatalog: 'write',
+  recommend: 'read',
+  similar: 'read',
+  history: 'read',
+  exportData: 'read',
+  stats: 'read',
+  tokenizeItem: 'read',
+  embedItems: 'read',
+  embedUser: 'read',
+  itemVector: 'read',
+  items: 'read',
+  search: 'read',
+  cancel: 'control',
+  dispose: 'control',
+} as const satisfies Record<keyof RecommenderApi, CallKind>;
+
+/** What the page's liveness watcher needs from the worker (both bypass the worker's call queue). */
+export interface LivenessRemote {
+  /** Takes the Web Lock `name` and keeps it until the worker ends; false without Web Locks. */
+  holdLock(name: string): Promise<boolean>;
+  ping(): Promise<number>;
+}
+
+/** The object the engine worker exposes over comlink: the engine and the liveness hooks. */
+export interface WorkerApi extends Engine, LivenessRemote {}
+
+/** How the test hooks end a worker: an uncaught error, or a silent close() (as terminate() or an OOM kill look). */
+export type CrashKind = 'error' | 'close';
+
+/** Test-only hooks, exposed only by the test worker (src/testing/), never by the engine worker. */
+export interface WorkerTestHooks {
+  /** Ends the worker (the page then restarts it). */
+  simulateCrash(kind?: CrashKind): Promise<void>;
+  /** Destroys the WebGPU device, as a driver reset would; false when not on WebGPU. */
+  simulateDeviceLoss(): Promise<boolean>;
+}
+
+/** Plain-object form that carries an Error (an HllmError with its code) across the worker boundary. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: HllmErrorCode;
+  details?: Record<string, unknown>;
+  stack?: string;
 }
 
 export type { HllmErrorCode };

@@ -1,7 +1,8 @@
 // The heartbeat detector's timing rules with fake timers (the Web Locks detector and the
 // real worker deaths are proven in Chromium by e2e/runtime-failures.spec.ts).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { STARTUP_HEARTBEAT_TIMEOUT_MS, watchWorker, type LivenessRemote } from './worker-liveness.ts';
+import type { LivenessRemote } from './protocol.ts';
+import { STARTUP_HEARTBEAT_TIMEOUT_MS, watchWorker } from './worker-liveness.ts';
 
 /** A worker whose pings are answered only while `alive`. */
 function fakeWorker() {

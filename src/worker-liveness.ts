@@ -1,7 +1,7 @@
 // Page side: notices when the engine worker ends WITHOUT an error event — stopped by
 // terminate(), by its own close(), or by the browser killing it for memory. Such a worker
 // just stops answering, so pending calls would hang forever.
-// Imports: nothing (the caller passes the worker's remote API).
+// Imports: protocol types (the caller passes the worker's remote API).
 //
 // Two detectors. With the Web Locks API (secure contexts, all current browsers) the
 // worker takes a lock it never releases; the page queues for the same lock, and the
@@ -10,6 +10,7 @@
 // no answer within `timeoutMs` counts as death. The timeout is generous because one
 // long ONNX Runtime run on the WASM backend holds the worker's thread, and longer still
 // during start-up, when compiling ORT's wasm and creating sessions hold it for seconds.
+import type { LivenessRemote } from './protocol.ts';
 
 /** How the page watches the worker; 'auto' = Web Locks where available, else heartbeat. */
 export type LivenessMode = 'auto' | 'locks' | 'heartbeat';
@@ -18,12 +19,6 @@ export interface LivenessOptions {
   mode?: LivenessMode;
   /** Heartbeat only: how long a ping may stay unanswered; default 30 s. */
   heartbeatTimeoutMs?: number;
-}
-
-/** What the watcher needs from the worker (both bypass the worker's call queue). */
-export interface LivenessRemote {
-  holdLock(name: string): Promise<boolean>;
-  ping(): Promise<number>;
 }
 
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000;
@@ -37,6 +32,9 @@ interface LockManagerLike {
 function pageLocks(): LockManagerLike | null {
   return (globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks ?? null;
 }
+
+/** The watcher's signature; the Recommender takes another one only in unit tests. */
+export type WatchWorker = typeof watchWorker;
 
 /**
  * Starts watching; `onDeath` is called at most once. Returns `stop`, to call before the

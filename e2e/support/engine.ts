@@ -25,13 +25,17 @@ export async function openEnginePage(page: Page): Promise<void> {
   await expect(page.locator('#status')).toHaveText('ready');
 }
 
-/** Starts window.rec (createRecommender) and returns its ReadyInfo. */
-export async function startRecommender(page: Page, opts: Omit<EngineOptions, 'model'> & { model?: string }): Promise<ReadyInfo> {
-  return page.evaluate(async (o) => {
+/**
+ * Starts window.rec and returns its ReadyInfo: createRecommender() on the engine worker, or
+ * with `via: 'test'` the test worker, whose hooks window.hllmTest.hooks(window.rec) reaches.
+ */
+export async function startRecommender(page: Page, opts: Omit<EngineOptions, 'model'> & { model?: string }, via: 'public' | 'test' = 'public'): Promise<ReadyInfo> {
+  return page.evaluate(async ({ o, via }) => {
     window.progress = [];
-    window.rec = await window.hllm.createRecommender({ model: '/models/default/', ...o, onProgress: (p) => window.progress!.push(p) });
+    const create = via === 'test' ? window.hllmTest.createRecommender : window.hllm.createRecommender;
+    window.rec = await create({ model: '/models/default/', ...o, onProgress: (p) => window.progress!.push(p) });
     return window.rec.ready;
-  }, opts);
+  }, { o: opts, via });
 }
 
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -52,4 +56,39 @@ export async function goldenParity(page: Page, users: Golden['users']) {
     for (const u of users) userVecs.push(Array.from(await rec.embedUser(u.history)));
     return { tokens, itemVecs, userVecs, isF32: v instanceof Float32Array };
   }, { items: golden.items, users });
+}
+
+/** How killMidSetCatalog() ends the worker: an uncaught error, its own close(), or terminate() from the page. */
+export type KillHow = 'error' | 'close' | 'terminate';
+
+/**
+ * On a test recommender (startRecommender(…, 'test')) that has tracked nothing yet: tracks
+ * `more[0]`, starts setCatalog(more) and ends the worker on the first encode progress event
+ * that has done > 0, so the kill provably lands mid-job. Reads (stats, recommend, history)
+ * are issued the moment the kill is made, before the page can know the worker is dead.
+ */
+export async function killMidSetCatalog(page: Page, more: CatalogItem[], how: KillHow) {
+  return page.evaluate(async ({ more, how }) => {
+    const rec = window.rec!;
+    const hooks = window.hllmTest.hooks(rec);
+    await rec.track(more[0]!.id);
+    let atKill: { done: number; total: number } | null = null;
+    const killed = new Promise<void>((resolve, reject) => {
+      const off = rec.on('progress', (p) => {
+        if (atKill || p.phase !== 'encode' || p.done === 0) return;
+        atKill = { done: p.done, total: p.total };
+        off();
+        if (how === 'terminate') resolve(hooks.simulateTermination());
+        else hooks.simulateCrash(how).then(resolve, reject);
+      });
+    });
+    const write = rec.setCatalog(more).then(() => 'resolved', (e) => e.code as string);
+    await killed;
+    const t0 = performance.now();
+    const reads = Promise.all([rec.stats(), rec.recommend({ k: 3 }), rec.history()]);
+    const code = await write;
+    const noticedMs = performance.now() - t0;
+    const [, recs, history] = await reads;
+    return { atKill: atKill!, code, noticedMs, recs: recs.length, history: history.length, stats: await rec.stats(), workers: hooks.workersStarted };
+  }, { more, how });
 }

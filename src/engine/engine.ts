@@ -49,6 +49,9 @@ interface Loaded {
   batchSize: number;
 }
 
+/** Test seam for loseDevice(): kept off the class so it is no part of HllmEngine's public surface. */
+const sessionsOf = new WeakMap<HllmEngine, () => SessionHolder>();
+
 export class HllmEngine implements Engine {
   private loaded: Loaded | null = null;
   private index: CatalogIndex = CatalogIndex.empty(0);
@@ -63,6 +66,7 @@ export class HllmEngine implements Engine {
   constructor(opts: CreateEngineOptions = {}) {
     this.fetcher = opts.fetcher ?? defaultFetcher;
     this.warn = opts.warn ?? ((m) => console.warn(m));
+    sessionsOf.set(this, () => this.ready().models);
   }
 
   async init(options: EngineOptions, onProgress?: ProgressCallback): Promise<ReadyInfo> {
@@ -325,11 +329,6 @@ export class HllmEngine implements Engine {
     return this.index.rawRow(this.indexOf(itemId)).slice();
   }
 
-  /** Test hook: destroys the WebGPU device, as a driver reset would; later calls run on WASM. False when not on WebGPU. */
-  async loseDevice(): Promise<boolean> {
-    return this.ready().models.loseDevice();
-  }
-
   /** Backend and dtype in use (null before init). */
   get backend(): { backend: Backend; dtype: Dtype; reason: string } | null {
     const s = this.loaded?.models.sessions;
@@ -351,4 +350,19 @@ export class HllmEngine implements Engine {
  */
 export function createEngine(opts: CreateEngineOptions = {}): HllmEngine {
   return new HllmEngine(opts);
+}
+
+/**
+ * Test hook, not exported by the package (src/testing/ uses it): destroys the engine's
+ * WebGPU device, as a driver reset would; later calls run on WASM. False when not on WebGPU.
+ *
+ * @example
+ * ```ts
+ * const lost = await loseDevice(engine); // true on WebGPU
+ * ```
+ */
+export async function loseDevice(engine: HllmEngine): Promise<boolean> {
+  const holder = sessionsOf.get(engine);
+  if (!holder) throw new HllmError('INVALID_OPTIONS', 'loseDevice() needs an engine made by createEngine().');
+  return holder().loseDevice();
 }

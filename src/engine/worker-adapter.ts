@@ -1,23 +1,12 @@
 // Wraps an Engine for comlink: progress callbacks arrive as comlink proxies, every
 // Float32Array result is transferred (its buffer moves, nothing is copied), and calls run
 // one at a time in arrival order, so a recommend() sent after a track() sees that event.
-// Imports: comlink, comlink-setup, engine, protocol types.
+// Imports: comlink, comlink-setup, engine, worker-liveness (worker side), protocol types.
 import { transfer } from 'comlink';
 import { installErrorTransfer } from '../comlink-setup.ts';
-import type { CatalogItem, CatalogSource, Engine, EngineOptions, ProgressCallback, RecommendOptions, SearchOptions, TrackOptions } from '../protocol.ts';
-import { holdLockForever, type LivenessRemote } from '../worker-liveness.ts';
-import { createEngine, type HllmEngine } from './engine.ts';
-
-/** How simulateCrash() ends the worker: an uncaught error, or a silent close() (as terminate() or an OOM kill look). */
-export type CrashKind = 'error' | 'close';
-
-/** The object the worker exposes: the Engine, the liveness hooks, and a crash hook for tests. */
-export interface WorkerApi extends Engine, LivenessRemote {
-  /** Test hook: ends the worker (the page then restarts it). */
-  simulateCrash(kind?: CrashKind): Promise<void>;
-  /** Test hook: destroys the WebGPU device, as a driver reset would (HllmEngine.loseDevice). */
-  simulateDeviceLoss(): Promise<boolean>;
-}
+import type { CatalogItem, CatalogSource, Engine, EngineOptions, ProgressCallback, RecommendOptions, SearchOptions, TrackOptions, WorkerApi } from '../protocol.ts';
+import { holdLockForever } from '../worker-liveness.ts';
+import { createEngine } from './engine.ts';
 
 const moved = (v: Float32Array): Float32Array => {
   // A subarray view would transfer (and detach) its whole parent buffer: send a copy that owns its buffer.
@@ -25,12 +14,20 @@ const moved = (v: Float32Array): Float32Array => {
   return transfer(own, [own.buffer as ArrayBuffer]);
 };
 
-export function workerApi(engine: HllmEngine = createEngine()): WorkerApi {
+/**
+ * The WorkerApi around one engine, for `expose()` in a worker file.
+ *
+ * @example
+ * ```ts
+ * expose(workerApi(createEngine()));
+ * ```
+ */
+export function workerApi(engine: Engine = createEngine()): WorkerApi {
   installErrorTransfer();
   // Comlink starts each message's handler at once; the engine's methods await storage and
   // ORT, so without this queue a forget() and a track() (or a track() and a recommend())
   // interleave and the in-memory history can miss or double an event. cancel, stats,
-  // dispose, ping, holdLock and simulateDeviceLoss bypass the queue: they must act while a
+  // dispose, ping and holdLock bypass the queue: they must act while a
   // long call (setCatalog, embedItems) holds it.
   let tail: Promise<unknown> = Promise.resolve();
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
@@ -58,12 +55,5 @@ export function workerApi(engine: HllmEngine = createEngine()): WorkerApi {
     search: (q: string, o?: SearchOptions) => serial(() => engine.search(q, o)),
     holdLock: (name: string) => holdLockForever(name),
     ping: async () => Date.now(),
-    simulateCrash: async (kind: CrashKind = 'error') => {
-      setTimeout(() => {
-        if (kind === 'close') (globalThis as unknown as { close(): void }).close();
-        else throw new Error('simulated worker crash');
-      }, 0);
-    },
-    simulateDeviceLoss: () => engine.loseDevice(),
   };
 }

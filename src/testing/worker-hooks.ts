@@ -1,0 +1,27 @@
+// Worker side of the test hooks: ends the worker on request, or destroys its WebGPU device.
+// Only the test worker (test-engine.worker.ts) exposes these; the engine worker never does.
+// Imports: engine (loseDevice), protocol types.
+import { loseDevice, type HllmEngine } from '../engine/engine.ts';
+import type { CrashKind, WorkerTestHooks } from '../protocol.ts';
+
+/**
+ * The test hooks of one engine, to expose beside its workerApi().
+ *
+ * @example
+ * ```ts
+ * const engine = createEngine();
+ * expose({ ...workerApi(engine), ...workerTestHooks(engine) });
+ * ```
+ */
+export function workerTestHooks(engine: HllmEngine): WorkerTestHooks {
+  return {
+    simulateCrash: async (kind: CrashKind = 'error') => {
+      // After the reply, so the page sees the call answered and then the worker gone.
+      setTimeout(() => {
+        if (kind === 'close') (globalThis as unknown as { close(): void }).close();
+        else throw new Error('simulated worker crash');
+      }, 0);
+    },
+    simulateDeviceLoss: () => loseDevice(engine),
+  };
+}
