@@ -5,7 +5,7 @@
  * narrow Pick<> lets unit tests hand the element a tiny stand-in.
  * May import: ../protocol (types only).
  */
-import type { CatalogItem, Engine, Progress, ProgressCallback, Recommendation } from '../protocol.ts';
+import type { CatalogItem, RecommenderApi, Progress, ProgressCallback, Recommendation } from '../protocol.ts';
 
 /** A catalogue item as the engine sends it; the widget reads `id`, `title` and `image`. */
 export type WidgetItem = CatalogItem;
@@ -21,7 +21,7 @@ export type WidgetProgress = Progress;
  * `ready` promise (its value becomes the `hllm-ready` detail) and optionally the
  * page-side client's `on('progress')`.
  */
-export type WidgetRecommender = Pick<Engine, 'recommend' | 'track'> & {
+export type WidgetRecommender = Pick<RecommenderApi, 'recommend' | 'track'> & {
   ready: Promise<unknown>;
   on?(event: 'progress', listener: ProgressCallback): () => void;
 };
