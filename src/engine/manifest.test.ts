@@ -37,14 +37,14 @@ describe('parseManifest', () => {
   });
   // Each bad manifest: exactly MODEL_FORMAT, and the message names the field at fault.
   const bad: Array<[string, unknown, RegExp]> = [
-    ['an unknown format', manifest({ format: 2 }), /'format' is 2: this engine reads format 1/],
+    ['an unknown format', manifest({ format: 2 }), /'format' is unknown format 2 \(this engine reads format 1\)/],
     ['a negative dim', manifest({ dim: -1 }), /'dim' must be an integer ≥ 1/],
     ['a fractional token id', manifest({ pad_token_id: 0.5 }), /'pad_token_id' must be a token id/],
     ['an empty text_fields', manifest({ text_fields: [] }), /'text_fields' must name at least one field/],
     ['a template without {value}', manifest({ field_template: '{key}' }), /'field_template' must contain \{value\}/],
     ['a missing id', manifest({ id: undefined }), /'id' must be a string/],
     ['no encoders', manifest({ files: [f('tokenizer.json', 'tokenizer', null)] }), /'files' has no dtype with both an item_encoder and a user_encoder/],
-    ['no tokenizer', manifest({ files: [f('a.onnx', 'item_encoder', 'fp32'), f('b.onnx', 'user_encoder', 'fp32')] }), /'files' has no entry with role 'tokenizer'/],
+    ['no tokenizer', manifest({ files: [f('a.onnx', 'item_encoder', 'fp32'), f('b.onnx', 'user_encoder', 'fp32')] }), /'files' has no file with role 'tokenizer'/],
     ['a bad sha256', manifest({ files: [{ path: 'x', role: 'tokenizer', bytes: 1, sha256: 'zz' }] }), /'files\.0\.sha256' must be 64 lowercase hex digits/],
     ['non-integer bytes', manifest({ files: [{ ...f('x', 'tokenizer', null), bytes: '10' }] }), /'files\.0\.bytes' must be a non-negative integer/],
     ['an unknown dtype', manifest({ files: [f('x', 'item_encoder', 'fp16')] }), /'files\.0\.dtype' is "fp16", not one of fp32, q8, q4/],

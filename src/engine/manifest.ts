@@ -42,7 +42,7 @@ const MetricsSchema = v.looseObject({
 /** The schema of hllm.json format 1 (docs/model-format.md). */
 const ManifestSchema = v.pipe(
   v.object({
-    format: v.literal(1, (i) => `is ${i.received}: this engine reads format 1`),
+    format: v.literal(1, (i) => `is unknown format ${i.received} (this engine reads format 1)`),
     id: v.pipe(v.string('must be a string'), v.nonEmpty('must not be empty')),
     dim: positiveInt(),
     prompt: v.string('must be a string (it may be empty)'),
@@ -68,7 +68,7 @@ const ManifestSchema = v.pipe(
         }
       }
     }
-    if (!m.files.some((f) => f.role === 'tokenizer')) addIssue({ message: "'files' has no entry with role 'tokenizer'" });
+    if (!m.files.some((f) => f.role === 'tokenizer')) addIssue({ message: "'files' has no file with role 'tokenizer'" });
     if (!DTYPES.some((d) => hasEncoders(m.files, d))) addIssue({ message: "'files' has no dtype with both an item_encoder and a user_encoder" });
   }),
 );
