@@ -18,6 +18,10 @@ export type HllmErrorCode =
   | 'CANCELLED' // cancel() stopped an encoding job
   | 'NOT_READY' // a call that needs init() before it
   | 'DISPOSED' // a call after dispose()
+  | 'VECTORS_FORMAT' // vectors.json or a shard is malformed or of an unknown version
+  | 'VECTORS_MISMATCH' // a vector shard set built for another model (key or dim differs)
+  | 'VECTORS_INTEGRITY' // a shard's size or sha256 differs from vectors.json
+  | 'VECTORS_MISSING' // vectors.json or a shard could not be fetched
   | 'WORKER_CRASHED'; // the worker died while a call was pending; it has been restarted
 
 /**
