@@ -12,7 +12,9 @@ export type TableDtype = 'fp32' | 'int8';
 /** A faster candidate generator over a table (e.g. WASM SIMD); must return a superset of the true top-k. */
 export interface Scanner {
   /** Rows whose exact score may be in the top k (any order, no duplicates, none masked). */
-  candidates(table: VectorTable, queryNormed: Float32Array, k: number, masked?: Uint8Array): Int32Array | number[];
+  candidates(table: VectorTable, queryNormed: Float32Array, k: number, masked?: Uint8Array): Int32Array | Promise<Int32Array>;
+  /** Frees the scanner's memory and workers. */
+  dispose?(): void;
 }
 
 export class VectorTable {
@@ -84,10 +86,10 @@ export class VectorTable {
   }
 
   /** Exact top-k rows by cosine with `query` (need not be normalised); masked rows skipped; ties → lower row first. */
-  topK(query: Float32Array, k: number, masked?: Uint8Array): Scored[] {
+  async topK(query: Float32Array, k: number, masked?: Uint8Array): Promise<Scored[]> {
     if (k <= 0 || this.rows === 0) return [];
     const q = normalize(query);
-    const rows = this.scanner ? this.scanner.candidates(this, q, k, masked) : null;
+    const rows = this.scanner ? await this.scanner.candidates(this, q, k, masked) : null;
     return rows ? this.best(rows, q, k) : bruteForceTopK(this, q, k, masked);
   }
 
@@ -131,4 +133,19 @@ export function bruteForceTopK(t: VectorTable, q: Float32Array, k: number, maske
   const out: Scored[] = [];
   for (let i = 0; i < size; i++) out.push({ index: hi[i]!, score: hs[i]! });
   return out.sort(byScore);
+}
+
+/**
+ * Makes an empty table: the one place the engine creates tables, so the fastest scanner
+ * available here can own the rows' memory.
+ *
+ * @example
+ * ```ts
+ * const t = await createVectorTable('int8', 64, 1_000_000);
+ * t.setRaw(0, vector);
+ * const top = await t.topK(user, 10, masked);
+ * ```
+ */
+export async function createVectorTable(dtype: TableDtype, dim: number, rows: number): Promise<VectorTable> {
+  return new VectorTable(dtype, dim, rows);
 }
