@@ -24,9 +24,9 @@ export interface CatalogItem {
 /** A catalogue: a URL of a JSON array or a CSV (`item_id` or `id` column), or the items. */
 export type CatalogSource = string | CatalogItem[];
 
-export type ProgressPhase = 'download' | 'verify' | 'load' | 'encode';
+export type ProgressPhase = 'download' | 'verify' | 'load' | 'vectors' | 'encode';
 
-/** Progress of start-up or of a catalogue change. Download counts bytes, encode items. */
+/** Progress of start-up or of a catalogue change. Download and vectors (shard downloads) count bytes, encode items. */
 export interface Progress {
   phase: ProgressPhase;
   done: number;
@@ -53,6 +53,28 @@ export interface EngineOptions {
   threads?: number;
   /** Items per item-encoder call; default 32. */
   batchSize?: number;
+  /**
+   * Precomputed item vectors built by `hllm embed`: URL (or, in Node, path) of a vectors.json
+   * or of the folder holding it. Catalogue items whose text has a row there are not encoded on
+   * the device; the shards are kept in IndexedDB, so a warm start downloads none of them.
+   *
+   * @example
+   * ```ts
+   * createRecommender({ model: '/models/default/', catalog: '/items.json', vectors: '/vectors/' });
+   * ```
+   */
+  vectors?: string;
+  /**
+   * What to do when `vectors` was built for another model (key or dim differs): 'error'
+   * (default) fails with VECTORS_MISMATCH; 'encode' warns, ignores the shards and encodes the
+   * catalogue on the device.
+   *
+   * @example
+   * ```ts
+   * createRecommender({ model, catalog, vectors: '/vectors/', vectorsMismatch: 'encode' });
+   * ```
+   */
+  vectorsMismatch?: 'error' | 'encode';
 }
 
 export interface ReadyInfo {
@@ -148,6 +170,8 @@ export interface EngineStats {
   userEncoderCalls: number;
   /** Item vectors read from storage instead of being encoded. */
   cacheHits: number;
+  /** Catalogue rows whose vector came from the vector shards (EngineOptions.vectors). */
+  shardRows: number;
   catalogItems: number;
   historyEvents: number;
   backend: Backend | null;

@@ -1,12 +1,13 @@
-// The in-memory catalogue: ids, items, text sha256s, raw vectors (user-encoder input)
-// and normalised vectors (ranking), as contiguous row-major Float32Arrays. Also the
+// The in-memory catalogue: ids, items, text sha256s and the item vectors as one VectorTable
+// (float32, or int8 + scale when they come from int8 shards), which ranks them. Also the
 // diff that decides which items a new catalogue must encode.
-// Imports: protocol types, text builder, sha256, ranking, catalog-search, storage types.
+// Imports: protocol types, text builder, sha256, vector-table, vector-shards (type), catalog-search, storage types.
 import type { CatalogItem } from '../protocol.ts';
 import type { StoredItem } from '../storage/types.ts';
 import { CatalogText } from './catalog-search.ts';
-import { normalize } from './ranking.ts';
 import { sha256Hex } from './sha256.ts';
+import { createVectorTable, VectorTable, type TableDtype } from './vector-table.ts';
+import type { ShardSet } from './vector-shards.ts';
 import { buildItemText, type TextSpec } from './text-builder.ts';
 
 export class CatalogIndex {
@@ -15,15 +16,16 @@ export class CatalogIndex {
   constructor(
     readonly items: CatalogItem[],
     readonly textShas: string[],
-    readonly raw: Float32Array,
-    readonly normed: Float32Array,
+    readonly table: VectorTable,
     readonly dim: number,
+    /** Rows whose vector came from vector shards. */
+    readonly shardRows = 0,
   ) {
     this.byId = new Map(items.map((it, i) => [it.id, i]));
   }
 
   static empty(dim: number): CatalogIndex {
-    return new CatalogIndex([], [], new Float32Array(0), new Float32Array(0), dim);
+    return new CatalogIndex([], [], new VectorTable('fp32', dim, 0), dim);
   }
 
   get size(): number {
@@ -35,14 +37,15 @@ export class CatalogIndex {
     return (this.textCache ??= new CatalogText(this.items));
   }
 
+  /** Row i as float32 (a copy; dequantised for an int8 table). */
   rawRow(i: number): Float32Array {
-    return this.raw.subarray(i * this.dim, (i + 1) * this.dim);
+    return this.table.raw(i);
   }
 
-  /** Raw vector by text sha, for reuse when a new catalogue keeps an item's text. */
-  vectorsBySha(): Map<string, Float32Array> {
+  /** Raw vectors of the wanted text shas held here, for reuse when a new catalogue keeps an item's text. */
+  vectorsBySha(wanted: Set<string>): Map<string, Float32Array> {
     const m = new Map<string, Float32Array>();
-    this.textShas.forEach((s, i) => m.set(s, this.rawRow(i)));
+    this.textShas.forEach((s, i) => { if (wanted.has(s) && !m.has(s)) m.set(s, this.rawRow(i)); });
     return m;
   }
 }
@@ -83,15 +86,19 @@ export function diffCatalog(previous: Pick<StoredItem, 'id' | 'textSha256'>[], n
   return { added, changed, removed: removedEntries.length, droppedShas };
 }
 
-/** Assembles the index from prepared items and a sha → raw vector map holding every sha. */
-export function buildIndex(prepared: PreparedItem[], vectors: Map<string, Float32Array>, dim: number): CatalogIndex {
-  const raw = new Float32Array(prepared.length * dim);
-  const normed = new Float32Array(prepared.length * dim);
+/**
+ * Assembles the index: each row from the shard set when it holds the item's text, else from
+ * `vectors` (sha → raw vector; must hold every other sha). int8 shards make an int8 table.
+ */
+export async function buildIndex(prepared: PreparedItem[], vectors: Map<string, Float32Array>, dim: number, shards: ShardSet | null = null): Promise<CatalogIndex> {
+  const dtype: TableDtype = shards?.dtype === 'int8' ? 'int8' : 'fp32';
+  const table = await createVectorTable(dtype, dim, prepared.length);
+  let fromShards = 0;
   prepared.forEach((p, i) => {
+    if (shards?.copyInto(p.textSha256, table, i)) { fromShards++; return; }
     const v = vectors.get(p.textSha256);
     if (!v || v.length !== dim) throw new Error(`internal: no ${dim}-d vector for item ${p.item.id}`);
-    raw.set(v, i * dim);
-    normed.set(normalize(v), i * dim);
+    table.setRaw(i, v);
   });
-  return new CatalogIndex(prepared.map((p) => p.item), prepared.map((p) => p.textSha256), raw, normed, dim);
+  return new CatalogIndex(prepared.map((p) => p.item), prepared.map((p) => p.textSha256), table, dim, fromShards);
 }

@@ -4,8 +4,9 @@
 // directly (only through ort-backend.ts via sessions/encoders).
 //
 // init(): capabilities → hllm.json → plan backend/dtype → download + verify files →
-// tokenizer → sessions (+ WebGPU self-check) → open storage → catalogue → encode only
-// items whose (model key, text sha256) vector is not stored → delete other models' vectors → ready.
+// tokenizer → sessions (+ WebGPU self-check) → open storage → vector shards (vector-shards.ts)
+// → catalogue → encode only items with no shard row and no stored (model key, text sha256)
+// vector → delete other models' vectors and unused shards → ready.
 import { defaultThreads, detectCapabilities } from '../env.ts';
 import { HllmError } from '../errors.ts';
 import type {
@@ -22,11 +23,11 @@ import { encodeItemRows, encodeUsers } from './encoders.ts';
 import { defaultFetcher, type Fetcher } from './fetcher.ts';
 import type { Manifest } from './manifest.ts';
 import { fetchManifest, fetchModelFiles } from './model-loader.ts';
-import { mostSimilar, normalize, topK } from './ranking.ts';
 import { SessionHolder } from './device-loss.ts';
 import { openOn, openSessions } from './sessions.ts';
 import { buildItemText } from './text-builder.ts';
 import { createItemTokenizer, type ItemTokenizer } from './tokenizer.ts';
+import { loadShardSet, type ShardSet } from './vector-shards.ts';
 
 /** Largest page search() returns: a page is cloned to the page thread, so keep it small. */
 const MAX_SEARCH_LIMIT = 1000;
@@ -45,6 +46,8 @@ interface Loaded {
   /** The encoder sessions; moves them to WASM if the WebGPU device is lost. */
   models: SessionHolder;
   store: Store;
+  /** Precomputed vectors (EngineOptions.vectors), or null. */
+  shards: ShardSet | null;
   threads: number;
   batchSize: number;
 }
@@ -78,6 +81,12 @@ export class HllmEngine implements Engine {
     if (options.catalog === undefined || options.catalog === null) {
       throw new HllmError('INVALID_OPTIONS', "'catalog' must be a URL of a JSON/CSV catalogue or an array of items.");
     }
+    if (options.vectors !== undefined && (typeof options.vectors !== 'string' || options.vectors === '')) {
+      throw new HllmError('INVALID_OPTIONS', "'vectors' must be the URL (or, in Node, the path) of a vectors.json built by `hllm embed`, or of its folder.");
+    }
+    if (options.vectorsMismatch !== undefined && options.vectorsMismatch !== 'error' && options.vectorsMismatch !== 'encode') {
+      throw new HllmError('INVALID_OPTIONS', "'vectorsMismatch' must be 'error' or 'encode'.");
+    }
     const caps = await detectCapabilities();
     const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads(caps)));
     const manifest = await fetchManifest(options.model, this.fetcher);
@@ -95,7 +104,14 @@ export class HllmEngine implements Engine {
     let update: CatalogUpdate;
     try {
       const store = await openStore({ dbName: options.dbName ?? 'hllm', storage: options.storage ?? 'auto', warn: this.warn });
-      this.loaded = { manifest, modelKey: files.modelKey, tok, models, store, threads, batchSize: options.batchSize ?? 32 };
+      this.loaded = { manifest, modelKey: files.modelKey, tok, models, store, shards: null, threads, batchSize: options.batchSize ?? 32 };
+      if (options.vectors !== undefined) {
+        this.loaded.shards = await loadShardSet({
+          vectors: options.vectors, mismatch: options.vectorsMismatch ?? 'error', modelKey: files.modelKey, dim: manifest.dim,
+          model: options.model, dtype: plan.dtype, catalog: typeof options.catalog === 'string' ? options.catalog : 'items.json',
+          fetcher: this.fetcher, store, warn: this.warn, onProgress,
+        });
+      }
       this.index = CatalogIndex.empty(manifest.dim);
       this.events = await store.getEvents();
       const { items, source } = await loadCatalog(options.catalog, this.fetcher);
@@ -103,6 +119,7 @@ export class HllmEngine implements Engine {
       // This model is ready: vectors under any other model key (an earlier export, another
       // dtype's item encoder) can never be read again and only fill the quota. History stays.
       await store.deleteVectorsExcept(files.modelKey);
+      await store.deleteShardsExcept(files.modelKey, this.loaded.shards?.shardShas ?? []);
     } catch (e) {
       // A failed start must not leave sessions or a DB connection behind.
       const L = this.loaded;
@@ -136,13 +153,15 @@ export class HllmEngine implements Engine {
       ? this.index.items.map((it, i) => ({ id: it.id, textSha256: this.index.textShas[i]! }))
       : await L.store.getItems();
     const diff = diffCatalog(previous, prepared);
-    const vectors = this.index.vectorsBySha();
-    const unknown = [...new Set(prepared.map((p) => p.textSha256).filter((s) => !vectors.has(s)))];
+    // Only items the shard set does not cover need a vector from memory, storage or the encoder.
+    const needed = new Set(prepared.map((p) => p.textSha256).filter((s) => !L.shards?.has(s)));
+    const vectors = this.index.vectorsBySha(needed);
+    const unknown = [...needed].filter((s) => !vectors.has(s));
     const stored = await L.store.getVectors(L.modelKey, unknown);
     for (const [s, v] of stored) if (v.length === m.dim) vectors.set(s, v);
     this.counters.cacheHits += stored.size;
     const bySha = new Map<string, (typeof prepared)[number]>();
-    for (const p of prepared) if (!vectors.has(p.textSha256) && !bySha.has(p.textSha256)) bySha.set(p.textSha256, p);
+    for (const p of prepared) if (needed.has(p.textSha256) && !vectors.has(p.textSha256) && !bySha.has(p.textSha256)) bySha.set(p.textSha256, p);
     const todo = [...bySha.values()];
     if (todo.length > 0) {
       this.job = new AbortController();
@@ -168,7 +187,7 @@ export class HllmEngine implements Engine {
     } else {
       onProgress?.({ phase: 'encode', done: 0, total: 0, etaMs: 0 });
     }
-    this.index = buildIndex(prepared, vectors, m.dim);
+    this.index = await buildIndex(prepared, vectors, m.dim, L.shards);
     this.catalogSource = source;
     await L.store.replaceItems(prepared.map((p, i) => ({ id: p.item.id, item: p.item, textSha256: p.textSha256, order: i })));
     if (diff.droppedShas.length > 0) await L.store.deleteVectors(L.modelKey, diff.droppedShas);
@@ -208,10 +227,13 @@ export class HllmEngine implements Engine {
     if (!options.includeHistory) for (const e of this.events) { const i = this.index.byId.get(e.itemId); if (i !== undefined) masked[i] = 1; }
     for (const id of options.exclude ?? []) { const i = this.index.byId.get(String(id)); if (i !== undefined) masked[i] = 1; }
     const uniq = [...new Set(rows)];
-    return topK(this.index.normed, L.manifest.dim, normalize(user), k, masked).map((s) => {
-      const b = mostSimilar(this.index.normed, L.manifest.dim, s.index, uniq)!;
-      const liked = this.index.items[b.index]!;
-      return { id: this.index.items[s.index]!.id, score: s.score, item: this.index.items[s.index]!, because: { id: liked.id, score: b.score, item: liked } };
+    const t = this.index.table;
+    const liked = uniq.map((r) => t.normed(r));
+    return (await t.topK(user, k, masked)).map((s) => {
+      // because = the history item closest to this one (exact score, first on ties).
+      const b = uniq.reduce((best, r, j) => { const sc = t.exactScore(s.index, liked[j]!); return sc > best.score ? { index: r, score: sc } : best; }, { index: -1, score: -Infinity });
+      const likedItem = this.index.items[b.index]!;
+      return { id: this.index.items[s.index]!.id, score: s.score, item: this.index.items[s.index]!, because: { id: likedItem.id, score: b.score, item: likedItem } };
     });
   }
 
@@ -221,14 +243,13 @@ export class HllmEngine implements Engine {
   }
 
   async similar(itemId: string, k = 10): Promise<Recommendation[]> {
-    const L = this.ready();
+    this.ready();
     const i = this.indexOf(itemId);
     const masked = new Uint8Array(this.index.size);
     masked[i] = 1;
-    const q = this.index.normed.slice(i * L.manifest.dim, (i + 1) * L.manifest.dim);
     const seed = this.index.items[i]!;
     // because = the seed, so a page can say "like X" without looking X up.
-    return topK(this.index.normed, L.manifest.dim, q, k, masked).map((s) => ({
+    return (await this.index.table.topK(this.index.table.normed(i), k, masked)).map((s) => ({
       id: this.index.items[s.index]!.id, score: s.score, item: this.index.items[s.index]!, because: { id: seed.id, score: s.score, item: seed },
     }));
   }
@@ -284,7 +305,7 @@ export class HllmEngine implements Engine {
   async stats(): Promise<EngineStats> {
     const L = this.loaded;
     return {
-      ...this.counters, catalogItems: this.index.size, historyEvents: this.events.length,
+      ...this.counters, shardRows: this.index.shardRows, catalogItems: this.index.size, historyEvents: this.events.length,
       backend: L?.models.sessions.backend ?? null, dtype: L?.models.sessions.dtype ?? null, storage: L?.store.kind ?? null,
     };
   }
@@ -326,7 +347,7 @@ export class HllmEngine implements Engine {
 
   async itemVector(itemId: string): Promise<Float32Array> {
     this.ready();
-    return this.index.rawRow(this.indexOf(itemId)).slice();
+    return this.index.rawRow(this.indexOf(itemId));
   }
 
   /** Backend and dtype in use (null before init). */

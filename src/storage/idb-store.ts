@@ -78,6 +78,45 @@ export class IdbStore implements Store {
     return this.db.count('vectors');
   }
 
+  async getShard(modelKey: string, sha256: string): Promise<Uint8Array | undefined> {
+    const row = await this.db.get('shards', [modelKey, sha256]);
+    return row ? new Uint8Array(row.bytes) : undefined;
+  }
+
+  async putShard(modelKey: string, sha256: string, bytes: Uint8Array): Promise<void> {
+    // One transaction per shard: a quota error loses only that shard, never a stored one.
+    const copy = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer as ArrayBuffer : bytes.slice().buffer;
+    const tx = this.db.transaction('shards', 'readwrite');
+    await tx.store.put({ modelKey, sha256, bytes: copy });
+    await tx.done;
+  }
+
+  async deleteShardsExcept(modelKey: string, keep: readonly string[]): Promise<number> {
+    const keepSet = new Set(keep);
+    const tx = this.db.transaction('shards', 'readwrite');
+    let n = 0;
+    // Keys only: a shard's bytes are never read to be deleted.
+    for (let c = await tx.store.openKeyCursor(); c; c = await c.continue()) {
+      const [m, s] = c.primaryKey;
+      if (m !== modelKey || !keepSet.has(s)) { await tx.store.delete(c.primaryKey); n++; }
+    }
+    await tx.done;
+    return n;
+  }
+
+  async listShards(): Promise<Array<{ modelKey: string; sha256: string }>> {
+    return (await this.db.getAllKeys('shards')).map(([modelKey, sha256]) => ({ modelKey, sha256 }));
+  }
+
+  async getVectorManifest(url: string): Promise<string | undefined> {
+    const row = await this.db.get('meta', `vectors.json ${url}`);
+    return typeof row?.value === 'string' ? row.value : undefined;
+  }
+
+  async putVectorManifest(url: string, text: string): Promise<void> {
+    await this.db.put('meta', { key: `vectors.json ${url}`, value: text });
+  }
+
   async appendEvent(event: NewEvent): Promise<HistoryEvent> {
     // Resolve only once the transaction has committed: a request's success comes before
     // the commit, and a tab closed in between would lose an event track() acknowledged.

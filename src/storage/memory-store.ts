@@ -8,6 +8,8 @@ export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private items: StoredItem[] = [];
   private readonly vectors = new Map<string, Float32Array>();
+  private readonly shards = new Map<string, { modelKey: string; sha256: string; bytes: Uint8Array }>();
+  private readonly manifests = new Map<string, string>();
   private events: HistoryEvent[] = [];
   private nextSeq = 1;
 
@@ -42,6 +44,28 @@ export class MemoryStore implements Store {
   }
   async countVectors(): Promise<number> {
     return this.vectors.size;
+  }
+  async getShard(modelKey: string, sha256: string): Promise<Uint8Array | undefined> {
+    return this.shards.get(`${modelKey}\u0000${sha256}`)?.bytes;
+  }
+  async putShard(modelKey: string, sha256: string, bytes: Uint8Array): Promise<void> {
+    // Kept by reference, not copied: shards are never mutated, and a copy would double a big set's memory.
+    this.shards.set(`${modelKey}\u0000${sha256}`, { modelKey, sha256, bytes });
+  }
+  async deleteShardsExcept(modelKey: string, keep: readonly string[]): Promise<number> {
+    const keepSet = new Set(keep);
+    let n = 0;
+    for (const [k, s] of [...this.shards]) if (s.modelKey !== modelKey || !keepSet.has(s.sha256)) { this.shards.delete(k); n++; }
+    return n;
+  }
+  async listShards(): Promise<Array<{ modelKey: string; sha256: string }>> {
+    return [...this.shards.values()].map(({ modelKey, sha256 }) => ({ modelKey, sha256 }));
+  }
+  async getVectorManifest(url: string): Promise<string | undefined> {
+    return this.manifests.get(url);
+  }
+  async putVectorManifest(url: string, text: string): Promise<void> {
+    this.manifests.set(url, text);
   }
   async appendEvent(event: NewEvent): Promise<HistoryEvent> {
     const e = { seq: this.nextSeq++, ...event };

@@ -86,6 +86,12 @@ export class ResilientStore implements Store {
   deleteVectors(m: string, t: string[]): Promise<number> { return this.run((s) => s.deleteVectors(m, t)); }
   deleteVectorsExcept(m: string): Promise<number> { return this.run((s) => s.deleteVectorsExcept(m)); }
   countVectors(): Promise<number> { return this.run((s) => s.countVectors()); }
+  getShard(m: string, s: string): Promise<Uint8Array | undefined> { return this.run((x) => x.getShard(m, s)); }
+  putShard(m: string, s: string, b: Uint8Array): Promise<void> { return this.run((x) => x.putShard(m, s, b)); }
+  deleteShardsExcept(m: string, keep: readonly string[]): Promise<number> { return this.run((x) => x.deleteShardsExcept(m, keep)); }
+  listShards(): Promise<Array<{ modelKey: string; sha256: string }>> { return this.run((x) => x.listShards()); }
+  getVectorManifest(u: string): Promise<string | undefined> { return this.run((x) => x.getVectorManifest(u)); }
+  putVectorManifest(u: string, t: string): Promise<void> { return this.run((x) => x.putVectorManifest(u, t)); }
   appendEvent(e: NewEvent): Promise<HistoryEvent> { return this.run((s) => s.appendEvent(e)); }
   getEvents(): Promise<HistoryEvent[]> { return this.run((s) => s.getEvents()); }
   deleteEvents(ids: string[] | 'all'): Promise<number> { return this.run((s) => s.deleteEvents(ids)); }

@@ -17,6 +17,15 @@ export interface VectorRow {
   vector: Float32Array;
 }
 
+/** One vector shard's bytes as downloaded and verified (src/vectors/format.ts layout). */
+export interface ShardRow {
+  /** The engine's model key the shard set was built for (vectors.json model.key). */
+  modelKey: string;
+  /** sha256 of the shard's bytes (vectors.json shards[].sha256). */
+  sha256: string;
+  bytes: ArrayBuffer;
+}
+
 export interface EventRow {
   seq?: number; // assigned by autoIncrement
   itemId: string;
@@ -29,6 +38,7 @@ export interface HllmDB extends DBSchema {
   vectors: { key: [string, string]; value: VectorRow; indexes: { byModel: string } };
   events: { key: number; value: EventRow; indexes: { byItem: string } };
   meta: { key: string; value: { key: string; value: unknown } };
+  shards: { key: [string, string]; value: ShardRow; indexes: { byModel: string } };
 }
 
 type UpgradeTx = IDBPTransaction<HllmDB, StoreNames<HllmDB>[], 'versionchange'>;
@@ -38,6 +48,8 @@ type Migration = (db: IDBPDatabase<HllmDB>, tx: UpgradeTx) => void;
  * MIGRATIONS[n] upgrades a database from version n to n + 1.
  * v1: catalogue, vectors, history, meta (meta has been unused since issue #11).
  * v2: index events by item (forget(ids) without a full scan) and vectors by model (GC).
+ * v3: vector shards, one row per shard (not per item: 1M items would be 1M rows), by model
+ *     key and shard sha256; meta now holds the last verified vectors.json per URL.
  */
 export const MIGRATIONS: readonly Migration[] = [
   (db) => {
@@ -49,6 +61,9 @@ export const MIGRATIONS: readonly Migration[] = [
   (_db, tx) => {
     tx.objectStore('events').createIndex('byItem', 'itemId');
     tx.objectStore('vectors').createIndex('byModel', 'modelSha256');
+  },
+  (db) => {
+    db.createObjectStore('shards', { keyPath: ['modelKey', 'sha256'] }).createIndex('byModel', 'modelKey');
   },
 ];
 

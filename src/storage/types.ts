@@ -21,7 +21,7 @@ export type StorageKind = 'indexeddb' | 'memory';
 
 /**
  * Local persistence: catalogue items, item vectors keyed by (model sha256, text sha256),
- * append-only history events. (Schema v1's meta object store exists but holds nothing the engine reads.)
+ * vector shards keyed by (model key, shard sha256), append-only history events. (Schema v1's meta object store exists but holds nothing the engine reads.)
  */
 export interface Store {
   readonly kind: StorageKind;
@@ -38,6 +38,16 @@ export interface Store {
    */
   deleteVectorsExcept(modelSha: string): Promise<number>;
   countVectors(): Promise<number>;
+  /** A stored vector shard's bytes (verified before it was stored), or undefined. */
+  getShard(modelKey: string, sha256: string): Promise<Uint8Array | undefined>;
+  putShard(modelKey: string, sha256: string, bytes: Uint8Array): Promise<void>;
+  /** Deletes every shard not under `modelKey` or not in `keep` (sha256s); returns how many. */
+  deleteShardsExcept(modelKey: string, keep: readonly string[]): Promise<number>;
+  /** Every stored shard's key, for GC checks and tests. */
+  listShards(): Promise<Array<{ modelKey: string; sha256: string }>>;
+  /** The last verified vectors.json text read from `url` (used when it cannot be fetched). */
+  getVectorManifest(url: string): Promise<string | undefined>;
+  putVectorManifest(url: string, text: string): Promise<void>;
   appendEvent(event: NewEvent): Promise<HistoryEvent>;
   /** All events, oldest first (by seq). */
   getEvents(): Promise<HistoryEvent[]>;
