@@ -90,11 +90,13 @@ describe('IndexedDB persistence and migrations', () => {
     meta: { keyPath: 'key', autoIncrement: false, indexes: {} },
     vectors: { keyPath: ['modelSha256', 'textSha256'], autoIncrement: false, indexes: {} },
   };
+  const v2: Record<string, StoreShape> = { ...v1,
+    events: { ...v1.events!, indexes: { byItem: 'itemId' } },
+    vectors: { ...v1.vectors!, indexes: { byModel: 'modelSha256' } } };
   const SCHEMAS: Array<Record<string, StoreShape>> = [
     v1,
-    { ...v1,
-      events: { ...v1.events!, indexes: { byItem: 'itemId' } },
-      vectors: { ...v1.vectors!, indexes: { byModel: 'modelSha256' } } },
+    v2,
+    { ...v2, shards: { keyPath: ['modelKey', 'sha256'], autoIncrement: false, indexes: { byModel: 'modelKey' } } },
   ];
   const shapeOf = (db: IDBPDatabase<HllmDB>): Record<string, StoreShape> => {
     const tx = db.transaction([...db.objectStoreNames]);
@@ -197,5 +199,36 @@ describe('fallback to memory', () => {
     expect((await s.getVectors('m', ['sa'])).size).toBe(1);
     expect((await s.getItems()).map((i) => i.id)).toEqual(['a']);
     expect((await s.getEvents()).map((e) => e.itemId)).toEqual(['a']);
+  });
+});
+
+describe('vector shards in IndexedDB', () => {
+  it('stores one row per shard, reads its bytes back, and GC keeps only the current set', async () => {
+    const name = `shards-${Date.now()}`;
+    const s = await IdbStore.open(name);
+    const a = new Uint8Array([1, 2, 3, 4]);
+    const b = new Uint8Array([9, 8, 7]).subarray(1);
+    await s.putShard('m1', 'sa', a);
+    await s.putShard('m1', 'sb', b);
+    await s.putShard('m2', 'sa', a);
+    await s.putVectorManifest('/v/vectors.json', '{"x":1}');
+    await s.close();
+    const t = await IdbStore.open(name);
+    expect(Array.from((await t.getShard('m1', 'sb'))!)).toEqual([8, 7]);
+    expect(await t.getShard('m1', 'nope')).toBeUndefined();
+    expect(await t.getVectorManifest('/v/vectors.json')).toBe('{"x":1}');
+    expect(await t.deleteShardsExcept('m1', ['sa'])).toBe(2);
+    expect(await t.listShards()).toEqual([{ modelKey: 'm1', sha256: 'sa' }]);
+    expect(Array.from((await t.getShard('m1', 'sa'))!)).toEqual([1, 2, 3, 4]);
+    await t.close();
+  });
+
+  it('the memory store has the same shard semantics', async () => {
+    const s = new MemoryStore();
+    await s.putShard('m1', 'sa', new Uint8Array([1]));
+    await s.putShard('m2', 'sb', new Uint8Array([2]));
+    expect(await s.deleteShardsExcept('m1', ['sa'])).toBe(1);
+    expect(await s.listShards()).toEqual([{ modelKey: 'm1', sha256: 'sa' }]);
+    expect(Array.from((await s.getShard('m1', 'sa'))!)).toEqual([1]);
   });
 });
