@@ -96,6 +96,8 @@ export class Recommender implements RecommenderApi {
       ...engineOpts,
       model: typeof engineOpts.model === 'string' ? absolute(engineOpts.model) : engineOpts.model,
       catalog: typeof engineOpts.catalog === 'string' ? absolute(engineOpts.catalog) : engineOpts.catalog,
+      // Resolved here: the worker would resolve a relative URL against its own script.
+      ...(typeof engineOpts.vectors === 'string' ? { vectors: absolute(engineOpts.vectors) } : {}),
     };
     this.gen = this.start();
     this.ready = this.live().then((g) => g.started);

@@ -13,7 +13,8 @@
  * ```html
  * <div id="recs"></div>
  * <script src="https://cdn.example/hllm/embed/hllm-embed.js" data-target="#recs"
- *   data-model="../models/default/" data-catalog="../catalogs/ml-latest-small/items.csv"></script>
+ *   data-model="../models/default/" data-catalog="../catalogs/ml-latest-small/items.csv"
+ *   data-vectors="../vectors/"></script>
  * <script>HLLM.ready.then(() => HLLM.track('1'));</script>
  * ```
  */
@@ -86,6 +87,9 @@ function install(): HllmGlobal {
     backend: (data.backend as 'auto' | 'webgpu' | 'wasm' | undefined) ?? 'auto',
     dtype: (data.dtype as 'auto' | 'fp32' | 'q8' | 'q4' | undefined) ?? 'auto',
     dbName: data.dbName || 'hllm-embed',
+    // data-vectors: precomputed item vectors (hllm embed); data-vectors-mismatch="encode" encodes on the device when they do not fit.
+    ...(data.vectors ? { vectors: resolveUrl(data.vectors, '') } : {}),
+    ...(data.vectorsMismatch ? { vectorsMismatch: data.vectorsMismatch as 'error' | 'encode' } : {}),
     createWorker: () => startWorker(workerUrl),
   });
   const element = document.readyState === 'loading' ? null : mountWidget();

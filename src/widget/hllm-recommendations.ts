@@ -46,9 +46,14 @@ type OwnedRecommender = WidgetRecommender & { dispose?: () => Promise<unknown> |
  *     .addEventListener('hllm-click', (e) => console.log('opened', e.detail.id));
  * </script>
  * ```
+ * With precomputed item vectors (`hllm embed`), and `vectors-mismatch="encode"` to encode on
+ * the device when they were built for another model:
+ * ```html
+ * <hllm-recommendations model="/models/default/" catalog="/items.json" vectors="/vectors/"></hllm-recommendations>
+ * ```
  */
 export class HllmRecommendationsElement extends HTMLElement {
-  static readonly observedAttributes = ['model', 'catalog', 'k', 'layout', 'heading', 'backend', 'dtype'];
+  static readonly observedAttributes = ['model', 'catalog', 'k', 'layout', 'heading', 'backend', 'dtype', 'vectors', 'vectors-mismatch'];
 
   private readonly body: HTMLElement;
   private readonly headingEl: HTMLElement;
@@ -133,7 +138,7 @@ export class HllmRecommendationsElement extends HTMLElement {
     if (name === 'heading') this.syncHeading();
     else if (name === 'layout' && this.lastRecs) this.show(this.lastRecs);
     else if (name === 'k' && this.state === 'ready') void this.refresh();
-    else if (['model', 'catalog', 'backend', 'dtype'].includes(name) && (this.ownsEngine || !this.engine)) {
+    else if (['model', 'catalog', 'backend', 'dtype', 'vectors', 'vectors-mismatch'].includes(name) && (this.ownsEngine || !this.engine)) {
       this.createFromAttributes();
     }
   }
@@ -203,6 +208,8 @@ export class HllmRecommendationsElement extends HTMLElement {
     renderLoading(this.body);
     const backend = this.getAttribute('backend') ?? undefined;
     const dtype = this.getAttribute('dtype') ?? undefined;
+    const vectors = this.getAttribute('vectors') || undefined;
+    const vectorsMismatch = this.getAttribute('vectors-mismatch') || undefined;
     Promise.resolve()
       .then(() =>
         createRecommender({
@@ -210,6 +217,8 @@ export class HllmRecommendationsElement extends HTMLElement {
           catalog: new URL(catalog, document.baseURI).href,
           ...(backend ? { backend: backend as never } : {}),
           ...(dtype ? { dtype: dtype as never } : {}),
+          ...(vectors ? { vectors: new URL(vectors, document.baseURI).href } : {}),
+          ...(vectorsMismatch ? { vectorsMismatch: vectorsMismatch as never } : {}),
         }),
       )
       .then((engine) => {
