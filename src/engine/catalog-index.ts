@@ -25,6 +25,7 @@ export class CatalogIndex {
   }
 
   static empty(dim: number): CatalogIndex {
+    // Zero rows: nothing for a scanner to own, and it must be synchronous (the engine's initial state).
     return new CatalogIndex([], [], new VectorTable('fp32', dim, 0), dim);
   }
 
