@@ -11,7 +11,7 @@ import { prepareItems, type PreparedItem } from './catalog-index.ts';
 import { encodeItemRows, encodeUsers } from './encoders.ts';
 import { defaultFetcher, type Fetcher } from './fetcher.ts';
 import type { Manifest } from './manifest.ts';
-import { fetchManifest, fetchModelFiles } from './model-loader.ts';
+import { fetchManifest, fetchModelFiles, type ModelFiles } from './model-loader.ts';
 import type { OnnxModel } from './ort-backend.ts';
 import { openOn } from './sessions.ts';
 import { createItemTokenizer, type ItemTokenizer } from './tokenizer.ts';
@@ -50,10 +50,22 @@ export class ItemEmbedder {
     /** Why this dtype, as the engine would say it. */
     readonly reason: string,
     private readonly tok: ItemTokenizer,
-    private readonly item: OnnxModel,
-    private readonly user: OnnxModel,
+    private files: ModelFiles | null,
+    private readonly threads: number,
     private readonly batchSize: number,
   ) {}
+
+  /** Sessions open on first use: an up-to-date shard set (nothing to encode) never loads ORT. */
+  private sessions: Promise<{ item: OnnxModel; user: OnnxModel }> | null = null;
+  private models(): Promise<{ item: OnnxModel; user: OnnxModel }> {
+    if (!this.sessions) {
+      // ORT copies the graph bytes into its heap: drop ours so a big model is not held twice.
+      const files = this.files!;
+      this.files = null;
+      this.sessions = openOn(files, 'wasm', this.threads);
+    }
+    return this.sessions;
+  }
 
   static async open(o: ItemEmbedderOptions): Promise<ItemEmbedder> {
     const fetcher = o.fetcher ?? defaultFetcher;
@@ -62,8 +74,7 @@ export class ItemEmbedder {
     const files = await fetchModelFiles(o.model, manifest, plan.dtype, fetcher, o.onProgress);
     const tok = createItemTokenizer(files.tokenizerJson, files.tokenizerConfig, manifest);
     const threads = Math.max(1, Math.floor(o.threads ?? 1));
-    const { item, user } = await openOn(files, 'wasm', threads, o.onProgress);
-    return new ItemEmbedder(manifest, plan.dtype, files.modelKey, plan.reason, tok, item, user, Math.max(1, o.batchSize ?? 32));
+    return new ItemEmbedder(manifest, plan.dtype, files.modelKey, plan.reason, tok, files, threads, Math.max(1, o.batchSize ?? 32));
   }
 
   get dim(): number {
@@ -79,7 +90,8 @@ export class ItemEmbedder {
   async encode(items: readonly PreparedItem[], onProgress?: (p: Progress) => void, signal?: AbortSignal): Promise<Float32Array> {
     if (items.length === 0) return new Float32Array(0);
     const rows = items.map((p) => this.tok.itemIds(p.text));
-    return encodeItemRows(this.item, rows, {
+    const { item } = await this.models();
+    return encodeItemRows(item, rows, {
       dim: this.dim, padId: this.manifest.pad_token_id, batchSize: this.batchSize, signal, onProgress,
       onCall: (n) => { this.counters.encoderCalls++; this.counters.itemsEncoded += n; },
     });
@@ -88,10 +100,12 @@ export class ItemEmbedder {
   /** Raw user vector of a history of raw item vectors (oldest first), as engine.embedUser() computes it. */
   async embedUser(history: Float32Array[]): Promise<Float32Array> {
     if (history.length === 0) throw new HllmError('INVALID_OPTIONS', 'embedUser() needs at least one item vector.');
-    return encodeUsers(this.user, [history], this.dim, this.manifest.max_history);
+    const { user } = await this.models();
+    return encodeUsers(user, [history], this.dim, this.manifest.max_history);
   }
 
   async release(): Promise<void> {
-    await Promise.allSettled([this.item.release(), this.user.release()]);
+    const s = await this.sessions?.catch(() => null);
+    if (s) await Promise.allSettled([s.item.release(), s.user.release()]);
   }
 }

@@ -151,6 +151,17 @@ describe('writeVectors', () => {
     for (const s of ref.manifest.shards) expect(readFileSync(join(out, s.path))).toEqual(readFileSync(join(whole, s.path)));
   });
 
+  it('a rebuild with nothing changed encodes nothing and leaves vectors.json byte-identical', async () => {
+    const a = tmp();
+    await writeVectors(options(a, catalog(40)).o);
+    const before = readFileSync(join(a, 'vectors.json'));
+    const again = options(a, catalog(40), { previous: a });
+    const r = await writeVectors(again.o);
+    expect(again.encoded).toEqual([]);
+    expect(r.kept).toBe(r.manifest.shards.length);
+    expect(readFileSync(join(a, 'vectors.json'))).toEqual(before);
+  });
+
   it('rejects duplicate ids with INVALID_CATALOG', async () => {
     const rows = [...catalog(3), catalog(3)[1]!];
     await expect(writeVectors(options(tmp(), rows).o)).rejects.toMatchObject({ code: 'INVALID_CATALOG' });

@@ -204,10 +204,12 @@ export async function writeVectors(o: WriteVectorsOptions): Promise<WriteVectors
     o.onProgress?.(done, fresh.length);
   }
 
+  // An unchanged set keeps its previous creation time, so a no-op rebuild leaves vectors.json as it was.
+  const unchanged = prev && JSON.stringify(prev.manifest.shards) === JSON.stringify(shards) && prev.manifest.model.id === o.model.id;
   const manifest = parseVectorManifest({
     format: VECTOR_FORMAT, version: VECTOR_FORMAT_VERSION, model: o.model, dim: o.dim, dtype: o.dtype,
     rows: shards.reduce((s, e) => s + e.rows, 0), shards,
-    ...(o.generator ? { generator: o.generator } : {}), created: new Date().toISOString(),
+    ...(o.generator ? { generator: o.generator } : {}), created: (unchanged && prev.manifest.created) || new Date().toISOString(),
   }, 'vectors.json');
   writeAtomic(join(out, 'vectors.json'), `${JSON.stringify(manifest, null, 1)}\n`);
   // Only now may files the new manifest does not name go: until the rename above, the old
