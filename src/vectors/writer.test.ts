@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { encodeShard, shardBytes, type VectorDtype } from './format.ts';
 import { readShardSet, textShasById, vectorsById } from './read-set.ts';
 import { chunkRows, planShards, subsetShard, type RowKey } from './shard-plan.ts';
@@ -156,7 +156,10 @@ describe('writeVectors', () => {
     await writeVectors(options(a, catalog(40)).o);
     const before = readFileSync(join(a, 'vectors.json'));
     const again = options(a, catalog(40), { previous: a });
-    const r = await writeVectors(again.o);
+    // a minute later, so a fresh 'created' would differ
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 60_000);
+    const r = await writeVectors(again.o).finally(() => vi.useRealTimers());
     expect(again.encoded).toEqual([]);
     expect(r.kept).toBe(r.manifest.shards.length);
     expect(readFileSync(join(a, 'vectors.json'))).toEqual(before);
