@@ -3,7 +3,8 @@
  *   - cliBuild(): after the app build, bundles src/cli/hllm.ts into <outDir>/cli/hllm.js
  *     (ESM for Node 20, `#!/usr/bin/env node`, the package's dependencies external), the
  *     package's `bin`. buildCli() is the same build on its own (the CLI tests use it).
- *   - demoVectors(): at build start (`vite build` and `vite` dev alike) runs `hllm embed`
+ *   - demoVectors(): once the config is resolved (`vite build` and `vite` dev alike, but
+ *     not under vitest) runs `hllm embed`
  *     for the demo catalogue into public/catalogs/ml-latest-small/vectors/ (gitignored),
  *     incrementally with --previous of itself, so the demo ships vector shards and a clean
  *     clone needs no extra step. Vite then copies them into dist/ with the rest of public/.
@@ -81,17 +82,18 @@ export function demoVectors(): Plugin {
   let done = false;
   return {
     name: 'hllm-demo-vectors',
-    buildStart() {
-      if (done) return;
+    // Not buildStart: the dev server lists public/ once, before buildStart, and would answer
+    // files that appear later with its index.html fallback.
+    configResolved(config) {
+      if (done || process.env.VITEST) return;
       done = true;
       const out = join(ROOT, DEMO_VECTORS);
       // A child process: ORT's wasm runtime is not loaded into Vite's own process.
       const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/hllm.ts'), 'embed', '--no-progress',
         '--model', join(ROOT, 'public/models/default'), '--catalog', join(ROOT, 'public/catalogs/ml-latest-small/items.csv'),
         '--out', out, '--previous', out], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      if (r.status !== 0) this.error(`hllm embed for the demo catalogue failed (exit ${r.status}):\n${r.stderr}`);
-      const summary = r.stderr.trim().split('\n').pop();
-      this.info?.(summary ?? 'demo vectors up to date');
+      if (r.status !== 0) throw new Error(`hllm embed for the demo catalogue failed (exit ${r.status}):\n${r.stderr}`);
+      config.logger.info(r.stderr.trim().split('\n').pop() ?? 'demo vectors up to date');
     },
   };
 }

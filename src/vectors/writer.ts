@@ -211,7 +211,9 @@ export async function writeVectors(o: WriteVectorsOptions): Promise<WriteVectors
     rows: shards.reduce((s, e) => s + e.rows, 0), shards,
     ...(o.generator ? { generator: o.generator } : {}), created: (unchanged && prev.manifest.created) || new Date().toISOString(),
   }, 'vectors.json');
-  writeAtomic(join(out, 'vectors.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+  const json = `${JSON.stringify(manifest, null, 1)}\n`;
+  const file = join(out, 'vectors.json');
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== json) writeAtomic(file, json);
   // Only now may files the new manifest does not name go: until the rename above, the old
   // vectors.json (and anything reading it) still needed them.
   const named = new Set(shards.map((s) => s.path));
