@@ -1,5 +1,5 @@
 // Build, dev-server and unit-test configuration for the whole package.
-// Imports: vite/vitest config helpers, node:url, and the demo/embed build plugins under src/.
+// Imports: vite/vitest config helpers, node:url, and the demo/embed/CLI build plugins under src/.
 //
 // `vite build` produces the app; `vite build --mode e2e` also builds the pages under
 // e2e/pages/ that the Playwright specs drive (into .tmp/dist-e2e, never into dist/).
@@ -7,6 +7,7 @@
 // and must keep its file name, and the ORT chunk must stay separate from app code.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { cliBuild, demoVectors } from './src/cli/build-plugins.ts';
 import { demoServiceWorker } from './src/demo/pwa-config.ts';
 import { embedAndLibraryBuilds } from './src/embed/build-plugin.ts';
 
@@ -30,9 +31,10 @@ export default defineConfig(({ mode }) => {
             } as Record<string, string>,
           },
     },
-    // Demo only: the offline service worker, and the embed (IIFE) + library (ESM)
-    // bundles built after the app into dist/embed and dist/lib.
-    plugins: e2e ? [] : [demoServiceWorker(), embedAndLibraryBuilds()],
+    // Demo only: the demo catalogue's vector shards (hllm embed, before the build), the
+    // offline service worker, and the embed (IIFE) + library (ESM) + CLI (Node) bundles
+    // built after the app into dist/embed, dist/lib and dist/cli.
+    plugins: e2e ? [] : [demoVectors(), demoServiceWorker(), embedAndLibraryBuilds(), cliBuild()],
     worker: { format: 'es' },
     optimizeDeps: { exclude: ['onnxruntime-web'] },
     test: {

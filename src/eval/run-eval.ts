@@ -44,6 +44,29 @@ export function popularityMetrics(ds: EvalDataset, pairs: Pair[]): Metrics {
   return metricsFromRanks(pairs.map((p) => rankTarget(scores, p)));
 }
 
+/**
+ * Ranks each pair's target among all items (rows 1..N of `normed`, row 0 padding) by the
+ * cosine with its user vector, as models/evaluate.py does.
+ */
+export async function rankPairs(ds: EvalDataset, pairs: Pair[], normed: Float32Array, dim: number, userOf: (p: Pair) => Promise<Float32Array>, onProgress?: EvalOptions['onProgress']): Promise<VariantResult['ranks']> {
+  const n = ds.itemIds.length - 1;
+  const scores = new Float64Array(n + 1);
+  const ranks: VariantResult['ranks'] = [];
+  for (const [k, p] of pairs.entries()) {
+    const u = normalize(await userOf(p));
+    for (let i = 1; i <= n; i++) {
+      let s = 0;
+      const off = i * dim;
+      for (let j = 0; j < dim; j++) s += normed[off + j]! * u[j]!;
+      // Round to float32 like the reference (torch float32 matmul) so exact ties stay ties.
+      scores[i] = Math.fround(s);
+    }
+    ranks.push({ user: ds.users[p.user]!, rank: rankTarget(scores, p) });
+    onProgress?.('users', k + 1, pairs.length);
+  }
+  return ranks;
+}
+
 export async function evaluateVariant(ds: EvalDataset, o: EvalOptions): Promise<VariantResult> {
   const pairs = testPairs(ds, o.limitUsers);
   const engine = createEngine({ warn: () => undefined });
@@ -61,20 +84,7 @@ export async function evaluateVariant(ds: EvalDataset, o: EvalOptions): Promise<
     const initMs = performance.now() - t0;
 
     const t1 = performance.now();
-    const scores = new Float64Array(n + 1);
-    const ranks: VariantResult['ranks'] = [];
-    for (const [k, p] of pairs.entries()) {
-      const u = normalize(await engine.embedUser(p.history.map((i) => ds.itemIds[i]!)));
-      for (let i = 1; i <= n; i++) {
-        let s = 0;
-        const off = i * dim;
-        for (let j = 0; j < dim; j++) s += normed[off + j]! * u[j]!;
-        // Round to float32 like the reference (torch float32 matmul) so exact ties stay ties.
-        scores[i] = Math.fround(s);
-      }
-      ranks.push({ user: ds.users[p.user]!, rank: rankTarget(scores, p) });
-      o.onProgress?.('users', k + 1, pairs.length);
-    }
+    const ranks = await rankPairs(ds, pairs, normed, dim, (p) => engine.embedUser(p.history.map((i) => ds.itemIds[i]!)), o.onProgress);
     return {
       dtype: info.dtype, backend: info.backend, reason: info.reason, items: info.items,
       metrics: metricsFromRanks(ranks.map((r) => r.rank)), ranks,
