@@ -6,6 +6,8 @@ import { LIKED, likeFive, openDemo, readRecs, recItems, waitReady } from './supp
 
 test('like 5 → 10 recommendations with reasons; reload keeps them; wipe clears them', async ({ page }) => {
   await openDemo(page);
+  // The build ships `hllm embed` shards for the catalogue: a first visit encodes no item.
+  await expect(page.locator('#engine-status')).toContainText('3650 movies (3650 from precomputed vectors, 0 embedded now, 0 from');
   await expect(page.locator('#recs')).toContainText('Nothing to recommend yet');
 
   await likeFive(page);

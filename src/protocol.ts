@@ -90,6 +90,8 @@ export interface ReadyInfo {
   encoded: number;
   /** Items whose vectors came from storage. */
   cached: number;
+  /** Catalogue rows whose vector came from the vector shards (0 without `vectors`). */
+  fromShards: number;
   storage: 'indexeddb' | 'memory';
   threads: number;
 }

@@ -20,6 +20,8 @@ import { PhaseClock, TimingsView } from './timings';
 const BASE = import.meta.env.BASE_URL;
 const MODEL = new URL(`${BASE}models/default/`, location.href).href;
 const CATALOG = new URL(`${BASE}catalogs/ml-latest-small/items.csv`, location.href).href;
+// Built by `hllm embed` (q8 item encoder, the WASM default) at build time: a first visit encodes nothing.
+const VECTORS = new URL(`${BASE}catalogs/ml-latest-small/vectors/vectors.json`, location.href).href;
 const LICENCE = new URL(`${BASE}catalogs/ml-latest-small/LICENSE.txt`, location.href).href;
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -42,6 +44,9 @@ async function main(): Promise<void> {
     rec = await createRecommender({
       model: MODEL,
       catalog: CATALOG,
+      vectors: VECTORS,
+      // A device that picks another item encoder (q4 on WebGPU, or ?dtype=) encodes on the device.
+      vectorsMismatch: 'encode',
       backend,
       dtype,
       onProgress: (p) => {
@@ -99,7 +104,7 @@ async function main(): Promise<void> {
   timings.set('start-up (total)', performance.now() - t0);
   status.textContent =
     `Running on ${info.backend.toUpperCase()} (${info.dtype}, ${info.threads} thread${info.threads === 1 ? '' : 's'}) · ` +
-    `${info.items} movies (${info.encoded} embedded now, ${info.cached} from this browser's cache) · ` +
+    `${info.items} movies (${info.fromShards} from precomputed vectors, ${info.encoded} embedded now, ${info.cached} from this browser's cache) · ` +
     `history in ${info.storage === 'indexeddb' ? 'IndexedDB' : 'memory only'}`;
   status.dataset.backend = info.backend;
   status.dataset.dtype = info.dtype;

@@ -130,7 +130,7 @@ export class HllmEngine implements Engine {
     const store = this.loaded!.store;
     return {
       backend: sessions.backend, dtype: sessions.dtype, reason: sessions.reason, modelId: manifest.id, dim: manifest.dim,
-      items: this.index.size, encoded: update.encoded, cached: this.counters.cacheHits - hitsBefore, storage: store.kind, threads,
+      items: this.index.size, encoded: update.encoded, cached: this.counters.cacheHits - hitsBefore, fromShards: this.index.shardRows, storage: store.kind, threads,
     };
   }
 

@@ -199,7 +199,7 @@ describe('bad shard sets', () => {
     writeFileSync(join(dir, 'vectors.json'), JSON.stringify({ ...fp32.manifest, model: { id: 'other', key: 'a'.repeat(64) } }));
     const err = await failing(dir);
     expect(err.code).toBe('VECTORS_MISMATCH');
-    expect(err.message).toContain(`hllm embed --model ${MODEL} --dtype fp32`);
+    expect(err.message).toContain(`hllm embed --model ${MODEL} --model-dtype fp32`);
     const seen: string[] = [];
     const warnings: string[] = [];
     const e = await started({ ...opts('mismatch-encode', dir), storage: 'memory', vectorsMismatch: 'encode' }, (u, cb) => { seen.push(u); return defaultFetcher(u, cb); }, (m) => warnings.push(m));

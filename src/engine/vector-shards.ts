@@ -124,7 +124,7 @@ export async function loadShardSet(o: ShardSetOptions): Promise<ShardSet | null>
   const { manifest: m, text } = await readManifest(url, o);
   if (m.model.key !== o.modelKey || m.dim !== o.dim) {
     const why = m.dim !== o.dim ? `its vectors have ${m.dim} dimensions, the model's have ${o.dim}` : `it was built for model key ${m.model.key.slice(0, 12)}… (${m.model.id}), this model's key is ${o.modelKey.slice(0, 12)}…`;
-    const fix = `Rebuild it with \`hllm embed --model ${o.model} --dtype ${o.dtype} --catalog ${o.catalog} --out ${o.vectors}\` (the key depends on the item encoder's dtype)`;
+    const fix = `Rebuild it with \`hllm embed --model ${o.model} --model-dtype ${o.dtype} --catalog ${o.catalog} --out ${o.vectors}\` (the key depends on the item encoder's dtype)`;
     if (o.mismatch === 'encode') {
       o.warn(`hllm: ${url} does not fit this model (${why}); ignoring it and encoding the catalogue on this device. ${fix}.`);
       return null;
