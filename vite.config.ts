@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { demoServiceWorker } from './src/demo/pwa-config.ts';
 import { embedAndLibraryBuilds } from './src/embed/build-plugin.ts';
+import { topkKernelWasm } from './src/engine/kernel/topk-kernel-build.ts';
 
 export default defineConfig(({ mode }) => {
   const e2e = mode === 'e2e';
@@ -32,8 +33,9 @@ export default defineConfig(({ mode }) => {
     },
     // Demo only: the offline service worker, and the embed (IIFE) + library (ESM)
     // bundles built after the app into dist/embed and dist/lib.
-    plugins: e2e ? [] : [demoServiceWorker(), embedAndLibraryBuilds()],
-    worker: { format: 'es' },
+    // topkKernelWasm: `?topk-wasm` imports (the top-K kernel's bytes), in every build and in vitest.
+    plugins: e2e ? [topkKernelWasm()] : [topkKernelWasm(), demoServiceWorker(), embedAndLibraryBuilds()],
+    worker: { format: 'es', plugins: () => [topkKernelWasm()] },
     optimizeDeps: { exclude: ['onnxruntime-web'] },
     test: {
       include: ['src/**/*.test.ts'],
