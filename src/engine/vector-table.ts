@@ -5,7 +5,7 @@
 // scanner returns the same top-K as the brute-force scan below.
 // Imports: ranking (Scored), vectors/format (quantizeRow), kernel/topk-scanner (the WASM scanner). Unit-tested.
 import { quantizeRow } from '../vectors/format.ts';
-import { createKernelTable, kernelModule } from './kernel/topk-scanner.ts';
+import { compileKernel, createKernelTable } from './kernel/topk-scanner.ts';
 import { normalize, type Scored } from './ranking.ts';
 
 export type TableDtype = 'fp32' | 'int8';
@@ -149,9 +149,12 @@ export function bruteForceTopK(t: VectorTable, q: Float32Array, k: number, maske
  * const top = await t.topK(user, 10, masked);
  * ```
  */
+let kernel: Promise<WebAssembly.Module | null> | undefined;
+
 export async function createVectorTable(dtype: TableDtype, dim: number, rows: number): Promise<VectorTable> {
   // Dynamic: only bundlers/vitest understand `?topk-wasm` (topk-kernel-build.ts), and tools that
-  // import this module without them (tsx benchmarks) never reach this line.
-  const module = await kernelModule(async () => (await import('./kernel/topk-kernel.as.ts?topk-wasm')).default);
+  // import this module without them (tsx benchmarks) never reach this line. Compiled once per realm.
+  kernel ??= compileKernel(async () => (await import('./kernel/topk-kernel.as.ts?topk-wasm')).default);
+  const module = await kernel;
   return (module && rows > 0 && dim > 0 ? await createKernelTable(module, dtype, dim, rows) : null) ?? new VectorTable(dtype, dim, rows);
 }

@@ -3,7 +3,8 @@
 // 1,000 queries on a 20k-row table must give the same rows, order and scores.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bruteForceTopK, createVectorTable, type TableDtype, type VectorTable } from '../vector-table.ts';
+import { bruteForceTopK, createVectorTable, VectorTable, type TableDtype } from '../vector-table.ts';
+import { compileKernel, createKernelTable } from './topk-scanner.ts';
 import { normalize } from '../ranking.ts';
 
 function rng(seed: number): () => number {
@@ -27,6 +28,28 @@ describe('WASM top-K kernel', () => {
   it('is the scanner createVectorTable attaches, for int8 and float32', async () => {
     expect((await createVectorTable('int8', 64, 10)).scanner).not.toBeNull();
     expect((await createVectorTable('fp32', 7, 10)).scanner).not.toBeNull();
+  });
+
+  it('returns every row when all rows are identical, and the brute force order (lowest rows first)', async () => {
+    const t = await createVectorTable('int8', 19, 500);
+    const v = Float32Array.from({ length: 19 }, (_, j) => Math.sin(j + 1));
+    for (let i = 0; i < t.rows; i++) t.setRaw(i, v);
+    const masked = new Uint8Array(t.rows);
+    masked[0] = masked[3] = 1;
+    const q = Float32Array.from({ length: 19 }, (_, j) => Math.cos(j));
+    expect((t.scanner!.candidates(t, normalize(q), 5, masked) as Int32Array).length).toBe(498);
+    const top = await t.topK(q, 5, masked);
+    expect(top.map((s) => s.index)).toEqual([1, 2, 4, 5, 6]);
+    expect(top).toEqual(bruteForceTopK(t, normalize(q), 5, masked));
+  });
+
+  it('compileKernel gives null for bytes that do not compile (createVectorTable then makes the plain table); tables live in the wasm memory', async () => {
+    expect(await compileKernel(async () => Uint8Array.of(0, 0x61, 0x73, 0x6d, 2))).toBeNull();
+    const module = await compileKernel(async () => (await import('./topk-kernel.as.ts?topk-wasm')).default);
+    const t = await createKernelTable(module!, 'int8', 8, 4);
+    expect(t).toBeInstanceOf(VectorTable);
+    expect(t!.values.buffer.byteLength).toBeGreaterThan(t!.values.byteLength); // a view into the kernel's memory
+    expect(t!.invNorm.buffer).toBe(t!.values.buffer);
   });
 
   it('equals bruteForceTopK on random tables, ties, masks and k', async () => {

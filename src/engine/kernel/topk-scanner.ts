@@ -122,10 +122,11 @@ export async function createKernelTable(module: WebAssembly.Module, dtype: Table
   return table;
 }
 
-let compiled: Promise<WebAssembly.Module | null> | undefined;
-
-/** Compiles the kernel bytes once per realm; null where WebAssembly SIMD is unavailable. */
-export function kernelModule(bytes: () => Promise<Uint8Array>): Promise<WebAssembly.Module | null> {
-  compiled ??= bytes().then((b) => WebAssembly.compile(b as BufferSource)).catch(() => null);
-  return compiled;
+/** Compiles the kernel's bytes; null where that fails (no WebAssembly SIMD, or no WebAssembly). */
+export async function compileKernel(bytes: () => Promise<Uint8Array>): Promise<WebAssembly.Module | null> {
+  try {
+    return await WebAssembly.compile((await bytes()) as BufferSource);
+  } catch {
+    return null;
+  }
 }
