@@ -47,7 +47,11 @@ export function heapBase(): usize {
 @inline function approx(isInt8: bool, values: usize, invNorm: usize, r: i32, dim: i32, q: usize, blocks: i32, sq: f64): f64 {
   const inv = load<f64>(invNorm + (<usize>r << 3));
   if (isInt8) return <f64>dotInt8(values + <usize>r * <usize>dim, q, blocks) * sq * inv;
-  return <f64>dotF32(values + ((<usize>r * <usize>dim) << 2), q, blocks) * inv;
+  // Float rows so small that f32 products underflow, or so large that the f32 sum can overflow,
+  // void the error bound: such a row is always a candidate (+∞, kept out of the heap).
+  if (inv > 1e30 || (inv != 0 && inv < 1e-37)) return Infinity;
+  const a = <f64>dotF32(values + ((<usize>r * <usize>dim) << 2), q, blocks) * inv;
+  return a - a == 0 ? a : Infinity; // NaN or ±∞ too
 }
 
 // Min-heap of f64 scores at `heap`: the root is the k-th best so far.
@@ -93,6 +97,7 @@ function siftUp(heap: usize, i: i32, v: f64): void {
     if (mask != 0 && load<u8>(mask + <usize>r) != 0) continue;
     store<i32>(cand + (<usize>n << 2), r);
     n++;
+    if (a == Infinity) continue;
     if (size < k) {
       siftUp(heap, size, a);
       size++;

@@ -43,6 +43,19 @@ describe('WASM top-K kernel', () => {
     expect(top).toEqual(bruteForceTopK(t, normalize(q), 5, masked));
   });
 
+  it('float32 rows with tiny or huge norms (no f32 error bound) still rank exactly', async () => {
+    const t = await createVectorTable('fp32', 5, 400);
+    const r = rng(5);
+    for (let i = 0; i < t.rows; i++) {
+      const mag = i % 3 === 0 ? 1e-43 : i % 3 === 1 ? 1e38 : 1;
+      t.setRaw(i, Float32Array.from({ length: 5 }, () => (r() * 2 - 1) * mag));
+    }
+    for (let n = 0; n < 20; n++) {
+      const q = Float32Array.from({ length: 5 }, () => r() * 2 - 1);
+      expect(await t.topK(q, 7)).toEqual(bruteForceTopK(t, normalize(q), 7));
+    }
+  });
+
   it('compileKernel gives null for bytes that do not compile (createVectorTable then makes the plain table); tables live in the wasm memory', async () => {
     expect(await compileKernel(async () => Uint8Array.of(0, 0x61, 0x73, 0x6d, 2))).toBeNull();
     const module = await compileKernel(async () => (await import('./topk-kernel.as.ts?topk-wasm')).default);
