@@ -10,6 +10,7 @@ import { defineConfig } from 'vitest/config';
 import { cliBuild, demoVectors } from './src/cli/build-plugins.ts';
 import { demoServiceWorker } from './src/demo/pwa-config.ts';
 import { embedAndLibraryBuilds } from './src/embed/build-plugin.ts';
+import { topkKernelWasm } from './src/engine/kernel/topk-kernel-build.ts';
 
 export default defineConfig(({ mode }) => {
   const e2e = mode === 'e2e';
@@ -34,8 +35,9 @@ export default defineConfig(({ mode }) => {
     // Demo only: the demo catalogue's vector shards (hllm embed, before the build), the
     // offline service worker, and the embed (IIFE) + library (ESM) + CLI (Node) bundles
     // built after the app into dist/embed, dist/lib and dist/cli.
-    plugins: e2e ? [] : [demoVectors(), demoServiceWorker(), embedAndLibraryBuilds(), cliBuild()],
-    worker: { format: 'es' },
+    // topkKernelWasm: `?topk-wasm` imports (the top-K kernel's bytes), in every build and in vitest.
+    plugins: e2e ? [topkKernelWasm()] : [topkKernelWasm(), demoVectors(), demoServiceWorker(), embedAndLibraryBuilds(), cliBuild()],
+    worker: { format: 'es', plugins: () => [topkKernelWasm()] },
     optimizeDeps: { exclude: ['onnxruntime-web'] },
     test: {
       include: ['src/**/*.test.ts'],

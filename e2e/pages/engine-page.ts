@@ -1,11 +1,12 @@
 // Test page script: puts the public API (createRecommender, HllmError, …), the test-only
 // recommender with its hooks, and the storage layer on window so Playwright specs can
 // drive them with page.evaluate().
-// Imports: src/index.ts, src/testing/test-hooks, src/storage/*.
+// Imports: src/index.ts, src/testing/test-hooks, src/storage/*, ./topk-worker (type; spawned as a worker).
 import * as api from '../../src/index.ts';
 import { IdbStore } from '../../src/storage/idb-store.ts';
 import { DB_VERSION, openHllmDB } from '../../src/storage/schema.ts';
 import { createTestRecommender, testHooks } from '../../src/testing/test-hooks.ts';
+import type { TopkCheck, TopkCheckResult } from './topk-worker.ts';
 
 declare global {
   interface Window {
@@ -14,10 +15,20 @@ declare global {
     hllmStorage: { IdbStore: typeof IdbStore; openHllmDB: typeof openHllmDB; DB_VERSION: number };
     rec?: api.Recommender;
     progress?: api.Progress[];
+    hllmKernel: { check(c: TopkCheck): Promise<TopkCheckResult> };
   }
 }
 
 window.hllm = api;
 window.hllmTest = { createRecommender: createTestRecommender, hooks: testHooks };
 window.hllmStorage = { IdbStore, openHllmDB, DB_VERSION };
+// The top-K kernel in a worker of its own (e2e/topk-kernel.spec.ts).
+window.hllmKernel = {
+  check: (c) => new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./topk-worker.ts', import.meta.url), { type: 'module' });
+    w.onmessage = (e: MessageEvent<TopkCheckResult>) => { w.terminate(); resolve(e.data); };
+    w.onerror = (e) => { w.terminate(); reject(new Error(e.message)); };
+    w.postMessage(c);
+  }),
+};
 document.getElementById('status')!.textContent = 'ready';

@@ -12,12 +12,13 @@
  * own URL (import.meta.url / document.currentScript): that is what lets the embed
  * run from another origin and the library run from any folder.
  * `HLLM_SKIP_LIB=1` skips the library build (about 10 s, most of it .d.ts emit).
- * May import: vite, typescript, node:fs, node:path, node:url.
+ * May import: vite, typescript, node:fs, node:path, node:url, engine/kernel/topk-kernel-build.
  */
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InlineConfig, Plugin, ResolvedConfig } from 'vite';
+import { topkKernelWasm } from '../engine/kernel/topk-kernel-build.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
@@ -28,7 +29,8 @@ function shared(outDir: string): InlineConfig {
     base: './',
     logLevel: 'warn',
     publicDir: false,
-    worker: { format: 'es' },
+    plugins: [topkKernelWasm()],
+    worker: { format: 'es', plugins: () => [topkKernelWasm()] },
     optimizeDeps: { exclude: ['onnxruntime-web'] },
     build: {
       outDir,

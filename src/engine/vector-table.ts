@@ -3,8 +3,9 @@
 // cosine top-K over them. exactScore() is THE definition of a row's score: a faster scanner
 // (the WASM kernel) may only propose candidates, which are then re-scored with it, so every
 // scanner returns the same top-K as the brute-force scan below.
-// Imports: ranking (Scored), vectors/format (quantizeRow). Pure; unit-tested.
+// Imports: ranking (Scored), vectors/format (quantizeRow), kernel/topk-scanner (the WASM scanner). Unit-tested.
 import { quantizeRow } from '../vectors/format.ts';
+import { compileKernel, createKernelTable } from './kernel/topk-scanner.ts';
 import { normalize, type Scored } from './ranking.ts';
 
 export type TableDtype = 'fp32' | 'int8';
@@ -26,12 +27,13 @@ export class VectorTable {
   scanner: Scanner | null = null;
 
   /** `storage` lets a scanner place the rows in its own memory (a WASM heap) to avoid a copy. */
-  constructor(readonly dtype: TableDtype, readonly dim: number, readonly rows: number, storage?: { values: Float32Array | Int8Array; scales?: Float32Array }) {
+  constructor(readonly dtype: TableDtype, readonly dim: number, readonly rows: number, storage?: { values: Float32Array | Int8Array; scales?: Float32Array; invNorm?: Float64Array }) {
     const n = rows * dim;
     this.values = storage?.values ?? (dtype === 'int8' ? new Int8Array(n) : new Float32Array(n));
     if (this.values.length !== n || (dtype === 'int8') !== this.values instanceof Int8Array) throw new RangeError('VectorTable: storage does not fit dtype × rows × dim');
     this.scales = dtype === 'int8' ? storage?.scales ?? new Float32Array(rows) : null;
-    this.invNorm = new Float64Array(rows);
+    this.invNorm = storage?.invNorm ?? new Float64Array(rows);
+    if (this.invNorm.length !== rows || (this.scales && this.scales.length !== rows)) throw new RangeError('VectorTable: storage does not fit rows');
   }
 
   /** Stores a raw float32 vector at row i (quantised for an int8 table). */
@@ -137,7 +139,8 @@ export function bruteForceTopK(t: VectorTable, q: Float32Array, k: number, maske
 
 /**
  * Makes an empty table: the one place the engine creates tables, so the fastest scanner
- * available here can own the rows' memory.
+ * available here can own the rows' memory: the WASM SIMD kernel (kernel/topk-scanner.ts), or
+ * the plain table with its JS brute-force scan where WebAssembly SIMD is unavailable.
  *
  * @example
  * ```ts
@@ -146,6 +149,12 @@ export function bruteForceTopK(t: VectorTable, q: Float32Array, k: number, maske
  * const top = await t.topK(user, 10, masked);
  * ```
  */
+let kernel: Promise<WebAssembly.Module | null> | undefined;
+
 export async function createVectorTable(dtype: TableDtype, dim: number, rows: number): Promise<VectorTable> {
-  return new VectorTable(dtype, dim, rows);
+  // Dynamic: only bundlers/vitest understand `?topk-wasm` (topk-kernel-build.ts), and tools that
+  // import this module without them (tsx benchmarks) never reach this line. Compiled once per realm.
+  kernel ??= compileKernel(async () => (await import('./kernel/topk-kernel.as.ts?topk-wasm')).default);
+  const module = await kernel;
+  return (module && rows > 0 && dim > 0 ? await createKernelTable(module, dtype, dim, rows) : null) ?? new VectorTable(dtype, dim, rows);
 }

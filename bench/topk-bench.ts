@@ -1,0 +1,23 @@
+// `npx tsx bench/topk-bench.ts [--rows N] [--reps N] [--node-only]`: the top-K kernel benchmark
+// (topk-core.ts) in Node, compiling the kernel directly (tsx has no Vite plugins), then in a
+// Chromium worker (topk-browser.ts). Writes bench/results/topk-<date>.json and .md.
+// Imports: node:fs, topk-core, topk-browser, topk-kernel-build.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { compileTopkKernel } from '../src/engine/kernel/topk-kernel-build.ts';
+import { runTopkChromium } from './topk-browser.ts';
+import { DEFAULTS, runTopkBench, topkSummary } from './topk-core.ts';
+
+const arg = (name: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
+const opts = { ...DEFAULTS, rows: arg('rows') ?? DEFAULTS.rows, reps: arg('reps') ?? DEFAULTS.reps };
+const module = await WebAssembly.compile((await compileTopkKernel()) as BufferSource);
+const date = new Date().toISOString();
+const runs = [{ env: `node ${process.version}`, ...(await runTopkBench(module, opts)) }];
+console.log(topkSummary(runs[0]!.env, runs[0]!));
+if (!process.argv.includes('--node-only')) runs.push(await runTopkChromium(opts));
+const dir = new URL('./results/', import.meta.url);
+mkdirSync(dir, { recursive: true });
+const stem = `topk-${date.slice(0, 10)}`;
+writeFileSync(new URL(`${stem}.json`, dir), `${JSON.stringify({ date, runs }, null, 2)}\n`);
+const md = [`# top-K kernel benchmark, ${date.slice(0, 10)} (\`npx tsx bench/topk-bench.ts\`)`, '', ...runs.map((r) => topkSummary(r.env, r))].join('\n');
+writeFileSync(new URL(`${stem}.md`, dir), md);
+console.log(md);
