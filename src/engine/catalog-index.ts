@@ -1,38 +1,51 @@
-// The in-memory catalogue: ids, items, text sha256s, raw vectors (user-encoder input)
-// and normalised vectors (ranking), as contiguous row-major Float32Arrays. Also the
-// diff that decides which items a new catalogue must encode.
-// Imports: protocol types, text builder, sha256, ranking, catalog-search, storage types.
+// The in-memory catalogue: the packed items (compact-catalog.ts: ids, item JSON, text
+// sha256s), raw vectors (user-encoder input) and normalised vectors (ranking), as contiguous
+// row-major Float32Arrays. Also the diff that decides which items a new catalogue must encode.
+// Imports: protocol types, text builder, sha256, ranking, compact-catalog, storage types.
 import type { CatalogItem } from '../protocol.ts';
-import type { StoredItem } from '../storage/types.ts';
-import { CatalogText } from './catalog-search.ts';
+import type { CatalogSnapshot } from '../storage/types.ts';
+import type { CatalogText } from './catalog-search.ts';
+import { CompactCatalog, DigestSet, PackedIds, putHex } from './compact-catalog.ts';
 import { normalize } from './ranking.ts';
-import { sha256Hex } from './sha256.ts';
+import { hexOf, sha256ManyHex } from './sha256.ts';
 import { buildItemText, type TextSpec } from './text-builder.ts';
 
 export class CatalogIndex {
-  readonly byId: Map<string, number>;
-  private textCache: CatalogText | undefined;
   constructor(
-    readonly items: CatalogItem[],
-    readonly textShas: string[],
+    readonly catalog: CompactCatalog,
     readonly raw: Float32Array,
     readonly normed: Float32Array,
     readonly dim: number,
-  ) {
-    this.byId = new Map(items.map((it, i) => [it.id, i]));
-  }
+  ) {}
 
   static empty(dim: number): CatalogIndex {
-    return new CatalogIndex([], [], new Float32Array(0), new Float32Array(0), dim);
+    return new CatalogIndex(CompactCatalog.empty(), new Float32Array(0), new Float32Array(0), dim);
   }
 
   get size(): number {
-    return this.items.length;
+    return this.catalog.size;
+  }
+
+  id(i: number): string {
+    return this.catalog.id(i);
+  }
+
+  /** A fresh item object for row i. */
+  item(i: number): CatalogItem {
+    return this.catalog.item(i);
+  }
+
+  rowOf(id: string): number | undefined {
+    return this.catalog.rowOf(id);
+  }
+
+  textSha(i: number): string {
+    return this.catalog.textSha(i);
   }
 
   /** Search text of every item, built on first use and kept for this catalogue's lifetime. */
   get text(): CatalogText {
-    return (this.textCache ??= new CatalogText(this.items));
+    return this.catalog.text;
   }
 
   rawRow(i: number): Float32Array {
@@ -42,7 +55,7 @@ export class CatalogIndex {
   /** Raw vector by text sha, for reuse when a new catalogue keeps an item's text. */
   vectorsBySha(): Map<string, Float32Array> {
     const m = new Map<string, Float32Array>();
-    this.textShas.forEach((s, i) => m.set(s, this.rawRow(i)));
+    for (let i = 0; i < this.size; i++) m.set(this.textSha(i), this.rawRow(i));
     return m;
   }
 }
@@ -55,7 +68,7 @@ export interface PreparedItem {
 
 export async function prepareItems(items: CatalogItem[], spec: TextSpec): Promise<PreparedItem[]> {
   const texts = items.map((it) => buildItemText(it, spec));
-  const shas = await Promise.all(texts.map((t) => sha256Hex(t)));
+  const shas = await sha256ManyHex(texts);
   return items.map((item, i) => ({ item, text: texts[i]!, textSha256: shas[i]! }));
 }
 
@@ -67,20 +80,32 @@ export interface CatalogDiff {
   droppedShas: string[];
 }
 
-export function diffCatalog(previous: Pick<StoredItem, 'id' | 'textSha256'>[], next: PreparedItem[]): CatalogDiff {
-  const prev = new Map(previous.map((p) => [p.id, p.textSha256]));
-  const nextIds = new Set(next.map((n) => n.item.id));
-  const nextShas = new Set(next.map((n) => n.textSha256));
+/** Compares the stored snapshot of the previous catalogue (or none) with the next one. */
+export function diffCatalog(previous: CatalogSnapshot | null, next: PreparedItem[]): CatalogDiff {
+  if (!previous || previous.idEnds.length === 0) return { added: next.length, changed: 0, removed: 0, droppedShas: [] };
+  // Packed hash tables, not Maps of hex strings: at 1M rows this runs without a lasting graph.
+  const prevIds = new PackedIds(previous.ids, previous.idEnds);
+  const nextShas = new Uint8Array(next.length * 32);
+  next.forEach((n, i) => putHex(n.textSha256, nextShas, i * 32));
+  const nextShaSet = new DigestSet(nextShas);
+  const seen = new Uint8Array(prevIds.size);
   let added = 0;
   let changed = 0;
-  for (const n of next) {
-    const old = prev.get(n.item.id);
-    if (old === undefined) added++;
-    else if (old !== n.textSha256) changed++;
+  for (let i = 0; i < next.length; i++) {
+    const r = prevIds.rowOf(next[i]!.item.id);
+    if (r < 0) { added++; continue; }
+    seen[r] = 1;
+    for (let b = 0; b < 32; b++) {
+      if (previous.textShas[r * 32 + b] !== nextShas[i * 32 + b]) { changed++; break; }
+    }
   }
-  const removedEntries = previous.filter((p) => !nextIds.has(p.id));
-  const droppedShas = [...new Set(previous.filter((p) => !nextShas.has(p.textSha256)).map((p) => p.textSha256))];
-  return { added, changed, removed: removedEntries.length, droppedShas };
+  let removed = 0;
+  const dropped = new Set<string>();
+  for (let r = 0; r < prevIds.size; r++) {
+    if (!seen[r]) removed++;
+    if (!nextShaSet.has(previous.textShas, r * 32)) dropped.add(hexOf(previous.textShas, r * 32));
+  }
+  return { added, changed, removed, droppedShas: [...dropped] };
 }
 
 /** Assembles the index from prepared items and a sha → raw vector map holding every sha. */
@@ -93,5 +118,6 @@ export function buildIndex(prepared: PreparedItem[], vectors: Map<string, Float3
     raw.set(v, i * dim);
     normed.set(normalize(v), i * dim);
   });
-  return new CatalogIndex(prepared.map((p) => p.item), prepared.map((p) => p.textSha256), raw, normed, dim);
+  const catalog = CompactCatalog.build(prepared.map((p) => p.item), prepared.map((p) => p.textSha256));
+  return new CatalogIndex(catalog, raw, normed, dim);
 }
