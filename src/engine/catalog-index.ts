@@ -1,41 +1,54 @@
-// The in-memory catalogue: ids, items, text sha256s and the item vectors as one VectorTable
-// (float32, or int8 + scale when they come from int8 shards), which ranks them. Also the
-// diff that decides which items a new catalogue must encode.
-// Imports: protocol types, text builder, sha256, vector-table, vector-shards (type), catalog-search, storage types.
+// The in-memory catalogue: the packed items (compact-catalog.ts: ids, item JSON, text
+// sha256s) and the item vectors as one VectorTable (float32, or int8 + scale when they come
+// from int8 shards), which ranks them. Also the diff that decides which items a new catalogue must encode.
+// Imports: protocol types, text builder, sha256, vector-table, vector-shards (type), compact-catalog, storage types.
 import type { CatalogItem } from '../protocol.ts';
-import type { StoredItem } from '../storage/types.ts';
-import { CatalogText } from './catalog-search.ts';
-import { sha256Hex } from './sha256.ts';
+import type { CatalogSnapshot } from '../storage/types.ts';
+import type { CatalogText } from './catalog-search.ts';
+import { CompactCatalog, DigestSet, PackedIds, putHex } from './compact-catalog.ts';
+import { hexOf, sha256ManyHex } from './sha256.ts';
 import { createVectorTable, VectorTable, type TableDtype } from './vector-table.ts';
 import type { ShardSet } from './vector-shards.ts';
 import { buildItemText, type TextSpec } from './text-builder.ts';
 
 export class CatalogIndex {
-  readonly byId: Map<string, number>;
-  private textCache: CatalogText | undefined;
   constructor(
-    readonly items: CatalogItem[],
-    readonly textShas: string[],
+    readonly catalog: CompactCatalog,
     readonly table: VectorTable,
     readonly dim: number,
     /** Rows whose vector came from vector shards. */
     readonly shardRows = 0,
-  ) {
-    this.byId = new Map(items.map((it, i) => [it.id, i]));
-  }
+  ) {}
 
   static empty(dim: number): CatalogIndex {
     // Zero rows: nothing for a scanner to own, and it must be synchronous (the engine's initial state).
-    return new CatalogIndex([], [], new VectorTable('fp32', dim, 0), dim);
+    return new CatalogIndex(CompactCatalog.empty(), new VectorTable('fp32', dim, 0), dim);
   }
 
   get size(): number {
-    return this.items.length;
+    return this.catalog.size;
+  }
+
+  id(i: number): string {
+    return this.catalog.id(i);
+  }
+
+  /** A fresh item object for row i. */
+  item(i: number): CatalogItem {
+    return this.catalog.item(i);
+  }
+
+  rowOf(id: string): number | undefined {
+    return this.catalog.rowOf(id);
+  }
+
+  textSha(i: number): string {
+    return this.catalog.textSha(i);
   }
 
   /** Search text of every item, built on first use and kept for this catalogue's lifetime. */
   get text(): CatalogText {
-    return (this.textCache ??= new CatalogText(this.items));
+    return this.catalog.text;
   }
 
   /** Row i as float32 (a copy; dequantised for an int8 table). */
@@ -46,7 +59,7 @@ export class CatalogIndex {
   /** Raw vectors of the wanted text shas held here, for reuse when a new catalogue keeps an item's text. */
   vectorsBySha(wanted: Set<string>): Map<string, Float32Array> {
     const m = new Map<string, Float32Array>();
-    this.textShas.forEach((s, i) => { if (wanted.has(s) && !m.has(s)) m.set(s, this.rawRow(i)); });
+    for (let i = 0; i < this.size; i++) { const s = this.textSha(i); if (wanted.has(s) && !m.has(s)) m.set(s, this.rawRow(i)); }
     return m;
   }
 }
@@ -59,7 +72,7 @@ export interface PreparedItem {
 
 export async function prepareItems(items: CatalogItem[], spec: TextSpec): Promise<PreparedItem[]> {
   const texts = items.map((it) => buildItemText(it, spec));
-  const shas = await Promise.all(texts.map((t) => sha256Hex(t)));
+  const shas = await sha256ManyHex(texts);
   return items.map((item, i) => ({ item, text: texts[i]!, textSha256: shas[i]! }));
 }
 
@@ -71,20 +84,32 @@ export interface CatalogDiff {
   droppedShas: string[];
 }
 
-export function diffCatalog(previous: Pick<StoredItem, 'id' | 'textSha256'>[], next: PreparedItem[]): CatalogDiff {
-  const prev = new Map(previous.map((p) => [p.id, p.textSha256]));
-  const nextIds = new Set(next.map((n) => n.item.id));
-  const nextShas = new Set(next.map((n) => n.textSha256));
+/** Compares the stored snapshot of the previous catalogue (or none) with the next one. */
+export function diffCatalog(previous: CatalogSnapshot | null, next: PreparedItem[]): CatalogDiff {
+  if (!previous || previous.idEnds.length === 0) return { added: next.length, changed: 0, removed: 0, droppedShas: [] };
+  // Packed hash tables, not Maps of hex strings: at 1M rows this runs without a lasting graph.
+  const prevIds = new PackedIds(previous.ids, previous.idEnds);
+  const nextShas = new Uint8Array(next.length * 32);
+  next.forEach((n, i) => putHex(n.textSha256, nextShas, i * 32));
+  const nextShaSet = new DigestSet(nextShas);
+  const seen = new Uint8Array(prevIds.size);
   let added = 0;
   let changed = 0;
-  for (const n of next) {
-    const old = prev.get(n.item.id);
-    if (old === undefined) added++;
-    else if (old !== n.textSha256) changed++;
+  for (let i = 0; i < next.length; i++) {
+    const r = prevIds.rowOf(next[i]!.item.id);
+    if (r < 0) { added++; continue; }
+    seen[r] = 1;
+    for (let b = 0; b < 32; b++) {
+      if (previous.textShas[r * 32 + b] !== nextShas[i * 32 + b]) { changed++; break; }
+    }
   }
-  const removedEntries = previous.filter((p) => !nextIds.has(p.id));
-  const droppedShas = [...new Set(previous.filter((p) => !nextShas.has(p.textSha256)).map((p) => p.textSha256))];
-  return { added, changed, removed: removedEntries.length, droppedShas };
+  let removed = 0;
+  const dropped = new Set<string>();
+  for (let r = 0; r < prevIds.size; r++) {
+    if (!seen[r]) removed++;
+    if (!nextShaSet.has(previous.textShas, r * 32)) dropped.add(hexOf(previous.textShas, r * 32));
+  }
+  return { added, changed, removed, droppedShas: [...dropped] };
 }
 
 /**
@@ -101,5 +126,6 @@ export async function buildIndex(prepared: PreparedItem[], vectors: Map<string, 
     if (!v || v.length !== dim) throw new Error(`internal: no ${dim}-d vector for item ${p.item.id}`);
     table.setRaw(i, v);
   });
-  return new CatalogIndex(prepared.map((p) => p.item), prepared.map((p) => p.textSha256), table, dim, fromShards);
+  const catalog = CompactCatalog.build(prepared.map((p) => p.item), prepared.map((p) => p.textSha256));
+  return new CatalogIndex(catalog, table, dim, fromShards);
 }

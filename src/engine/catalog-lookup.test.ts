@@ -90,7 +90,7 @@ describe('CatalogText on 100k items', () => {
     const items: CatalogItem[] = Array.from({ length: 100_000 }, (_, i) => ({
       id: String(i), title: i % 1000 === 0 ? `Needle ${i}` : `Item ${i}`, tags: i % 1000 === 500 ? 'needle' : 'hay',
     }));
-    const text = new CatalogText(items);
+    const text = CatalogText.of(items);
     const rows = text.match('NEEDLE');
     expect(rows.length).toBe(200);
     expect(rows.slice(0, 100).every((r) => r % 1000 === 0)).toBe(true);

@@ -149,9 +149,7 @@ export class HllmEngine implements Engine {
     const L = this.ready();
     const m = L.manifest;
     const prepared = await prepareItems(items, m);
-    const previous = this.index.size > 0
-      ? this.index.items.map((it, i) => ({ id: it.id, textSha256: this.index.textShas[i]! }))
-      : await L.store.getItems();
+    const previous = this.index.size > 0 ? this.index.catalog.snapshot() : await L.store.getCatalog();
     const diff = diffCatalog(previous, prepared);
     // Only items the shard set does not cover need a vector from memory, storage or the encoder.
     const needed = new Set(prepared.map((p) => p.textSha256).filter((s) => !L.shards?.has(s)));
@@ -189,13 +187,13 @@ export class HllmEngine implements Engine {
     }
     this.index = await buildIndex(prepared, vectors, m.dim, L.shards);
     this.catalogSource = source;
-    await L.store.replaceItems(prepared.map((p, i) => ({ id: p.item.id, item: p.item, textSha256: p.textSha256, order: i })));
+    await L.store.putCatalog(this.index.catalog.snapshot());
     if (diff.droppedShas.length > 0) await L.store.deleteVectors(L.modelKey, diff.droppedShas);
     return { added: diff.added, changed: diff.changed, removed: diff.removed, encoded: todo.length };
   }
 
   private indexOf(itemId: string): number {
-    const i = this.index.byId.get(String(itemId));
+    const i = this.index.rowOf(String(itemId));
     if (i === undefined) throw new HllmError('UNKNOWN_ITEM', `item '${itemId}' is not in the catalogue; pass an id from the catalogue (or add it with setCatalog()).`, { itemId });
     return i;
   }
@@ -212,7 +210,7 @@ export class HllmEngine implements Engine {
 
   /** Catalogue rows of the last max_history history events (oldest first). */
   private historyRows(): number[] {
-    const rows = this.events.map((e) => this.index.byId.get(e.itemId)).filter((i): i is number => i !== undefined);
+    const rows = this.events.map((e) => this.index.rowOf(e.itemId)).filter((i): i is number => i !== undefined);
     return rows.slice(-this.ready().manifest.max_history);
   }
 
@@ -224,16 +222,16 @@ export class HllmEngine implements Engine {
     if (rows.length === 0 || k === 0) return [];
     const user = await this.userVector(rows);
     const masked = new Uint8Array(this.index.size);
-    if (!options.includeHistory) for (const e of this.events) { const i = this.index.byId.get(e.itemId); if (i !== undefined) masked[i] = 1; }
-    for (const id of options.exclude ?? []) { const i = this.index.byId.get(String(id)); if (i !== undefined) masked[i] = 1; }
+    if (!options.includeHistory) for (const e of this.events) { const i = this.index.rowOf(e.itemId); if (i !== undefined) masked[i] = 1; }
+    for (const id of options.exclude ?? []) { const i = this.index.rowOf(String(id)); if (i !== undefined) masked[i] = 1; }
     const uniq = [...new Set(rows)];
     const t = this.index.table;
     const liked = uniq.map((r) => t.normed(r));
     return (await t.topK(user, k, masked)).map((s) => {
       // because = the history item closest to this one (exact score, first on ties).
       const b = uniq.reduce((best, r, j) => { const sc = t.exactScore(s.index, liked[j]!); return sc > best.score ? { index: r, score: sc } : best; }, { index: -1, score: -Infinity });
-      const likedItem = this.index.items[b.index]!;
-      return { id: this.index.items[s.index]!.id, score: s.score, item: this.index.items[s.index]!, because: { id: likedItem.id, score: b.score, item: likedItem } };
+      const likedItem = this.index.item(b.index);
+      return { id: this.index.id(s.index), score: s.score, item: this.index.item(s.index), because: { id: likedItem.id, score: b.score, item: likedItem } };
     });
   }
 
@@ -247,10 +245,10 @@ export class HllmEngine implements Engine {
     const i = this.indexOf(itemId);
     const masked = new Uint8Array(this.index.size);
     masked[i] = 1;
-    const seed = this.index.items[i]!;
+    const seed = this.index.item(i);
     // because = the seed, so a page can say "like X" without looking X up.
     return (await this.index.table.topK(this.index.table.normed(i), k, masked)).map((s) => ({
-      id: this.index.items[s.index]!.id, score: s.score, item: this.index.items[s.index]!, because: { id: seed.id, score: s.score, item: seed },
+      id: this.index.id(s.index), score: s.score, item: this.index.item(s.index), because: { id: seed.id, score: s.score, item: seed },
     }));
   }
 
@@ -258,7 +256,7 @@ export class HllmEngine implements Engine {
     this.ready();
     if (!Array.isArray(ids)) throw new HllmError('INVALID_OPTIONS', 'items() takes an array of item ids, e.g. items([\'1\', \'2\']).');
     const rows = ids.map((id) => this.indexOf(id));
-    return rows.map((r) => this.index.items[r]!);
+    return rows.map((r) => this.index.item(r));
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
@@ -271,7 +269,7 @@ export class HllmEngine implements Engine {
     }
     if (!Number.isInteger(offset) || offset < 0) throw new HllmError('INVALID_OPTIONS', "'offset' must be a non-negative integer.", { offset });
     const rows = this.index.text.match(query);
-    return { items: rows.slice(offset, offset + limit).map((r) => this.index.items[r]!), total: rows.length };
+    return { items: rows.slice(offset, offset + limit).map((r) => this.index.item(r)), total: rows.length };
   }
 
   async history(): Promise<HistoryEvent[]> {

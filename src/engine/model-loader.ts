@@ -65,6 +65,23 @@ export interface ModelFiles {
   modelKey: string;
 }
 
+/**
+ * The item-vector cache key of one dtype of a model, from hllm.json alone (no download): the
+ * sha256 of its item encoder's and tokenizer's sha256s and the text rules.
+ * @example
+ * const key = await modelKeyOf(parseManifest(json), 'q8'); // vectors.json's model.key
+ */
+export async function modelKeyOf(m: Manifest, dtype: Dtype): Promise<string> {
+  const item = fileFor(m, 'item_encoder', dtype);
+  const tok = fileFor(m, 'tokenizer');
+  if (!item || !tok) throw new HllmError('MODEL_FORMAT', `hllm.json has no ${item ? 'tokenizer' : `${dtype} item encoder`}: pick a dtype the model folder ships.`, { dtype });
+  return sha256Hex(JSON.stringify({
+    item_encoder: item.sha256, tokenizer: tok.sha256, prompt: m.prompt, text_fields: m.text_fields,
+    field_template: m.field_template, field_separator: m.field_separator, max_text_tokens: m.max_text_tokens,
+    bos: m.bos_token_id, item_token: m.item_token_id, pad: m.pad_token_id,
+  }));
+}
+
 /** Downloads (progress 'download', bytes) and verifies (progress 'verify', files) one dtype. */
 export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, fetcher: Fetcher, onProgress?: (p: Progress) => void): Promise<ModelFiles> {
   const files = runtimeFiles(m, dtype);
@@ -99,12 +116,7 @@ export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, f
   const item = fileFor(m, 'item_encoder', dtype)!;
   const user = fileFor(m, 'user_encoder', dtype)!;
   const ext = (enc: ManifestFile): ExternalData[] => externalDataFiles(m, enc).map((x) => ({ path: x.location!, data: bytesByPath.get(x.path)! }));
-  const tok = fileFor(m, 'tokenizer')!;
-  const modelKey = await sha256Hex(JSON.stringify({
-    item_encoder: item.sha256, tokenizer: tok.sha256, prompt: m.prompt, text_fields: m.text_fields,
-    field_template: m.field_template, field_separator: m.field_separator, max_text_tokens: m.max_text_tokens,
-    bos: m.bos_token_id, item_token: m.item_token_id, pad: m.pad_token_id,
-  }));
+  const modelKey = await modelKeyOf(m, dtype);
   return {
     manifest: m,
     dtype,

@@ -2,7 +2,11 @@
 // createHash — once onnxruntime-web is loaded in Node, every libuv-threadpool completion
 // (crypto.subtle, fs.promises) took ~0.8 s to be noticed here, which made hashing a
 // catalogue take minutes.
-// Imports: env; node:crypto dynamically (hidden from bundlers) in Node only.
+// Many small texts (a catalogue's item texts) go through sha256ManyHex: synchronously, as a
+// WebCrypto promise per item costs more than the hash itself at 1M items.
+// Imports: env, @noble/hashes (sync sha256 in browsers); node:crypto dynamically (hidden
+// from bundlers) in Node only.
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { isNode } from '../env.ts';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -26,4 +30,37 @@ export async function sha256Hex(data: Uint8Array | string): Promise<string> {
   let s = '';
   for (const b of digest) s += HEX[b];
   return s;
+}
+
+/** Lowercase hex of 32 digest bytes at `at`. */
+export function hexOf(bytes: Uint8Array, at = 0, n = 32): string {
+  let s = '';
+  for (let i = at; i < at + n; i++) s += HEX[bytes[i]!];
+  return s;
+}
+
+/**
+ * SHA-256 of each text's UTF-8, as hex, in order: node:crypto in Node, @noble/hashes
+ * (synchronous, no promise per text) elsewhere. Same digests as sha256Hex.
+ * @example
+ * const [a] = await sha256ManyHex(['title: Heat']);
+ */
+export async function sha256ManyHex(texts: readonly string[]): Promise<string[]> {
+  const sync = await syncHasher();
+  const out = new Array<string>(texts.length);
+  if (sync) {
+    const enc = new TextEncoder();
+    for (let i = 0; i < texts.length; i++) out[i] = sync(enc.encode(texts[i]!));
+    return out;
+  }
+  const enc = new TextEncoder();
+  let buf = new Uint8Array(1024);
+  for (let i = 0; i < texts.length; i++) {
+    const t = texts[i]!;
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit: encodeInto one reused buffer.
+    if (t.length * 3 > buf.length) buf = new Uint8Array(t.length * 3);
+    const { written } = enc.encodeInto(t, buf);
+    out[i] = hexOf(nobleSha256(buf.subarray(0, written)));
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
 import type { IDBPDatabase } from 'idb';
 import type { HistoryEvent } from '../protocol.ts';
 import { onBlocking, openHllmDB, type HllmDB } from './schema.ts';
-import type { NewEvent, Store, StoredItem } from './types.ts';
+import type { CatalogSnapshot, NewEvent, Store, StoredItem } from './types.ts';
 
 export class IdbStore implements Store {
   readonly kind = 'indexeddb' as const;
@@ -13,6 +13,15 @@ export class IdbStore implements Store {
     const db = await openHllmDB(name, undefined, hooks);
     onBlocking(name, () => db.close());
     return new IdbStore(db);
+  }
+
+  async getCatalog(): Promise<CatalogSnapshot | null> {
+    const row = await this.db.get('catalog', 'current');
+    return row ? { ids: row.ids, idEnds: row.idEnds, textShas: row.textShas } : null;
+  }
+
+  async putCatalog(s: CatalogSnapshot): Promise<void> {
+    await this.db.put('catalog', { key: 'current', ids: s.ids, idEnds: s.idEnds, textShas: s.textShas });
   }
 
   async getItems(): Promise<StoredItem[]> {

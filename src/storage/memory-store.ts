@@ -2,17 +2,26 @@
 // IndexedDB is unavailable (private mode, quota). Same semantics as IdbStore.
 // Imports: storage types only.
 import type { HistoryEvent } from '../protocol.ts';
-import type { NewEvent, Store, StoredItem } from './types.ts';
+import type { CatalogSnapshot, NewEvent, Store, StoredItem } from './types.ts';
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private items: StoredItem[] = [];
+  private catalog: CatalogSnapshot | null = null;
   private readonly vectors = new Map<string, Float32Array>();
   private readonly shards = new Map<string, { modelKey: string; sha256: string; bytes: Uint8Array }>();
   private readonly manifests = new Map<string, string>();
   private events: HistoryEvent[] = [];
   private nextSeq = 1;
 
+  async getCatalog(): Promise<CatalogSnapshot | null> {
+    const c = this.catalog;
+    // Copies, as IndexedDB's structured clone gives: a caller cannot change what is stored.
+    return c ? { ids: c.ids, idEnds: c.idEnds.slice(), textShas: c.textShas.slice() } : null;
+  }
+  async putCatalog(s: CatalogSnapshot): Promise<void> {
+    this.catalog = { ids: s.ids, idEnds: s.idEnds.slice(), textShas: s.textShas.slice() };
+  }
   async getItems(): Promise<StoredItem[]> {
     return [...this.items].sort((a, b) => a.order - b.order);
   }

@@ -5,7 +5,7 @@
 import type { HistoryEvent } from '../protocol.ts';
 import { IdbStore } from './idb-store.ts';
 import { MemoryStore } from './memory-store.ts';
-import type { NewEvent, StorageKind, Store, StoredItem } from './types.ts';
+import type { CatalogSnapshot, NewEvent, StorageKind, Store, StoredItem } from './types.ts';
 
 export interface OpenStoreOptions {
   dbName: string;
@@ -71,6 +71,8 @@ export class ResilientStore implements Store {
     // Reads usually still work after a quota error: carry what we can.
     try {
       await mem.replaceItems(await old.getItems());
+      const cat = await old.getCatalog();
+      if (cat) await mem.putCatalog(cat);
       for (const e of await old.getEvents()) await mem.appendEvent(e);
     } catch {
       /* the old store is unreadable too; start empty */
@@ -79,6 +81,8 @@ export class ResilientStore implements Store {
     old.close().catch(() => undefined);
   }
 
+  getCatalog(): Promise<CatalogSnapshot | null> { return this.run((s) => s.getCatalog()); }
+  putCatalog(c: CatalogSnapshot): Promise<void> { return this.run((s) => s.putCatalog(c)); }
   getItems(): Promise<StoredItem[]> { return this.run((s) => s.getItems()); }
   replaceItems(items: StoredItem[]): Promise<void> { return this.run((s) => s.replaceItems(items)); }
   getVectors(m: string, t: string[]): Promise<Map<string, Float32Array>> { return this.run((s) => s.getVectors(m, t)); }

@@ -33,7 +33,16 @@ export interface EventRow {
   at: number;
 }
 
+/** The one row of the catalogue store (key 'current'): storage/types.ts CatalogSnapshot. */
+export interface CatalogRow {
+  key: 'current';
+  ids: string;
+  idEnds: Uint32Array;
+  textShas: Uint8Array;
+}
+
 export interface HllmDB extends DBSchema {
+  catalog: { key: string; value: CatalogRow };
   items: { key: string; value: ItemRow };
   vectors: { key: [string, string]; value: VectorRow; indexes: { byModel: string } };
   events: { key: number; value: EventRow; indexes: { byItem: string } };
@@ -50,6 +59,8 @@ type Migration = (db: IDBPDatabase<HllmDB>, tx: UpgradeTx) => void;
  * v2: index events by item (forget(ids) without a full scan) and vectors by model (GC).
  * v3: vector shards, one row per shard (not per item: 1M items would be 1M rows), by model
  *     key and shard sha256; meta now holds the last verified vectors.json per URL.
+ * v4 (issue #12): the catalogue as one packed snapshot row (ids + text shas) instead of a row
+ *     per item; existing item rows are moved into it (history and vectors untouched).
  */
 export const MIGRATIONS: readonly Migration[] = [
   (db) => {
@@ -64,6 +75,25 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   (db) => {
     db.createObjectStore('shards', { keyPath: ['modelKey', 'sha256'] }).createIndex('byModel', 'modelKey');
+  },
+  (db, tx) => {
+    db.createObjectStore('catalog', { keyPath: 'key' });
+    // An upgrade callback must stay synchronous to idb, so chain requests on the versionchange tx.
+    const items = tx.objectStore('items');
+    void items.getAll().then((rows) => {
+      if (rows.length === 0) return;
+      rows.sort((a, b) => a.order - b.order);
+      const idEnds = new Uint32Array(rows.length);
+      const textShas = new Uint8Array(rows.length * 32);
+      let end = 0;
+      rows.forEach((r, i) => {
+        end += r.id.length;
+        idEnds[i] = end;
+        for (let b = 0; b < 32; b++) textShas[i * 32 + b] = parseInt(r.textSha256.slice(b * 2, b * 2 + 2), 16) || 0;
+      });
+      void tx.objectStore('catalog').put({ key: 'current', ids: rows.map((r) => r.id).join(''), idEnds, textShas });
+      void items.clear();
+    });
   },
 ];
 

@@ -8,7 +8,11 @@ import { IdbStore } from './idb-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import { openStore, ResilientStore } from './open-store.ts';
 import { DB_VERSION, openHllmDB, type HllmDB } from './schema.ts';
+import { snapshotIds, snapshotShas } from './catalog-snapshot.ts';
 import type { Store, StoredItem } from './types.ts';
+
+const SHA0 = '0f'.repeat(32);
+const SHA1 = 'a1'.repeat(31) + 'ff';
 
 let n = 0;
 const freshName = () => `hllm-test-${++n}-${Math.random()}`;
@@ -20,6 +24,20 @@ const item = (id: string, sha: string, order: number): StoredItem => ({ id, item
 
 function contract(name: string, open: () => Promise<Store>) {
   describe(name, () => {
+    it('stores one catalogue snapshot and replaces it whole', async () => {
+      const s = await open();
+      expect(await s.getCatalog()).toBeNull();
+      const shas = new Uint8Array(64).map((_, i) => i);
+      await s.putCatalog({ ids: 'a€bc', idEnds: new Uint32Array([2, 4]), textShas: shas });
+      const got = (await s.getCatalog())!;
+      expect([snapshotIds(got), Array.from(got.textShas)]).toEqual([['a€', 'bc'], Array.from(shas)]);
+      got.textShas[0] = 99; // what a reader holds is a copy
+      await s.putCatalog({ ids: 'z', idEnds: new Uint32Array([1]), textShas: new Uint8Array(32).fill(7) });
+      const next = (await s.getCatalog())!;
+      expect([snapshotIds(next), snapshotShas(next)]).toEqual([['z'], ['07'.repeat(32)]]);
+      await s.close();
+    });
+
     it('replaces the catalogue and returns it in order', async () => {
       const s = await open();
       await s.replaceItems([item('b', 's2', 1), item('a', 's1', 0), item('c', 's3', 2)]);
@@ -98,6 +116,7 @@ describe('IndexedDB persistence and migrations', () => {
     v2,
     { ...v2, shards: { keyPath: ['modelKey', 'sha256'], autoIncrement: false, indexes: { byModel: 'modelKey' } } },
   ];
+  SCHEMAS.push({ ...SCHEMAS[2]!, catalog: { keyPath: 'key', autoIncrement: false, indexes: {} } });
   const shapeOf = (db: IDBPDatabase<HllmDB>): Record<string, StoreShape> => {
     const tx = db.transaction([...db.objectStoreNames]);
     return Object.fromEntries([...db.objectStoreNames].map((n) => {
@@ -125,7 +144,9 @@ describe('IndexedDB persistence and migrations', () => {
       const name = freshName();
       const old = await openHllmDB(name, from);
       expect(old.version).toBe(from);
-      await old.put('items', { id: 'i1', item: { id: 'i1', title: 'One' }, textSha256: 's1', order: 0 });
+      // Two rows written out of order: the snapshot keeps catalogue order (by 'order').
+      await old.put('items', { id: 'i1', item: { id: 'i1', title: 'One' }, textSha256: SHA1, order: 1 });
+      await old.put('items', { id: 'i0é', item: { id: 'i0é', title: 'Zero' }, textSha256: SHA0, order: 0 });
       await old.put('vectors', { modelSha256: 'm', textSha256: 's1', vector: new Float32Array([3, 4]) });
       await old.add('events', { itemId: 'i1', type: 'view', at: 5 });
       await old.add('events', { itemId: 'i2', type: 'view', at: 6 });
@@ -142,7 +163,9 @@ describe('IndexedDB persistence and migrations', () => {
       expect(await s.deleteEvents(['i1'])).toBe(1);
       expect((await s.getEvents()).map((e) => e.itemId)).toEqual(['i2']);
       expect(Array.from((await s.getVectors('m', ['s1'])).get('s1')!)).toEqual([3, 4]);
-      expect((await s.getItems()).map((it) => [it.id, it.item.title, it.textSha256])).toEqual([['i1', 'One', 's1']]);
+      const cat = (await s.getCatalog())!;
+      expect([snapshotIds(cat), snapshotShas(cat)]).toEqual([['i0é', 'i1'], [SHA0, SHA1]]);
+      expect(await s.getItems()).toEqual([]);
       // the autoIncrement counter survives the upgrade: a forgotten seq is never handed out again
       expect((await s.appendEvent({ itemId: 'i3', type: 'view', at: 7 })).seq).toBe(3);
       await s.close();

@@ -11,6 +11,17 @@ export interface StoredItem {
   order: number;
 }
 
+/**
+ * The stored catalogue: what the engine needs to diff the next catalogue against it, packed
+ * (one IndexedDB row, not one per item): ids concatenated in catalogue order with their end
+ * offsets (row r's id is ids.slice(idEnds[r-1] ?? 0, idEnds[r])), and 32 sha256 bytes per row.
+ */
+export interface CatalogSnapshot {
+  ids: string;
+  idEnds: Uint32Array;
+  textShas: Uint8Array;
+}
+
 export interface NewEvent {
   itemId: string;
   type: string;
@@ -25,8 +36,13 @@ export type StorageKind = 'indexeddb' | 'memory';
  */
 export interface Store {
   readonly kind: StorageKind;
+  /** The catalogue snapshot last put, or null when none (also after a schema-v1/v2 database held no items). */
+  getCatalog(): Promise<CatalogSnapshot | null>;
+  /** Replaces the stored catalogue snapshot in one write. */
+  putCatalog(snapshot: CatalogSnapshot): Promise<void>;
+  /** @deprecated one row per item, too slow at 1M items: the engine uses getCatalog/putCatalog. */
   getItems(): Promise<StoredItem[]>;
-  /** Replaces the stored catalogue with `items`. */
+  /** @deprecated see getItems. Replaces the per-item rows with `items`. */
   replaceItems(items: StoredItem[]): Promise<void>;
   /** Vectors present for `textShas` under `modelSha`; missing ones are absent from the map. */
   getVectors(modelSha: string, textShas: string[]): Promise<Map<string, Float32Array>>;

@@ -1,0 +1,95 @@
+// The packed catalogue against the plain-object behaviour it replaced: the same ids, items,
+// rows, search results and catalogue diff, on random catalogues (fast-check), and duplicate
+// ids still rejected with both rows named.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { HllmError } from '../errors.ts';
+import type { CatalogItem } from '../protocol.ts';
+import { diffCatalog, type PreparedItem } from './catalog-index.ts';
+import { CompactCatalog, PackedIds } from './compact-catalog.ts';
+import { sha256Hex, sha256ManyHex } from './sha256.ts';
+
+/** The search of catalog-search.ts before packing, verbatim: one haystack string per item. */
+const SKIP = new Set(['id', 'item_id', 'image', 'url', 'href']);
+function oldMatch(items: CatalogItem[], query: string): number[] {
+  const w = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (w.length === 0) return items.map((_, i) => i);
+  const inTitle: number[] = [];
+  const elsewhere: number[] = [];
+  items.forEach((it, i) => {
+    const parts: string[] = [];
+    for (const [k, v] of Object.entries(it)) {
+      if (SKIP.has(k)) continue;
+      if (typeof v === 'string') parts.push(v);
+      else if (Array.isArray(v)) parts.push(v.join(' '));
+    }
+    const h = parts.join('\n').toLowerCase();
+    if (!w.every((x) => h.includes(x))) return;
+    const t = typeof it.title === 'string' ? it.title.toLowerCase() : '';
+    (w.every((x) => t.includes(x)) ? inTitle : elsewhere).push(i);
+  });
+  return inTitle.concat(elsewhere);
+}
+
+const word = fc.constantFrom('heat', 'Heat', 'hea', 'at', 'ΣΊΣ', 'ς', 'ab', 'b a', 'é', '😀', 'x\ny', '');
+const text = fc.array(word, { maxLength: 4 }).map((ws) => ws.join(' '));
+const catalog = fc.uniqueArray(
+  fc.record({
+    id: fc.oneof(fc.string({ minLength: 1, maxLength: 6 }), fc.constantFrom('1', 'é', '😀', 'a b')),
+    title: fc.option(text, { nil: undefined }),
+    genres: fc.option(fc.array(text, { maxLength: 3 }), { nil: undefined }),
+    year: fc.option(fc.integer({ min: -5000, max: 5000 }), { nil: undefined }),
+    url: fc.option(text, { nil: undefined }),
+  }, { requiredKeys: ['id'] }),
+  { selector: (r) => r.id, minLength: 1, maxLength: 40 },
+).map((rs) => rs.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as CatalogItem));
+
+const fakeSha = (s: string) => sha256Hex(s);
+
+describe('CompactCatalog', () => {
+  it('holds the same ids, items, rows and search results as the plain arrays', async () => {
+    await fc.assert(fc.asyncProperty(catalog, fc.array(text, { minLength: 1, maxLength: 5 }), async (items, queries) => {
+      const shas = await sha256ManyHex(items.map((it) => JSON.stringify(it)));
+      const cat = CompactCatalog.build(items, shas);
+      expect(cat.size).toBe(items.length);
+      items.forEach((it, i) => {
+        expect(cat.id(i)).toBe(it.id);
+        expect(cat.item(i)).toEqual(it);
+        expect(cat.rowOf(it.id)).toBe(i);
+        expect(cat.textSha(i)).toBe(shas[i]);
+      });
+      expect(cat.rowOf(`${items[0]!.id}\u0000`)).toBeUndefined();
+      for (const q of [...queries, items[0]!.title ?? '', 'nothing-like-this']) expect(cat.text.match(q)).toEqual(oldMatch(items, String(q)));
+    }), { numRuns: 150 });
+  });
+
+  it('hashes texts in a batch exactly as sha256Hex does, one at a time', async () => {
+    const texts = ['', 'title: Heat', 'é😀\u0000', 'x'.repeat(5000)];
+    expect(await sha256ManyHex(texts)).toEqual(await Promise.all(texts.map(fakeSha)));
+  });
+
+  it('rejects a repeated id with INVALID_CATALOG naming both rows', () => {
+    const err = (() => { try { PackedIds.of(['a', 'b', 'c', 'b']); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(HllmError);
+    expect((err as HllmError).code).toBe('INVALID_CATALOG');
+    expect((err as HllmError).message).toMatch(/'b' appears more than once \(entries 1 and 3\)/);
+  });
+
+  it('diffs a new catalogue against the stored snapshot like the Map-based diff did', async () => {
+    await fc.assert(fc.asyncProperty(catalog, catalog, async (before, after) => {
+      const sha = async (items: CatalogItem[]) => sha256ManyHex(items.map((it) => String(it.title ?? '')));
+      const prev = CompactCatalog.build(before, await sha(before));
+      const nextShas = await sha(after);
+      const next: PreparedItem[] = after.map((item, i) => ({ item, text: '', textSha256: nextShas[i]! }));
+      const prevMap = new Map(before.map((it, i) => [it.id, prev.textSha(i)]));
+      const nextIds = new Set(after.map((it) => it.id));
+      const want = {
+        added: after.filter((it) => !prevMap.has(it.id)).length,
+        changed: after.filter((it, i) => prevMap.has(it.id) && prevMap.get(it.id) !== nextShas[i]).length,
+        removed: before.filter((it) => !nextIds.has(it.id)).length,
+        droppedShas: [...new Set(before.map((_, i) => prev.textSha(i)).filter((s) => !nextShas.includes(s)))],
+      };
+      expect(diffCatalog(prev.snapshot(), next)).toEqual(want);
+    }), { numRuns: 100 });
+  });
+});
