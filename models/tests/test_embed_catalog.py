@@ -134,7 +134,7 @@ const items = parseCatalogText(readFileSync(cat, 'utf8'));
 const shas = items.map((it) => createHash('sha256').update(buildItemText(it, m), 'utf8').digest('hex'));
 console.log(JSON.stringify({ key: files.modelKey, ids: items.map((i) => i.id), shas }));
 """
-    (tmp_path / "ts.mts").write_text(script)
+    (tmp_path / "ts.mts").write_text(script.replace("'./src/", f"'{ROOT}/src/"))
     ts = json.loads(run([*TSX, str(tmp_path / "ts.mts"), str(model / "model"), str(model / "odd.json")]))
     assert got["manifest"]["model"]["key"] == ts["key"]
     assert got["ids"] == ts["ids"] and got["shas"] == ts["shas"]
@@ -162,7 +162,7 @@ for (const dir of process.argv.slice(2)) {
 }
 console.log(JSON.stringify(out));
 """
-    (tmp_path / "dec.mts").write_text(script)
+    (tmp_path / "dec.mts").write_text(script.replace("'./src/", f"'{ROOT}/src/"))
     ts = json.loads(run([*TSX, str(tmp_path / "dec.mts"), *(str(tmp_path / dt) for dt in ("int8", "fp16", "fp32"))]))
     for dt in ("int8", "fp16", "fp32"):
         ours = read_vectors(tmp_path / dt)
