@@ -8,13 +8,14 @@
  *     for the demo catalogue into public/catalogs/ml-latest-small/vectors/ (gitignored),
  *     incrementally with --previous of itself, so the demo ships vector shards and a clean
  *     clone needs no extra step. Vite then copies them into dist/ with the rest of public/.
- * May import: vite, node:child_process, node:fs, node:path, node:url.
+ * May import: vite, node:child_process, node:fs, node:path, node:url, the kernel's build plugin.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InlineConfig, Plugin, ResolvedConfig } from 'vite';
+import { topkKernelWasm } from '../engine/kernel/topk-kernel-build.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const DEMO_VECTORS = 'public/catalogs/ml-latest-small/vectors';
@@ -41,6 +42,8 @@ export async function buildCli(outDir: string): Promise<string> {
     root: ROOT,
     logLevel: 'warn',
     publicDir: false,
+    // The engine code the CLI bundles imports the top-K kernel's bytes (`?topk-wasm`).
+    plugins: [topkKernelWasm()],
     build: {
       ssr: join(ROOT, 'src/cli/hllm.ts'),
       outDir,
