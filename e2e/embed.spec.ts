@@ -18,7 +18,8 @@ test('script tag on a non-isolated page of another origin shows recommendations'
   await expect(widget).toHaveCount(1);
 
   const info = await page.evaluate(() => window.HLLM!.ready, undefined);
-  expect(info).toMatchObject({ backend: 'wasm', threads: 1 });
+  // data-vectors: the build's shards cover the whole catalogue, so the visitor's device encodes nothing.
+  expect(info).toMatchObject({ backend: 'wasm', threads: 1, items: 3650, fromShards: 3650, encoded: 0 });
   await expect(widget).toContainText('Nothing to recommend yet', { timeout: START_TIMEOUT });
 
   await page.evaluate(async (ids) => {
@@ -37,6 +38,8 @@ test('script tag on a non-isolated page of another origin shows recommendations'
   expect(foreign).toEqual([]);
   expect(urls.some((u) => u.startsWith(`${DEMO}/embed/assets/`) && u.endsWith('.wasm'))).toBe(true);
   expect(urls).toContain(`${DEMO}/models/default/hllm.json`);
+  expect(urls).toContain(`${DEMO}/catalogs/ml-latest-small/vectors/vectors.json`);
+  expect(urls.some((u) => u.startsWith(`${DEMO}/catalogs/ml-latest-small/vectors/shard-`) && u.endsWith('.bin'))).toBe(true);
   // The catalogue is read once, by the engine; the widget names "because" items from the engine's answer.
   expect(urls.filter((u) => new URL(u).pathname.endsWith('/items.csv'))).toEqual([`${DEMO}/catalogs/ml-latest-small/items.csv`]);
   expect(errors).toEqual([]);

@@ -15,7 +15,8 @@ const page = `<!doctype html>
     <p id="isolation"></p>
     <div id="recs"></div>
     <script src="${embedOrigin}/embed/hllm-embed.js" data-target="#recs" data-k="10" data-backend="wasm"
-      data-model="../models/default/" data-catalog="../catalogs/ml-latest-small/items.csv"></script>
+      data-model="../models/default/" data-catalog="../catalogs/ml-latest-small/items.csv"
+      data-vectors="../catalogs/ml-latest-small/vectors/"></script>
     <script>document.getElementById('isolation').textContent = 'crossOriginIsolated=' + self.crossOriginIsolated;</script>
   </body>
 </html>`;
