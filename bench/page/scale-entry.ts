@@ -1,0 +1,96 @@
+// Browser side of bench/scale-bench.ts: window.hllmScale(options) starts the real engine
+// worker through createRecommender on a catalogue + vector shards served by the bench server,
+// times start-up to the first recommendation, recommend() on a history, and measures memory
+// with performance.measureUserAgentSpecificMemory() (this page is cross-origin isolated).
+// Imports: the public API (src/index.ts).
+import { createRecommender } from '../../src/index.ts';
+
+export interface ScaleRunOptions {
+  /** Catalogue URL (CSV) and vector shard folder URL. */
+  catalog: string;
+  vectors: string;
+  dbName: string;
+  /** Items to track before the first recommendation; 0 = keep the stored history. */
+  track: string[];
+  /** Timed recommend() calls after the first one (0 = none). */
+  reps: number;
+  memory: boolean;
+}
+
+export interface MemoryResult {
+  totalBytes: number;
+  workerBytes: number;
+  breakdown: Array<{ bytes: number; scopes: string[]; types: string[] }>;
+}
+
+export interface ScaleRunResult {
+  /** ms from createRecommender() to `ready`, and to the first recommend() result (less trackMs). */
+  readyMs: number;
+  firstRecommendationMs: number;
+  /** ms spent in track() before the first recommend() (not part of firstRecommendationMs). */
+  trackMs: number;
+  /** ms since navigation start when the first recommendation arrived (includes page load). */
+  sinceNavigationMs: number;
+  ready: { backend: string; dtype: string; items: number; encoded: number; cached: number; fromShards: number; threads: number; storage: string };
+  stats: { itemsEncoded: number; shardRows: number; cacheHits: number; catalogItems: number; historyEvents: number };
+  recommendMs: number[];
+  /** ms after createRecommender() of the first and last progress event of each phase. */
+  phases: Record<string, [number, number]>;
+  topIds: string[];
+  memory: MemoryResult | null;
+  memoryError?: string;
+  crossOriginIsolated: boolean;
+}
+
+type UaMemory = { bytes: number; breakdown: Array<{ bytes: number; attribution: Array<{ scope: string }>; types: string[] }> };
+
+async function measureMemory(): Promise<MemoryResult> {
+  const m = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<UaMemory> }).measureUserAgentSpecificMemory;
+  if (!m) throw new Error('performance.measureUserAgentSpecificMemory is not available');
+  if (!globalThis.crossOriginIsolated) throw new Error('page is not cross-origin isolated');
+  const r = await m.call(performance);
+  const breakdown = r.breakdown.map((b) => ({ bytes: b.bytes, scopes: b.attribution.map((a) => a.scope), types: b.types }));
+  const workerBytes = breakdown.filter((b) => b.scopes.includes('DedicatedWorkerGlobalScope')).reduce((s, b) => s + b.bytes, 0);
+  return { totalBytes: r.bytes, workerBytes, breakdown };
+}
+
+(window as unknown as Record<string, unknown>).hllmScale = async (o: ScaleRunOptions): Promise<ScaleRunResult> => {
+  const t0 = performance.now();
+  const rec = await createRecommender({ model: '/models/default/', catalog: o.catalog, vectors: o.vectors, dbName: o.dbName, backend: 'wasm', threads: 1, storage: 'indexeddb' });
+  // When each start-up phase was first and last reported: where a slow start spends its time.
+  const phases: Record<string, [number, number]> = {};
+  rec.on('progress', (p) => {
+    const t = performance.now() - t0;
+    const ph = phases[p.phase];
+    if (ph) ph[1] = t; else phases[p.phase] = [t, t];
+  });
+  try {
+    const info = await rec.ready;
+    const readyMs = performance.now() - t0;
+    const tTrack = performance.now();
+    for (const id of o.track) await rec.track(id);
+    const trackMs = performance.now() - tTrack;
+    const first = await rec.recommend({ k: 10 });
+    const tFirst = performance.now();
+    const recommendMs: number[] = [];
+    for (let i = 0; i < o.reps; i++) {
+      const s = performance.now();
+      await rec.recommend({ k: 10 });
+      recommendMs.push(performance.now() - s);
+    }
+    const st = await rec.stats();
+    let memory: MemoryResult | null = null;
+    let memoryError: string | undefined;
+    if (o.memory) {
+      try { memory = await measureMemory(); } catch (e) { memoryError = (e as Error).message; }
+    }
+    return {
+      readyMs, firstRecommendationMs: tFirst - t0 - trackMs, trackMs, sinceNavigationMs: tFirst,
+      ready: { backend: info.backend, dtype: info.dtype, items: info.items, encoded: info.encoded, cached: info.cached, fromShards: info.fromShards, threads: info.threads, storage: info.storage },
+      stats: { itemsEncoded: st.itemsEncoded, shardRows: st.shardRows, cacheHits: st.cacheHits, catalogItems: st.catalogItems, historyEvents: st.historyEvents },
+      recommendMs, phases, topIds: first.map((r) => r.id), memory, memoryError, crossOriginIsolated: globalThis.crossOriginIsolated,
+    };
+  } finally {
+    await rec.dispose();
+  }
+};

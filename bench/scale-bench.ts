@@ -1,0 +1,238 @@
+// The 1,000,000-item scale bench of issue #12, in headless Chromium (/usr/bin/chromium): builds
+// bench/page/scale.html with Vite, serves it with node:http under COOP/COEP (cross-origin
+// isolated, for performance.measureUserAgentSpecificMemory) together with public/ (the default
+// model), the synthetic catalogue + int8 shards of bench/make-synthetic.ts and the demo's shards,
+// and drives the real engine worker (createRecommender) with Playwright: cold start from shards,
+// recommend() on a history of 50, worker memory, warm starts after a reload, the demo's warm start.
+//
+//   npx tsx bench/scale-bench.ts [--items 1000000] [--reps 30] [--warm-reps 3] [--port 4260]
+//
+// Writes bench/results/scale-<date>-<items>.{json,md}. A row that cannot be measured is null
+// with a reason. Imports: vite, @playwright/test, the kernel build plugin, make-synthetic, node:*.
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import { chromium, type Page } from '@playwright/test';
+import { build } from 'vite';
+import { topkKernelWasm } from '../src/engine/kernel/topk-kernel-build.ts';
+import { CHROMIUM_ARGS } from './browser.ts';
+import { makeSynthetic } from './make-synthetic.ts';
+import type { ScaleRunOptions, ScaleRunResult } from './page/scale-entry.ts';
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+};
+const N = Number(arg('items', '1000000'));
+const REPS = Number(arg('reps', '30'));
+const WARM_REPS = Number(arg('warm-reps', '3'));
+const PORT = Number(arg('port', '4260'));
+const ROOT = process.cwd();
+const SYN = resolve(ROOT, `.tmp/synthetic-${N}`);
+const PAGE_OUT = resolve(ROOT, '.tmp/scale-page');
+const log = (m: string): void => console.log(`[scale] ${m}`);
+
+const median = (xs: number[]): number | null => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const pct = (xs: number[], p: number): number | null => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+};
+
+/** mulberry32, for the seeded history. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The demo's shards: the build's copy if `npx vite build` ran, else its source in public/ (made by hllm embed as the build does). */
+function demoVectors(): { dir: string; source: string } {
+  const dist = resolve(ROOT, 'dist/catalogs/ml-latest-small/vectors');
+  if (existsSync(join(dist, 'vectors.json'))) return { dir: dist, source: 'dist/catalogs/ml-latest-small/vectors (npx vite build)' };
+  const pub = resolve(ROOT, 'public/catalogs/ml-latest-small/vectors');
+  if (!existsSync(join(pub, 'vectors.json'))) {
+    log('demo shards missing: running hllm embed as the build does');
+    // Same command as src/cli/build-plugins.ts demoVectors(), in a child process.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/hllm.ts', 'embed', '--no-progress', '--model', 'public/models/default',
+      '--catalog', 'public/catalogs/ml-latest-small/items.csv', '--out', pub, '--previous', pub], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`hllm embed failed: ${r.stderr}`);
+  }
+  return { dir: pub, source: 'public/catalogs/ml-latest-small/vectors (hllm embed, what vite build copies into dist/)' };
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json',
+  '.csv': 'text/csv', '.txt': 'text/plain', '.onnx': 'application/octet-stream', '.bin': 'application/octet-stream',
+};
+
+/** Static files under COOP/COEP; counts the bytes sent per mount (a warm start must fetch no shard). */
+function serve(mounts: Array<[string, string]>, sent: Map<string, number>): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    for (const [prefix, dir] of mounts) {
+      if (!path.startsWith(prefix)) continue;
+      let file = normalize(join(dir, path.slice(prefix.length)));
+      if (!file.startsWith(dir)) break;
+      if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+      if (!existsSync(file)) continue;
+      const size = statSync(file).size;
+      res.writeHead(200, {
+        // The page, ORT and the model are cacheable (so Chromium keeps compiled wasm, as a real host would);
+        // catalogue and shards are not, so every byte the engine asks for is counted.
+        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': size,
+        'Cache-Control': prefix === '/' ? 'max-age=3600' : 'no-store',
+        'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin',
+      });
+      const key = `${prefix}${extname(file)}`;
+      sent.set(key, (sent.get(key) ?? 0) + size);
+      if (req.method === 'HEAD') { res.end(); return; }
+      createReadStream(file).pipe(res);
+      return;
+    }
+    log(`404 ${path}`);
+    res.writeHead(404).end();
+  });
+  return new Promise((ok) => server.listen(PORT, '127.0.0.1', () => ok(server)));
+}
+
+async function runOn(page: Page, o: ScaleRunOptions): Promise<ScaleRunResult> {
+  await page.waitForFunction(() => typeof (window as unknown as Record<string, unknown>).hllmScale === 'function', null, { timeout: 120_000 });
+  return page.evaluate((opts) => (window as any).hllmScale(opts), o) as Promise<ScaleRunResult>;
+}
+
+const phaseLine = (r: ScaleRunResult | null): string => (r
+  ? `${Object.entries(r.phases).map(([k, [a, b]]) => `${k} ${a.toFixed(0)}–${b.toFixed(0)}`).join(', ') || 'no progress events'}, ready ${r.readyMs.toFixed(0)}, first recommendation ${r.firstRecommendationMs.toFixed(0)}`
+  : 'not run');
+
+type Row = { value: number | null; unit: string; goal: string; reason?: string; detail?: unknown };
+
+async function main(): Promise<void> {
+  const load0 = loadavg();
+  if (!existsSync(join(SYN, 'vectors', 'vectors.json'))) {
+    log(`generating ${SYN}`);
+    await makeSynthetic(N, 1, SYN, 131072, log);
+  }
+  const demo = demoVectors();
+  log('building bench/page/scale.html');
+  await build({
+    configFile: false, root: ROOT, logLevel: 'warn', publicDir: false, base: '/',
+    plugins: [topkKernelWasm()], worker: { format: 'es', plugins: () => [topkKernelWasm()] },
+    build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022', assetsInlineLimit: 0, rollupOptions: { input: resolve(ROOT, 'bench/page/scale.html') } },
+  });
+  const sent = new Map<string, number>();
+  const server = await serve([['/synthetic/', SYN], ['/demo-vectors/', demo.dir], ['/', PAGE_OUT], ['/', resolve(ROOT, 'public')]], sent);
+  const url = `http://127.0.0.1:${PORT}/bench/page/scale.html`;
+  // ForceEagerMeasureMemory: measureUserAgentSpecificMemory answers now instead of at the next GC (up to 20 s later).
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'] });
+  const r = rng(7);
+  const history = Array.from({ length: 50 }, () => String(1 + Math.floor(r() * N)));
+  const demoIds = ['1', '2', '3', '6', '10', '32', '47', '50', '110', '260'];
+  const runs: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  const step = async <T>(name: string, f: () => Promise<T>): Promise<T | null> => {
+    try { const v = await f(); runs[name] = v; return v; } catch (e) { errors[name] = (e as Error).message.slice(0, 800); log(`${name} failed: ${errors[name]}`); return null; }
+  };
+  let cold: ScaleRunResult | null = null;
+  const warm: ScaleRunResult[] = [];
+  const demoWarm: ScaleRunResult[] = [];
+  let demoCold: ScaleRunResult | null = null;
+  let shardBytesWarm: number | null = null;
+  try {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`page ${m.type()}: ${m.text().slice(0, 300)}`); });
+    const big = { catalog: '/synthetic/items.csv', vectors: '/synthetic/vectors/', dbName: `scale-${N}` };
+    await page.goto(url);
+    log(`cold start, ${N} items`);
+    cold = await step('cold', () => runOn(page, { ...big, track: history, reps: REPS, memory: true }));
+    if (cold) log(`cold: ready ${cold.readyMs.toFixed(0)} ms, first rec ${cold.firstRecommendationMs.toFixed(0)} ms, encoded ${cold.stats.itemsEncoded}, recommend p50 ${median(cold.recommendMs)?.toFixed(2)} ms`);
+    const before = sent.get('/synthetic/.bin') ?? 0;
+    for (let i = 0; i < WARM_REPS; i++) {
+      await page.reload();
+      const w = await step(`warm${i}`, () => runOn(page, { ...big, track: [], reps: 10, memory: i === 0 }));
+      if (w) { warm.push(w); log(`warm ${i}: first rec ${w.firstRecommendationMs.toFixed(0)} ms, encoded ${w.stats.itemsEncoded}`); }
+    }
+    // Shard (.bin) bytes the warm starts fetched: must be 0, the shards are in IndexedDB.
+    shardBytesWarm = (sent.get('/synthetic/.bin') ?? 0) - before;
+    const d = { catalog: '/catalogs/ml-latest-small/items.csv', vectors: '/demo-vectors/', dbName: 'scale-demo' };
+    await page.reload();
+    demoCold = await step('demoCold', () => runOn(page, { ...d, track: demoIds, reps: 0, memory: false }));
+    for (let i = 0; i < WARM_REPS; i++) {
+      await page.reload();
+      const w = await step(`demoWarm${i}`, () => runOn(page, { ...d, track: [], reps: 0, memory: false }));
+      if (w) { demoWarm.push(w); log(`demo warm ${i}: first rec ${w.firstRecommendationMs.toFixed(0)} ms`); }
+    }
+    await ctx.close();
+  } finally {
+    await browser.close();
+    server.close();
+  }
+
+  const warmMem = warm[0]?.memory ?? null;
+  const mem = cold?.memory ?? null;
+  const rows: Record<'recommendP50' | 'workerMemory' | 'warmStart' | 'demoWarmStart' | 'coldStart' | 'itemsEncodedCold', Row> = {
+    recommendP50: cold && cold.recommendMs.length
+      ? { value: median(cold.recommendMs), unit: 'ms', goal: '≤ 10 ms', detail: { p95: pct(cold.recommendMs, 0.95), reps: cold.recommendMs.length, warmPageP50: median(warm.flatMap((w) => w.recommendMs)) } }
+      : { value: null, unit: 'ms', goal: '≤ 10 ms', reason: errors.cold ?? 'no cold run' },
+    workerMemory: mem
+      ? { value: mem.workerBytes / 2 ** 20, unit: 'MiB', goal: '≤ 150 MB', detail: { pageAndWorkersMiB: mem.totalBytes / 2 ** 20, afterWarmStartWorkerMiB: warmMem ? warmMem.workerBytes / 2 ** 20 : null, breakdown: mem.breakdown } }
+      : { value: null, unit: 'MiB', goal: '≤ 150 MB', reason: cold?.memoryError ?? errors.cold ?? 'no cold run' },
+    warmStart: warm.length
+      ? { value: median(warm.map((w) => w.firstRecommendationMs)), unit: 'ms', goal: '≤ 3 s', detail: { runs: warm.map((w) => w.firstRecommendationMs), readyMs: warm.map((w) => w.readyMs), sinceNavigationMs: warm.map((w) => w.sinceNavigationMs), phases: warm.map((w) => w.phases), itemsEncoded: warm.map((w) => w.stats.itemsEncoded), shardBytesFetched: shardBytesWarm } }
+      : { value: null, unit: 'ms', goal: '≤ 3 s', reason: errors.warm0 ?? 'no warm run' },
+    demoWarmStart: demoWarm.length
+      ? { value: median(demoWarm.map((w) => w.firstRecommendationMs)), unit: 'ms', goal: '≤ 1 s', detail: { items: demoWarm[0]!.ready.items, runs: demoWarm.map((w) => w.firstRecommendationMs), sinceNavigationMs: demoWarm.map((w) => w.sinceNavigationMs), shards: demo.source, coldFirstRecommendationMs: demoCold?.firstRecommendationMs ?? null, coldFromShards: demoCold?.ready.fromShards ?? null, coldEncoded: demoCold?.stats.itemsEncoded ?? null } }
+      : { value: null, unit: 'ms', goal: '≤ 1 s', reason: errors.demoWarm0 ?? errors.demoCold ?? 'no demo run' },
+    coldStart: cold
+      ? { value: cold.firstRecommendationMs, unit: 'ms', goal: '≤ 30 s', detail: { readyMs: cold.readyMs, phases: cold.phases, itemsEncoded: cold.stats.itemsEncoded, fromShards: cold.ready.fromShards, reps: 1 } }
+      : { value: null, unit: 'ms', goal: '≤ 30 s', reason: errors.cold ?? 'no cold run' },
+    itemsEncodedCold: cold
+      ? { value: cold.stats.itemsEncoded, unit: 'items', goal: '= 0' }
+      : { value: null, unit: 'items', goal: '= 0', reason: errors.cold ?? 'no cold run' },
+  };
+  const date = new Date().toISOString().slice(0, 10);
+  const out = {
+    bench: 'scale-bench', date: new Date().toISOString(), items: N, history: 50, k: 10, reps: REPS, warmReps: WARM_REPS,
+    env: { chromium: browser.version(), node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgStart: load0, loadavgEnd: loadavg(),
+      ready: cold?.ready ?? warm[0]?.ready ?? null, crossOriginIsolated: cold?.crossOriginIsolated ?? null, server: 'node:http, Vite-built page, COOP/COEP' },
+    bytesServed: Object.fromEntries(sent), rows, errors, runs,
+  };
+  mkdirSync('bench/results', { recursive: true });
+  const base = `bench/results/scale-${date}-${N}`;
+  writeFileSync(`${base}.json`, JSON.stringify(out, null, 1));
+  const fmt = (x: Row): string => (x.value === null ? `not measured: ${x.reason}` : `${x.unit === 'ms' && x.value >= 1000 ? `${(x.value / 1000).toFixed(2)} s` : `${x.value.toFixed(x.unit === 'items' ? 0 : 2)} ${x.unit}`}`);
+  const nf = N.toLocaleString('en-US');
+  const md = [
+    `# Scale bench, ${nf} items (${date})`, '',
+    `Chromium ${browser.version()} headless, WASM, one thread, real engine worker via createRecommender, cross-origin isolated page.`,
+    `Load average at start ${load0.map((l) => l.toFixed(2)).join(' / ')}, at end ${out.env.loadavgEnd.map((l) => l.toFixed(2)).join(' / ')} (${cpus().length} cores, shared).`, '',
+    '| row | result | goal |', '|---|---|---|',
+    `| \`recommend()\` p50, ${nf} items, history 50 (${REPS} calls after the cold start; p95 ${(rows.recommendP50.detail as { p95?: number } | undefined)?.p95?.toFixed(2) ?? '–'} ms; p50 of the warm pages' ${warm.length * 10} calls ${median(warm.flatMap((w) => w.recommendMs))?.toFixed(2) ?? '–'} ms) | ${fmt(rows.recommendP50)} | ≤ 10 ms |`,
+    `| worker memory, ${nf} int8 rows (measureUserAgentSpecificMemory, DedicatedWorker scope) | ${fmt(rows.workerMemory)} | ≤ 150 MB |`,
+    `| warm start (reload, IndexedDB filled) to first recommendation, ${nf} items (median of ${warm.length}) | ${fmt(rows.warmStart)} | ≤ 3 s |`,
+    `| warm start to first recommendation, demo's ${(rows.demoWarmStart.detail as { items?: number } | undefined)?.items ?? 3650} items (median of ${demoWarm.length}) | ${fmt(rows.demoWarmStart)} | ≤ 1 s |`,
+    `| cold start from localhost shards to first recommendation, ${nf} items (1 run) | ${fmt(rows.coldStart)} | ≤ 30 s |`,
+    `| items encoded on the device in the cold start | ${fmt(rows.itemsEncodedCold)} | 0 |`, '',
+    `Where the starts spend their time (ms after createRecommender(), first–last progress event per phase): cold ${phaseLine(cold)}; first warm ${phaseLine(warm[0] ?? null)}; first demo warm ${phaseLine(demoWarm[0] ?? null)}.`, '',
+    'Start times run from createRecommender() to the first recommend() result (the 50 track() calls of the cold run excluded); page load is not included (see sinceNavigationMs in the JSON).',
+    Object.keys(errors).length ? `\nErrors: ${Object.entries(errors).map(([k, v]) => `${k}: ${v}`).join('; ')}` : '', '',
+  ].join('\n');
+  writeFileSync(`${base}.md`, md);
+  log(`wrote ${base}.json and .md`);
+  console.log(md);
+}
+
+await main();
