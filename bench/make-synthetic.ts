@@ -6,7 +6,7 @@
 //
 //   npx tsx bench/make-synthetic.ts [--n 1000000] [--seed 1] [--out .tmp/synthetic-1000000] [--shard-rows 131072]
 //
-// Imports: src/engine (catalog parser, text builder, manifest, model key, sha256), src/vectors/format, papaparse, node:fs.
+// Imports: src/engine (catalog parser, text builder, manifest, model key, sha256), src/vectors/format, papaparse, node:fs, ./seeded-rng.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,23 +17,12 @@ import { parseCsv } from '../src/engine/catalog.ts';
 import { parseManifest } from '../src/engine/manifest.ts';
 import { modelKeyOf } from '../src/engine/model-loader.ts';
 import { encodeShard, VECTOR_FORMAT, VECTOR_FORMAT_VERSION, type VectorManifest } from '../src/vectors/format.ts';
+import { rng } from './seeded-rng.ts';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
 };
-
-/** mulberry32: small, seeded, good enough for synthetic data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GENRES = ['Action', 'Adventure', 'Animation', 'Children', 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy', 'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western'];
 const WORDS = ['river', 'night', 'storm', 'city', 'heart', 'shadow', 'summer', 'road', 'secret', 'king', 'ghost', 'dream', 'winter', 'island', 'fire', 'glass', 'moon', 'garden', 'iron', 'song', 'last', 'silent', 'golden', 'broken', 'wild', 'lost', 'red', 'blue', 'long', 'little'];

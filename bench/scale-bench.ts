@@ -8,7 +8,7 @@
 //   npx tsx bench/scale-bench.ts [--items 1000000] [--reps 30] [--warm-reps 3] [--port 4260]
 //
 // Writes bench/results/scale-<date>-<items>.{json,md}. A row that cannot be measured is null
-// with a reason. Imports: vite, @playwright/test, the kernel build plugin, make-synthetic, node:*.
+// with a reason. Imports: vite, @playwright/test, the kernel build plugin, make-synthetic, ./seeded-rng, node:*.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -20,6 +20,7 @@ import { topkKernelWasm } from '../src/engine/kernel/topk-kernel-build.ts';
 import { CHROMIUM_ARGS } from './browser.ts';
 import { makeSynthetic } from './make-synthetic.ts';
 import type { ScaleRunOptions, ScaleRunResult } from './page/scale-entry.ts';
+import { rng } from './seeded-rng.ts';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,18 +46,6 @@ const pct = (xs: number[], p: number): number | null => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 };
-
-/** mulberry32, for the seeded history. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The demo's shards: the build's copy if `npx vite build` ran, else its source in public/ (made by hllm embed as the build does). */
 function demoVectors(): { dir: string; source: string } {
