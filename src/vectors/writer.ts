@@ -194,9 +194,12 @@ export async function writeVectors(o: WriteVectorsOptions): Promise<WriteVectors
       const bytes = encodeShard(o.dtype, o.dim, vectors, idx.map((i) => o.rows[i]!.textSha256), idx.map((i) => o.rows[i]!.id));
       const sha = sha256(bytes);
       const entry = { path: shardName(sha), rows: idx.length, bytes: bytes.length, sha256: sha };
-      writeAtomic(join(out, entry.path), bytes);
+      // Journal first, shard second: once the shard is visible its entry is already recorded,
+      // so a kill at any instant resumes it. An entry whose file never arrived fails the
+      // sha256 check above and is simply encoded again.
       journal.chunks[c] = entry;
       writeAtomic(journalPath, JSON.stringify(journal));
+      writeAtomic(join(out, entry.path), bytes);
       shards.push(entry);
       written++;
     }
