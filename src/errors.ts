@@ -22,6 +22,8 @@ export type HllmErrorCode =
   | 'VECTORS_MISMATCH' // a vector shard set built for another model (key or dim differs)
   | 'VECTORS_INTEGRITY' // a shard's size or sha256 differs from vectors.json
   | 'VECTORS_MISSING' // vectors.json or a shard could not be fetched
+  | 'NO_POPULARITY' // popular() or the 'popular' fallback with no popularity field or counts
+  | 'INVALID_IMPORT' // importData() got a file that is not a valid exportData() file
   | 'WORKER_CRASHED'; // the worker died while a call was pending; it has been restarted
 
 /**

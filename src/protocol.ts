@@ -75,6 +75,17 @@ export interface EngineOptions {
    * ```
    */
   vectorsMismatch?: 'error' | 'encode';
+  /**
+   * Catalogue field holding each item's popularity (a number, higher = more popular) for
+   * popular() and the 'popular' fallback. It wins over the interaction counts that a model
+   * folder may ship (hllm.json file of role 'popularity'); see docs/usage.md.
+   *
+   * @example
+   * ```ts
+   * createRecommender({ model, catalog: '/products.csv', popularityField: 'sales_30d' });
+   * ```
+   */
+  popularityField?: string;
 }
 
 export interface ReadyInfo {
@@ -108,10 +119,89 @@ export interface TrackOptions {
   at?: number;
 }
 
-export interface RecommendOptions {
-  k?: number;
+/**
+ * Business rules of recommend(), similar() and popular(). The engine applies them while it
+ * walks the ranking, best score first, not to a top-k taken beforehand: k results come back
+ * whenever k catalogue items pass them (a filter that keeps 1 % of the catalogue still fills
+ * the row). Across the worker boundary `filter` and `boost` run on the page, called by the
+ * engine in batches (see RuleCallbacks); everything else runs in the worker.
+ *
+ * @example
+ * ```ts
+ * await rec.recommend({ k: 8, filter: (it) => it.stock !== '0', maxPerGroup: 2, groupBy: 'genres', minScore: 0.1 });
+ * ```
+ */
+export interface RuleOptions {
+  /** Ids to leave out; unknown ids are ignored. */
   exclude?: string[];
+  /** Keeps only items for which it returns true (in stock, a category, a price range). */
+  filter?: (item: CatalogItem) => boolean;
+  /**
+   * The score an item is ranked by, given its catalogue score, e.g. `(it, s) => it.brand === 'Acme' ? s + 0.1 : s`.
+   * Applied to the best `boostPool` items that pass `filter`; results are ordered by the boosted score.
+   */
+  boost?: (item: CatalogItem, score: number) => number;
+  /** Candidates (best raw score first, after `filter`) that `boost` sees; default max(200, 20 × k). */
+  boostPool?: number;
+  /** Leaves out items whose (boosted) score is below this. */
+  minScore?: number;
+  /** Diversity: at most this many results share a value of `groupBy`. */
+  maxPerGroup?: number;
+  /**
+   * Catalogue field of `maxPerGroup`. A list field (an array, or text with commas such as
+   * "Comedy, Drama") puts an item in each of its values; it is taken only while every one of
+   * them is under the cap. Items without the field are not capped.
+   */
+  groupBy?: string;
+}
+
+/** Where a recommendation came from (Recommendation.source); the widget shows it as the reason. */
+export type RecommendationSource = 'for-you' | 'seeds' | 'similar' | 'popular';
+
+/** Options of recommend(). */
+export interface RecommendOptions extends RuleOptions {
+  /** Results wanted; default 10. */
+  k?: number;
+  /** Also return items already in the history (default false). */
   includeHistory?: boolean;
+  /**
+   * Recommends from these items (a cart, a wish list) instead of the history, oldest first: the
+   * User LLM runs over them, the stored history is neither read nor written, and they are left
+   * out of the results. Unknown ids reject with 'UNKNOWN_ITEM'.
+   */
+  seeds?: string[];
+  /**
+   * Fills the rows that the model leaves empty (no history, or fewer than k items passed the
+   * rules) with the most popular items that pass the same rules, each with source 'popular'.
+   * Default 'none' in the API; the widget defaults to 'popular'.
+   */
+  fallback?: 'popular' | 'none';
+}
+
+/** Options of similar(). */
+export interface SimilarOptions extends RuleOptions {
+  /** Results wanted; default 10. */
+  k?: number;
+  /** As RecommendOptions.fallback. */
+  fallback?: 'popular' | 'none';
+}
+
+/** Options of popular(). */
+export interface PopularOptions extends RuleOptions {
+  /** Results wanted; default 10. */
+  k?: number;
+  /** Also return items already in the history (default true: a best-seller row shows best-sellers). */
+  includeHistory?: boolean;
+}
+
+/**
+ * The wire form of `filter` and `boost`: functions cannot be cloned into a worker, so the
+ * page-side client wraps them in batch callbacks (comlink proxies) that the engine calls with
+ * up to a few hundred candidates at a time. Same-thread engines accept the functions as well.
+ */
+export interface RuleCallbacks {
+  filter?(items: CatalogItem[]): boolean[] | Promise<boolean[]>;
+  boost?(items: CatalogItem[], scores: number[]): number[] | Promise<number[]>;
 }
 
 export interface Recommendation {
@@ -125,6 +215,8 @@ export interface Recommendation {
    * = cosine(this item, that item). similar(): the seed item, `score` = this result's score.
    */
   because?: Because;
+  /** Which ranking produced it: the history, the seeds, the item (similar) or popularity (a fallback or popular()). */
+  source?: RecommendationSource;
 }
 
 /** The catalogue item behind a recommendation (Recommendation.because). */
@@ -162,6 +254,20 @@ export interface ExportData {
   history: HistoryEvent[];
   catalog?: { source: string | null; items: number };
   model: { id: string; sha256: string; backend: Backend; dtype: Dtype };
+}
+
+/** Options of importData(). */
+export interface ImportOptions {
+  /** 'merge' (default) adds the file's events that are not stored yet; 'replace' forgets the stored history first. */
+  mode?: 'merge' | 'replace';
+}
+
+/** What importData() did. */
+export interface ImportResult {
+  /** Events added to the history. */
+  imported: number;
+  /** Events of the file left out: already stored, or of items not in this catalogue. */
+  skipped: number;
 }
 
 export interface EngineStats {
@@ -205,12 +311,16 @@ export interface RecommenderApi {
   track(itemId: string, options?: TrackOptions): Promise<HistoryEvent>;
   /** Top-k items for this user's history, each with the history item it is most like. */
   recommend(options?: RecommendOptions): Promise<Recommendation[]>;
-  /** The k items nearest to one item. */
-  similar(itemId: string, k?: number): Promise<Recommendation[]>;
+  /** The items nearest to one item (a number is the k of older callers). */
+  similar(itemId: string, options?: number | SimilarOptions): Promise<Recommendation[]>;
+  /** The catalogue's most popular items; rejects with 'NO_POPULARITY' when neither the catalogue nor the model has counts. */
+  popular(options?: PopularOptions): Promise<Recommendation[]>;
   history(): Promise<HistoryEvent[]>;
   /** Deletes history events of these items (or all); resolves to how many were removed. */
   forget(itemIds: string[] | 'all'): Promise<number>;
   exportData(): Promise<ExportData>;
+  /** Adds (or, with mode 'replace', restores) the history of an exportData() file; a bad file rejects with 'INVALID_IMPORT' and changes nothing. */
+  importData(data: ExportData | string, options?: ImportOptions): Promise<ImportResult>;
   /** Replaces the catalogue; only new or changed items are encoded. */
   setCatalog(catalog: CatalogSource, onProgress?: ProgressCallback): Promise<CatalogUpdate>;
   stats(): Promise<EngineStats>;
@@ -257,9 +367,11 @@ export type CallKind = 'read' | 'write' | 'control';
 export const CALL_KINDS = {
   track: 'write',
   forget: 'write',
+  importData: 'write',
   setCatalog: 'write',
   recommend: 'read',
   similar: 'read',
+  popular: 'read',
   history: 'read',
   exportData: 'read',
   stats: 'read',
