@@ -3,13 +3,14 @@
 // encoders, ranking, createEngine + storage) against a reference measured in the same
 // run: a large MatMul on the same runtime/backend (roofline), a memory copy (bandwidth),
 // a naive one-run-per-item encoder, and the warm path's cold counterpart.
-// Imports: src/engine modules, src/index.ts (createEngine), ./stats. No Node or DOM APIs:
+// Imports: src/engine modules, src/index.ts (createEngine), ./float-topk, ./stats. No Node or DOM APIs:
 // the runner passes them in through BenchEnv.
 import { createEngine, type Backend, type CatalogItem } from '../src/index.ts';
 import { parseCsv } from '../src/engine/catalog.ts';
 import { encodeItemRows, encodeUsers } from '../src/engine/encoders.ts';
 import { createModel, type OnnxModel } from '../src/engine/ort-backend.ts';
-import { mostSimilar, normalize, topK } from '../src/engine/ranking.ts';
+import { normalize } from '../src/engine/ranking.ts';
+import { mostSimilar, topK } from './float-topk.ts';
 import { buildItemText } from '../src/engine/text-builder.ts';
 import { createItemTokenizer } from '../src/engine/tokenizer.ts';
 import { bertFlops, itemFlops, median, now, quantile, timeRuns, type ModelShape } from './stats.ts';

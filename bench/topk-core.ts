@@ -1,11 +1,12 @@
 // The top-K kernel benchmark body, shared by Node (topk-bench.ts) and a browser worker: a seeded
 // synthetic int8 table (rows × dim codes, random scales), queries with a 50-row history mask, and
 // the median time of the WASM kernel's topK, of its candidate scan alone, of the JS brute force over
-// the same table, and of today's float32 scan (ranking.topK), each against the same run's copy
+// the same table, and of a float32 scan (bench/float-topk.ts), each against the same run's copy
 // bandwidth (TypedArray.set of the bytes the kernel reads per query).
-// Imports: engine/vector-table, engine/ranking, engine/kernel/topk-scanner, bench/stats.
+// Imports: engine/vector-table, engine/ranking, engine/kernel/topk-scanner, bench/float-topk, bench/stats.
 import { createKernelTable } from '../src/engine/kernel/topk-scanner.ts';
-import { normalize, topK as floatTopK } from '../src/engine/ranking.ts';
+import { normalize } from '../src/engine/ranking.ts';
+import { topK as floatTopK } from './float-topk.ts';
 import { bruteForceTopK } from '../src/engine/vector-table.ts';
 import { median, now } from './stats.ts';
 
@@ -67,7 +68,7 @@ export async function runTopkBench(module: WebAssembly.Module, o: TopkBenchOptio
     brute.push(ms(() => { ref = bruteForceTopK(t, qn, k, masked); }));
     if (JSON.stringify(ref) !== JSON.stringify(await t.topK(q, k, masked))) mismatches++;
   }
-  // Today's engine scan: normalised float32 rows (4 bytes per value) through ranking.topK.
+  // The float32 baseline: normalised float32 rows (4 bytes per value) through bench/float-topk.ts.
   const normed = new Float32Array(rows * dim);
   for (let i = 0; i < rows; i++) normed.set(t.normed(i), i * dim);
   const float: number[] = [];
@@ -106,7 +107,7 @@ export function topkSummary(env: string, x: TopkBenchResult): string {
     `| kernel candidate scan alone | ${f(x.kernelScanMedianMs)} ms = ${f(x.kernelScanGBps)} GB/s |`,
     `| copy of the same ${(x.bytesPerQuery / 1e6).toFixed(0)} MB (TypedArray.set) | ${f(x.copyMedianMs)} ms = ${f(x.copyGBps)} GB/s → scan at **${x.kernelScanPctOfCopy.toFixed(0)} %** of copy bandwidth |`,
     `| JS brute force (bruteForceTopK, same int8 table), ${x.options.bruteReps} queries | ${f(x.jsBruteForceMedianMs)} ms → kernel ${x.speedupVsBruteForce.toFixed(0)}× faster |`,
-    `| today's float32 scan (ranking.topK over normalised fp32 rows) | ${f(x.jsFloat32RankingMedianMs)} ms |`,
+    `| float32 baseline scan (bench/float-topk.ts over normalised fp32 rows) | ${f(x.jsFloat32RankingMedianMs)} ms |`,
     `| candidates re-scored per query (mean) | ${x.meanCandidates.toFixed(1)} |`,
     `| results different from bruteForceTopK | ${x.mismatchesVsBruteForce} of ${x.options.bruteReps} |`,
     '',
