@@ -87,6 +87,8 @@ test('the tarball ships ORT wasm only in the self-contained embed', () => {
   expect(packed.files).toContain('dist/lib/index.js');
   expect(packed.files).toContain('dist/lib/engine.worker.js');
   expect(packed.files).toContain('dist/embed/hllm-embed.js');
+  // The documents a host needs to build model folders and vector shards ship with the package.
+  for (const doc of ['docs/usage.md', 'docs/model-format.md', 'docs/vector-format.md']) expect(packed.files).toContain(doc);
   // Both wasm files together are ≈41 MB; the rest of the package is ≈5 MB.
   expect(packed.unpackedSize).toBeLessThan(50_000_000);
 });
