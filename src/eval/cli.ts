@@ -1,5 +1,5 @@
 // `hllm eval --model <dir> --data <dir> [--dtype fp32|q8|q4|all] [--limit-users N]
-// [--out report.json] [--compare python.json] [--vectors DIR [--vectors-dtype int8|fp16|fp32]]`
+// [--split test|valid|last10] [--out report.json] [--compare python.json] [--vectors DIR [--vectors-dtype int8|fp16|fp32]]`
 // (also `npm run eval --`): leave-one-out, full-ranking evaluation of a
 // model folder through the TypeScript engine (Node, onnxruntime-web WASM), with progress and
 // ETA, one table per variant (with the popularity baseline computed here and the manifest's
@@ -15,14 +15,14 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Command, Option } from 'commander';
 import type { Dtype } from '../index.ts';
 import { availableDtypes, parseManifest } from '../engine/manifest.ts';
-import { loadDataset } from './dataset.ts';
+import { loadDataset, PAIR_SETS, type PairSet } from './dataset.ts';
 import type { Metrics } from './metrics.ts';
 import { compareWith, table } from './report.ts';
 import type { VectorDtype } from '../vectors/format.ts';
 import { evaluateVariant, popularityMetrics, testPairs, type VariantResult } from './run-eval.ts';
 import { evaluateWithVectors } from './vector-eval.ts';
 
-export interface EvalCliOptions { model: string; data: string; dtype: string; limitUsers?: number; threads: number; batchSize: number; out?: string; compare?: string; tolerance: number; progress: boolean; vectors?: string; vectorsDtype: VectorDtype }
+export interface EvalCliOptions { model: string; data: string; dtype: string; limitUsers?: number; split: PairSet; threads: number; batchSize: number; out?: string; compare?: string; tolerance: number; progress: boolean; vectors?: string; vectorsDtype: VectorDtype }
 
 /** The `eval` subcommand of `hllm` (src/cli/hllm.ts). */
 export function evalCommand(): Command {
@@ -32,6 +32,7 @@ export function evalCommand(): Command {
     .requiredOption('--data <dir>', "folder with HLLM's interactions.csv and items.csv")
     .addOption(new Option('--dtype <dtype>', 'variant(s) to evaluate').choices(['fp32', 'q8', 'q4', 'all']).default('fp32'))
     .option('--limit-users <n>', 'only the first N test users', (v) => parseInt(v, 10))
+    .addOption(new Option('--split <set>', 'pairs to rank: test, valid, or last10 (each user\'s last 10 positions; for comparing variants)').choices([...PAIR_SETS]).default('test'))
     .option('--threads <n>', 'ONNX Runtime WASM threads', (v) => parseInt(v, 10), 1)
     .option('--batch-size <n>', 'items per item-encoder call', (v) => parseInt(v, 10), 64)
     .option('--out <file>', 'write the JSON report here')
@@ -45,18 +46,19 @@ export function evalCommand(): Command {
       const manifest = parseManifest(JSON.parse(readFileSync(join(o.model, 'hllm.json'), 'utf8')));
       const dtypes = o.dtype === 'all' ? availableDtypes(manifest) : [o.dtype as Dtype];
       const ds = loadDataset(o.data);
-      const pairs = testPairs(ds, o.limitUsers);
-      console.log(`${o.data}: ${ds.itemIds.length - 1} items, ${ds.users.length} users, ${pairs.length} test users evaluated${ds.missing ? `, ${ds.missing} interactions with unknown items skipped` : ''}`);
+      const pairs = testPairs(ds, o.limitUsers, o.split);
+      console.log(`${o.data}: ${ds.itemIds.length - 1} items, ${ds.users.length} users, ${pairs.length} ${o.split} pairs evaluated${ds.missing ? `, ${ds.missing} interactions with unknown items skipped` : ''}`);
       const popular = popularityMetrics(ds, pairs);
       const manifestTest: Record<string, Metrics | undefined> = manifest.metrics?.test ?? {};
-      const fullRun = pairs.length === testPairs(ds).length;
+      // The manifest's numbers are full test-split numbers: comparable only on such a run.
+      const fullRun = o.split === 'test' && pairs.length === testPairs(ds).length;
 
       const results: VariantResult[] = [];
       for (const dtype of dtypes) {
         const bar = new SingleBar({ format: `${dtype} {phase} [{bar}] {value}/{total} | {percentage}% | ETA {eta_formatted}`, etaBuffer: 50, noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
         let phase = '';
         const eo = {
-          model: o.model, dtype, limitUsers: o.limitUsers, threads: o.threads, batchSize: o.batchSize,
+          model: o.model, dtype, limitUsers: o.limitUsers, split: o.split, threads: o.threads, batchSize: o.batchSize,
           onProgress: o.progress ? (ph: string, done: number, total: number) => {
             if (ph !== phase) { if (phase) bar.stop(); phase = ph; bar.start(total, 0, { phase: ph === 'encode' ? 'items' : 'users' }); }
             bar.update(done);
@@ -70,9 +72,9 @@ export function evalCommand(): Command {
         console.log(`\n${table(`${dtype} (${r.backend}; ${r.items} items; encode ${(r.timings.initMs / 1000).toFixed(1)} s, users ${(r.timings.usersMs / 1000).toFixed(1)} s)`, [
           [`hllm ${dtype}${dir ? ` ${o.vectorsDtype} vectors` : ''} (TS)`, r.metrics],
           // The manifest's numbers are on the full test split; they match only on a full run.
-          [`hllm ${dtype} (manifest${fullRun ? '' : ', all users'})`, manifestTest[dtype]],
+          [`hllm ${dtype} (manifest${fullRun ? '' : ', full test split'})`, manifestTest[dtype]],
           ['popular', popular],
-          [`sasrec (manifest${fullRun ? '' : ', all users'})`, manifestTest.sasrec],
+          [`sasrec (manifest${fullRun ? '' : ', full test split'})`, manifestTest.sasrec],
         ])}\n`);
       }
 
@@ -89,7 +91,7 @@ export function evalCommand(): Command {
       if (o.out) {
         const report = {
           kind: 'hllm-eval', createdAt: new Date().toISOString(), model: o.model, modelId: manifest.id, data: o.data,
-          items: ds.itemIds.length - 1, users: ds.users.length, testUsers: pairs.length, fullRun,
+          items: ds.itemIds.length - 1, users: ds.users.length, split: o.split, testUsers: pairs.length, fullRun,
           baselines: { popular, sasrec: manifestTest.sasrec ?? null },
           variants: Object.fromEntries(results.map((r) => [r.dtype, { ...r, manifest: manifestTest[r.dtype] ?? null }])),
           parity: parity ?? null,

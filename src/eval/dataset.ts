@@ -75,12 +75,25 @@ export function trainSplit(ds: EvalDataset): number[][] {
   return ds.seqs.filter((s) => s.length >= 4).map((s) => s.slice(0, -2));
 }
 
-/** (history, target) pairs; test = last item, valid = second to last; users with ≥ 3 events. */
-export function pairsFor(ds: EvalDataset, part: 'test' | 'valid'): Pair[] {
-  const off = part === 'valid' ? 2 : 1;
+/**
+ * Pair sets: test = (all but the last item → the last), valid = (all but the last two → the
+ * second to last), users with ≥ 3 events (dataset.py); last10 = each user's last 10
+ * positions as targets (history = everything before, ≥ 2 items), user-major. last10's earlier
+ * targets were training targets, so its absolute metrics are optimistic; it exists to compare
+ * two variants of one model on 10× the pairs (bench/int8-quality.ts).
+ */
+export type PairSet = 'test' | 'valid' | 'last10';
+export const PAIR_SETS: readonly PairSet[] = ['test', 'valid', 'last10'];
+
+export function pairsFor(ds: EvalDataset, part: PairSet): Pair[] {
   const out: Pair[] = [];
   ds.seqs.forEach((s, user) => {
-    if (s.length >= 3) out.push({ user, history: s.slice(0, -off), target: s[s.length - off]! });
+    if (part !== 'last10') {
+      const off = part === 'valid' ? 2 : 1;
+      if (s.length >= 3) out.push({ user, history: s.slice(0, -off), target: s[s.length - off]! });
+    } else {
+      for (let off = 1; off <= 10 && s.length - off >= 2; off++) out.push({ user, history: s.slice(0, -off), target: s[s.length - off]! });
+    }
   });
   return out;
 }

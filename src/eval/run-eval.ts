@@ -6,7 +6,7 @@
 // Imports: the public engine entry (src/index.ts), engine ranking helpers, ./dataset, ./metrics.
 import { createEngine, type CatalogItem, type Dtype, type Progress } from '../index.ts';
 import { normalize } from '../engine/ranking.ts';
-import { pairsFor, trainSplit, type EvalDataset, type Pair } from './dataset.ts';
+import { pairsFor, trainSplit, type EvalDataset, type Pair, type PairSet } from './dataset.ts';
 import { metricsFromRanks, popularityScores, rankTarget, type Metrics } from './metrics.ts';
 
 export interface EvalOptions {
@@ -14,6 +14,8 @@ export interface EvalOptions {
   dtype: Dtype;
   /** Evaluate only the first N test users (file order of first appearance). */
   limitUsers?: number;
+  /** Which pairs to rank (dataset.ts); default the test split. */
+  split?: PairSet;
   threads?: number;
   batchSize?: number;
   onProgress?: (phase: 'encode' | 'users', done: number, total: number) => void;
@@ -30,9 +32,13 @@ export interface VariantResult {
   timings: { initMs: number; usersMs: number };
 }
 
-export function testPairs(ds: EvalDataset, limitUsers?: number): Pair[] {
-  const pairs = pairsFor(ds, 'test');
-  return limitUsers !== undefined && limitUsers > 0 ? pairs.slice(0, limitUsers) : pairs;
+/** The pairs of `split` (default test) of the first `limitUsers` users that have any. */
+export function testPairs(ds: EvalDataset, limitUsers?: number, split: PairSet = 'test'): Pair[] {
+  const pairs = pairsFor(ds, split);
+  if (limitUsers === undefined || limitUsers <= 0) return pairs;
+  const keep = new Set<number>();
+  for (const p of pairs) { if (keep.size >= limitUsers && !keep.has(p.user)) break; keep.add(p.user); }
+  return pairs.filter((p) => keep.has(p.user));
 }
 
 export function catalogItems(ds: EvalDataset): CatalogItem[] {
@@ -68,7 +74,7 @@ export async function rankPairs(ds: EvalDataset, pairs: Pair[], normed: Float32A
 }
 
 export async function evaluateVariant(ds: EvalDataset, o: EvalOptions): Promise<VariantResult> {
-  const pairs = testPairs(ds, o.limitUsers);
+  const pairs = testPairs(ds, o.limitUsers, o.split);
   const engine = createEngine({ warn: () => undefined });
   const t0 = performance.now();
   try {

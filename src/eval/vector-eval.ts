@@ -22,7 +22,7 @@ export interface VectorEvalOptions extends EvalOptions {
 }
 
 export async function evaluateWithVectors(ds: EvalDataset, o: VectorEvalOptions): Promise<VariantResult & { vectorsDtype: VectorDtype; encoded: number }> {
-  const pairs = testPairs(ds, o.limitUsers);
+  const pairs = testPairs(ds, o.limitUsers, o.split);
   const t0 = performance.now();
   const emb = await ItemEmbedder.open({ model: o.model, dtype: o.dtype, threads: o.threads, batchSize: o.batchSize });
   try {
