@@ -1,7 +1,8 @@
 // Precomputed vector shards (EngineOptions.vectors) on Chromium's real IndexedDB and the real
 // engine worker: a cold start from shards encodes nothing, a reload downloads no shard and
 // ranks the same, a corrupt shard fails with VECTORS_INTEGRITY and stores nothing from it,
-// and a quota error while storing shards moves to memory with one warning, history intact.
+// a quota error while storing shards moves to memory with one warning, history intact, and
+// <hllm-recommendations vectors=…> starts its own engine from the shards.
 // The shard set is built from the page's own item vectors (the way `hllm embed` does) and
 // served with context.route, so every request for it is seen.
 // Imports: @playwright/test, node:crypto, ./support/engine, src/vectors/format (pure).
@@ -170,4 +171,31 @@ test('quota exceeded while storing shards: memory, one warning, history intact',
     return e;
   }, db);
   expect(events).toEqual(history);
+});
+
+test('the widget\'s vectors attribute: its engine starts from the shards and encodes nothing', async ({ page, context }) => {
+  await openEnginePage(page);
+  const set = await shardSet(page);
+  const seen = await serve(context, set);
+  // The widget fetches its catalogue itself: the 40 items the shards hold.
+  await context.route('**/catalog-e2e/items.json', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(items) }));
+  const info = await page.evaluate((vectors) => new Promise<unknown>((resolve, reject) => {
+    const el = document.createElement('hllm-recommendations');
+    el.addEventListener('hllm-ready', (e) => resolve((e as CustomEvent).detail), { once: true });
+    el.addEventListener('hllm-error', (e) => reject(new Error(JSON.stringify((e as CustomEvent).detail))), { once: true });
+    const attrs = { model: '/models/default/', catalog: '/catalog-e2e/items.json', vectors, backend: 'wasm', dtype: 'fp32', k: '5' };
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+    document.body.append(el);
+  }), VECTORS);
+  expect(info).toMatchObject({ items: 40, encoded: 0, fromShards: 40 });
+  expect(seen.sort()).toEqual(['shard-0.bin', 'shard-1.bin', 'shard-2.bin', 'vectors.json']);
+  const widget = page.locator('hllm-recommendations');
+  await expect(widget).toHaveAttribute('data-state', 'ready');
+  // With history the shard vectors rank: k items appear.
+  await page.evaluate(async (ids) => {
+    const el = document.querySelector('hllm-recommendations') as HTMLElementTagNameMap['hllm-recommendations'];
+    for (const id of ids) await el.recommender!.track(id);
+    await el.refresh();
+  }, history);
+  await expect(widget.locator('[part="item"]')).toHaveCount(5);
 });

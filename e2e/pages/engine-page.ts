@@ -1,8 +1,10 @@
 // Test page script: puts the public API (createRecommender, HllmError, …), the test-only
 // recommender with its hooks, and the storage layer on window so Playwright specs can
-// drive them with page.evaluate().
-// Imports: src/index.ts, src/testing/test-hooks, src/storage/*, ./topk-worker (type; spawned as a worker).
+// drive them with page.evaluate(), and registers <hllm-recommendations> for widget checks
+// that need this page's routes (e2e/vector-shards.spec.ts).
+// Imports: src/index.ts, src/widget (entry), src/testing/test-hooks, src/storage/*, ./topk-worker (type; spawned as a worker).
 import * as api from '../../src/index.ts';
+import { defineHllmRecommendations } from '../../src/widget/index.ts';
 import { IdbStore } from '../../src/storage/idb-store.ts';
 import { DB_VERSION, openHllmDB } from '../../src/storage/schema.ts';
 import { createTestRecommender, testHooks } from '../../src/testing/test-hooks.ts';
@@ -20,6 +22,7 @@ declare global {
 }
 
 window.hllm = api;
+defineHllmRecommendations();
 window.hllmTest = { createRecommender: createTestRecommender, hooks: testHooks };
 window.hllmStorage = { IdbStore, openHllmDB, DB_VERSION };
 // The top-K kernel in a worker of its own (e2e/topk-kernel.spec.ts).
