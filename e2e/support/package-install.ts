@@ -30,7 +30,9 @@ function run(cmd: string, args: string[], cwd: string, timeout = 240_000): strin
 export function buildAndPack(dir: string): Packed {
   const pkg = join(dir, 'pkg');
   run(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn', '--outDir', join(pkg, 'dist'), '--emptyOutDir'], ROOT, 300_000);
-  for (const f of ['package.json', 'README.md', 'docs/usage.md', 'docs/model-format.md']) cpSync(join(ROOT, f), join(pkg, f));
+  // Everything package.json "files" names outside dist/ (the docs) comes from the checkout as it is.
+  const listed = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] }).files.filter((f) => !f.startsWith('dist/'));
+  for (const f of ['package.json', 'README.md', ...listed]) cpSync(join(ROOT, f), join(pkg, f));
   const [info] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', dir], pkg)) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[];
   if (!info) throw new Error('npm pack printed no package');
   return { tarball: join(dir, info.filename), size: info.size, unpackedSize: info.unpackedSize, files: info.files.map((f) => f.path) };
