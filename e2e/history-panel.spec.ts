@@ -49,7 +49,7 @@ async function exportFile(page: Page): Promise<string> {
 }
 
 async function importFile(page: Page, name: string, text: string): Promise<void> {
-  const chooser = page.waitForEvent('filechooser');
+  const chooser = page.waitForEvent('filechooser', { timeout: 30_000 });
   await panel(page).getByRole('button', { name: 'Import JSON…' }).click();
   await (await chooser).setFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text, 'utf8') });
 }
@@ -171,7 +171,7 @@ test('keyboard alone: open, forget one, Escape cancels the confirmation, wipe; r
 
   // The import button opens the file picker from the keyboard too.
   await tabTo(page, 'Import JSON…', 'Shift+Tab');
-  const chooser = page.waitForEvent('filechooser');
+  const chooser = page.waitForEvent('filechooser', { timeout: 30_000 });
   await page.keyboard.press('Enter');
   await chooser;
 
