@@ -37,8 +37,10 @@ test('like 5 → 10 recommendations with reasons; reload keeps them; wipe clears
 
   await page.getByRole('button', { name: /Your history/ }).click();
   const dialog = page.getByRole('dialog', { name: 'Your history, stored in this browser' });
-  await expect(dialog.locator('li')).toHaveCount(5);
-  await expect(dialog).toContainText(`Liked: ${LIKED[4].title}`);
+  await expect(dialog.getByRole('listitem')).toHaveCount(5);
+  // <hllm-history>: newest first, each row naming the movie and what was done with it.
+  await expect(dialog.getByRole('listitem').first().locator('[part="title"]')).toHaveText(LIKED[4].title);
+  await expect(dialog.getByRole('listitem').first().locator('[part="type"]')).toHaveText('Liked');
   const download = page.waitForEvent('download');
   await dialog.getByRole('button', { name: 'Export JSON' }).click();
   const exported = JSON.parse(await (await (await download).createReadStream()).toArray().then((c) => Buffer.concat(c).toString('utf8')));

@@ -10,7 +10,7 @@ import { installErrorTransfer } from './comlink-setup.ts';
 import { HllmError, isHllmError } from './errors.ts';
 import {
   CALL_KINDS, type CatalogItem, type CatalogSource, type CatalogUpdate, type EngineOptions, type EngineStats,
-  type ExportData, type HistoryEvent, type ItemTokens, type Progress, type ProgressCallback, type ReadyInfo,
+  type ExportData, type HistoryEvent, type ImportOptions, type ImportResult, type ItemTokens, type Progress, type ProgressCallback, type ReadyInfo,
   type Recommendation, type RecommenderApi, type RecommendOptions, type SearchOptions, type SearchResult,
   type TrackOptions, type WorkerApi,
 } from './protocol.ts';
@@ -203,6 +203,18 @@ export class Recommender implements RecommenderApi {
   /** Deletes history events of these items (or all); returns how many were removed. */
   forget(itemIds: string[] | 'all'): Promise<number> { return this.call('forget', (r) => r.forget(itemIds)); }
   exportData(): Promise<ExportData> { return this.call('exportData', (r) => r.exportData()); }
+  /**
+   * Adds the history of an exportData() file (the object or its JSON text): with mode
+   * 'merge' (default) the events not stored yet, with 'replace' instead of the stored
+   * history (in one transaction). Events of items not in this catalogue are skipped and
+   * counted. A bad file rejects with 'INVALID_IMPORT', naming the problem, and changes nothing.
+   *
+   * @example
+   * ```ts
+   * const { imported, skipped } = await rec.importData(await file.text(), { mode: 'replace' });
+   * ```
+   */
+  importData(data: ExportData | string, options?: ImportOptions): Promise<ImportResult> { return this.call('importData', (r) => r.importData(data, options)); }
   /** Replaces the catalogue; only new or changed items are encoded. Progress goes to `onProgress` and to on('progress'). */
   async setCatalog(catalog: CatalogSource, onProgress?: ProgressCallback): Promise<CatalogUpdate> {
     const c = typeof catalog === 'string' ? absolute(catalog) : catalog;

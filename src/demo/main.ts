@@ -3,17 +3,15 @@
  * (offline after the first visit), create one engine (backend 'auto' by default; `?backend=`
  * and `?dtype=` override), hand the engine to <hllm-recommendations>, then wire
  * the catalogue browser (search and titles come from the engine, which parses the
- * catalogue once in its worker), likes/opens, the history dialog, the timings
- * chart and the licence. May import: ../index (public engine API), ../widget,
- * ./catalog-*, ./history-panel, ./timings, ./sw-register.
+ * catalogue once in its worker), likes/opens, the history dialog (a <hllm-history>
+ * privacy panel), the timings chart and the licence. May import: ../index (public
+ * engine API), ../widget, ./catalog-*, ./timings, ./sw-register.
  */
 import { createRecommender } from '../index';
 import '../widget/index';
 import type { HistoryEvent } from '../index';
 import type { WidgetRecommender } from '../widget/index';
 import { mountCatalogBrowser } from './catalog-browser';
-import { lookupTitles } from './catalog-data';
-import { mountHistoryPanel } from './history-panel';
 import { registerServiceWorker } from './sw-register';
 import { PhaseClock, TimingsView } from './timings';
 
@@ -145,24 +143,28 @@ async function main(): Promise<void> {
   });
   document.body.dataset.ready = 'true';
 
-  mountHistoryPanel({
-    dialog: $('history-dialog'),
-    openButton: $('history-open'),
-    list: $('history-list'),
-    exportButton: $('history-export'),
-    wipeButton: $('history-wipe'),
-    wipeConfirm: $('history-wipe-confirm'),
-    closeButton: $('history-close'),
-    titles: (ids) => lookupTitles((some) => rec.items(some), ids),
-    load: () => rec.history(),
-    exportData: () => rec.exportData(),
-    wipe: async () => {
-      await rec.forget('all');
-      await syncHistory();
-      browser.rerender();
-      await widget.refresh();
-    },
+  // The privacy panel reads the history itself; the page keeps its own views in step.
+  const dialog = $('history-dialog') as HTMLDialogElement;
+  const openButton = $('history-open');
+  const panel = $('history') as HTMLElementTagNameMap['hllm-history'];
+  panel.labels = {
+    heading: 'Newest first',
+    empty: 'Nothing yet. Like or open a movie and it shows up here.',
+    exportButton: 'Export JSON',
+    importButton: 'Import JSON…',
+    forgetAll: 'Wipe history…',
+    confirmYes: 'Yes, wipe everything',
+  };
+  panel.recommender = rec;
+  panel.addEventListener('hllm-history-change', () => {
+    void syncHistory().then(() => { browser.rerender(); return widget.refresh(); }, (error: unknown) => widget.showError(error));
   });
+  openButton.addEventListener('click', async () => {
+    await panel.refresh();
+    dialog.showModal();
+  });
+  $('history-close').addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => openButton.focus());
 
   const licence = $('licence') as HTMLDetailsElement;
   licence.addEventListener('toggle', async () => {

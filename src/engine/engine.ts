@@ -11,7 +11,7 @@ import { defaultThreads, detectCapabilities } from '../env.ts';
 import { HllmError } from '../errors.ts';
 import type {
   Backend, CatalogItem, CatalogSource, CatalogUpdate, Dtype, Engine, EngineOptions, EngineStats, ExportData,
-  HistoryEvent, ItemTokens, ProgressCallback, ReadyInfo, Recommendation, RecommendOptions, SearchOptions, SearchResult,
+  HistoryEvent, ImportOptions, ImportResult, ItemTokens, ProgressCallback, ReadyInfo, Recommendation, RecommendOptions, SearchOptions, SearchResult,
   TrackOptions,
 } from '../protocol.ts';
 import { openStore } from '../storage/open-store.ts';
@@ -22,6 +22,7 @@ import { loadCatalog, validateCatalog } from './catalog.ts';
 import { encodeItemRows, encodeUsers } from './encoders.ts';
 import { defaultFetcher, type Fetcher } from './fetcher.ts';
 import type { Manifest } from './manifest.ts';
+import { importHistory } from './history-import.ts';
 import { fetchManifest, fetchModelFiles } from './model-loader.ts';
 import { SessionHolder } from './device-loss.ts';
 import { openOn, openSessions } from './sessions.ts';
@@ -292,6 +293,14 @@ export class HllmEngine implements Engine {
       catalog: { source: this.catalogSource, items: this.index.size },
       model: { id: L.manifest.id, sha256: L.modelKey, backend: L.models.sessions.backend, dtype: L.models.sessions.dtype },
     };
+  }
+
+  /** See RecommenderApi.importData and history-import.ts; events of items not in the catalogue are skipped. */
+  async importData(data: ExportData | string, options?: ImportOptions): Promise<ImportResult> {
+    const L = this.ready();
+    const { result, history } = await importHistory(L.store, this.events, data, options, (id) => this.index.rowOf(id) !== undefined);
+    this.events = history;
+    return result;
   }
 
   async setCatalog(catalog: CatalogSource, onProgress?: ProgressCallback): Promise<CatalogUpdate> {

@@ -4,7 +4,7 @@
 // Imports: comlink, comlink-setup, engine, worker-liveness (worker side), protocol types.
 import { transfer } from 'comlink';
 import { installErrorTransfer } from '../comlink-setup.ts';
-import type { CatalogItem, CatalogSource, Engine, EngineOptions, ProgressCallback, RecommendOptions, SearchOptions, TrackOptions, WorkerApi } from '../protocol.ts';
+import type { CatalogItem, CatalogSource, Engine, EngineOptions, ExportData, ImportOptions, ProgressCallback, RecommendOptions, SearchOptions, TrackOptions, WorkerApi } from '../protocol.ts';
 import { holdLockForever } from '../worker-liveness.ts';
 import { createEngine } from './engine.ts';
 
@@ -43,6 +43,7 @@ export function workerApi(engine: Engine = createEngine()): WorkerApi {
     history: () => serial(() => engine.history()),
     forget: (ids: string[] | 'all') => serial(() => engine.forget(ids)),
     exportData: () => serial(() => engine.exportData()),
+    importData: (d: ExportData | string, o?: ImportOptions) => serial(() => engine.importData(d, o)),
     setCatalog: (c: CatalogSource, p?: ProgressCallback) => serial(() => engine.setCatalog(c, p)),
     stats: () => engine.stats(),
     cancel: () => engine.cancel(),

@@ -136,6 +136,34 @@ export class IdbStore implements Store {
     return { seq, ...event };
   }
 
+  async appendEvents(events: NewEvent[]): Promise<HistoryEvent[]> {
+    return this.writeEvents(events, false);
+  }
+
+  async replaceEvents(events: NewEvent[]): Promise<HistoryEvent[]> {
+    return this.writeEvents(events, true);
+  }
+
+  /** One transaction: a failed add aborts it, and with it the clear() before (nothing lost). */
+  private async writeEvents(events: NewEvent[], clear: boolean): Promise<HistoryEvent[]> {
+    const tx = this.db.transaction('events', 'readwrite', { durability: 'strict' });
+    const adds: Promise<number>[] = [];
+    const cleared = clear ? tx.store.clear() : Promise.resolve();
+    try {
+      for (const e of events) adds.push(tx.store.add({ itemId: e.itemId, type: e.type, at: e.at }));
+    } catch (e) {
+      // A request that throws when it is made (DataCloneError) does not abort the
+      // transaction by itself: without this the clear() would commit and the history be gone.
+      tx.abort();
+      await Promise.allSettled([cleared, ...adds, tx.done]);
+      throw e;
+    }
+    await cleared;
+    const seqs = await Promise.all(adds);
+    await tx.done;
+    return events.map((e, i) => ({ seq: seqs[i]!, itemId: e.itemId, type: e.type, at: e.at }));
+  }
+
   async getEvents(): Promise<HistoryEvent[]> {
     const rows = await this.db.getAll('events');
     return rows.map((r) => ({ seq: r.seq!, itemId: r.itemId, type: r.type, at: r.at }));

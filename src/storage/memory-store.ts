@@ -81,6 +81,17 @@ export class MemoryStore implements Store {
     this.events.push(e);
     return { ...e };
   }
+  async appendEvents(events: NewEvent[]): Promise<HistoryEvent[]> {
+    const added = events.map((e) => ({ seq: this.nextSeq++, itemId: e.itemId, type: e.type, at: e.at }));
+    this.events = [...this.events, ...added];
+    return added.map((e) => ({ ...e }));
+  }
+  async replaceEvents(events: NewEvent[]): Promise<HistoryEvent[]> {
+    // Built aside and swapped in: nothing in between can leave a half-written history.
+    const next = events.map((e) => ({ seq: this.nextSeq++, itemId: e.itemId, type: e.type, at: e.at }));
+    this.events = next;
+    return next.map((e) => ({ ...e }));
+  }
   async getEvents(): Promise<HistoryEvent[]> {
     return this.events.map((e) => ({ ...e }));
   }

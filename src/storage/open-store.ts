@@ -97,6 +97,8 @@ export class ResilientStore implements Store {
   getVectorManifest(u: string): Promise<string | undefined> { return this.run((x) => x.getVectorManifest(u)); }
   putVectorManifest(u: string, t: string): Promise<void> { return this.run((x) => x.putVectorManifest(u, t)); }
   appendEvent(e: NewEvent): Promise<HistoryEvent> { return this.run((s) => s.appendEvent(e)); }
+  appendEvents(e: NewEvent[]): Promise<HistoryEvent[]> { return this.run((s) => s.appendEvents(e)); }
+  replaceEvents(e: NewEvent[]): Promise<HistoryEvent[]> { return this.run((s) => s.replaceEvents(e)); }
   getEvents(): Promise<HistoryEvent[]> { return this.run((s) => s.getEvents()); }
   deleteEvents(ids: string[] | 'all'): Promise<number> { return this.run((s) => s.deleteEvents(ids)); }
   close(): Promise<void> { return this.inner.close(); }

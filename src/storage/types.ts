@@ -67,6 +67,16 @@ export interface Store {
   appendEvent(event: NewEvent): Promise<HistoryEvent>;
   /** All events, oldest first (by seq). */
   getEvents(): Promise<HistoryEvent[]>;
+  /**
+   * Appends these events, in order, in one transaction (all or none); resolves to them with
+   * their new seqs once committed.
+   */
+  appendEvents(events: NewEvent[]): Promise<HistoryEvent[]>;
+  /**
+   * Deletes every stored event and stores these, in order, in one transaction: if it fails
+   * (quota, a closed connection) the stored history is as it was. Resolves to the stored events.
+   */
+  replaceEvents(events: NewEvent[]): Promise<HistoryEvent[]>;
   /** Deletes the events of these items (or all); returns how many were deleted. */
   deleteEvents(itemIds: string[] | 'all'): Promise<number>;
   close(): Promise<void>;

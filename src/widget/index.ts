@@ -1,14 +1,21 @@
 /**
  * Role: public entry of the widget (`hllm-web/widget`). Importing it registers
- * `<hllm-recommendations>` once; registering twice (two bundles on one page)
- * is a no-op instead of a DOMException. May import: ./hllm-recommendations,
- * ./widget-types.
+ * `<hllm-recommendations>` and `<hllm-history>` once; registering twice (two bundles on
+ * one page) is a no-op instead of a DOMException. May import: ./hllm-recommendations,
+ * ./hllm-history, ./history-render, ./widget-types.
  */
+import { HllmHistoryElement } from './hllm-history';
 import { HllmRecommendationsElement } from './hllm-recommendations';
+
+export { HllmHistoryElement } from './hllm-history';
+export type { HllmHistoryChangeDetail } from './hllm-history';
+export { DEFAULT_HISTORY_LABELS } from './history-render';
+export type { HistoryLabels } from './history-render';
 
 export { HllmRecommendationsElement } from './hllm-recommendations';
 export type { HllmClickDetail, HllmErrorDetail } from './hllm-recommendations';
 export type {
+  HistoryRecommender,
   WidgetItem,
   WidgetLayout,
   WidgetProgress,
@@ -32,10 +39,30 @@ export function defineHllmRecommendations(registry: CustomElementRegistry = cust
   if (!registry.get(TAG_NAME)) registry.define(TAG_NAME, HllmRecommendationsElement);
 }
 
-if (typeof customElements !== 'undefined') defineHllmRecommendations();
+/** The tag name of the privacy panel. */
+export const HISTORY_TAG_NAME = 'hllm-history';
+
+/**
+ * Registers `<hllm-history>` if the page has not already done so.
+ *
+ * @example
+ * ```ts
+ * import { defineHllmHistory } from 'hllm-web/widget';
+ * defineHllmHistory();
+ * ```
+ */
+export function defineHllmHistory(registry: CustomElementRegistry = customElements): void {
+  if (!registry.get(HISTORY_TAG_NAME)) registry.define(HISTORY_TAG_NAME, HllmHistoryElement);
+}
+
+if (typeof customElements !== 'undefined') {
+  defineHllmRecommendations();
+  defineHllmHistory();
+}
 
 declare global {
   interface HTMLElementTagNameMap {
     'hllm-recommendations': HllmRecommendationsElement;
+    'hllm-history': HllmHistoryElement;
   }
 }

@@ -28,3 +28,11 @@ export type WidgetRecommender = Pick<RecommenderApi, 'recommend' | 'track'> & {
 
 /** `layout` attribute values. Unknown values fall back to `list`. */
 export type WidgetLayout = 'list' | 'grid' | 'row';
+
+/**
+ * What `<hllm-history>` calls on a recommender: reading the history and the item titles,
+ * forgetting, exporting and importing; `ready`, when present, is awaited first.
+ */
+export type HistoryRecommender = Pick<RecommenderApi, 'history' | 'items' | 'forget' | 'exportData' | 'importData'> & {
+  ready?: Promise<unknown>;
+};
