@@ -2,6 +2,7 @@
 // recommender with its hooks, and the storage layer on window so Playwright specs can
 // drive them with page.evaluate().
 // Imports: src/index.ts, src/testing/test-hooks, src/storage/*, ./topk-worker (type; spawned as a worker).
+// Also the script of engine-isolated.html (the same page, cross-origin isolated).
 import * as api from '../../src/index.ts';
 import { IdbStore } from '../../src/storage/idb-store.ts';
 import { DB_VERSION, openHllmDB } from '../../src/storage/schema.ts';
