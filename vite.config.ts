@@ -6,11 +6,31 @@
 // onnxruntime-web is excluded from dep pre-bundling: its wasm is imported with `?url`
 // and must keep its file name, and the ORT chunk must stay separate from app code.
 import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { cliBuild, demoVectors } from './src/cli/build-plugins.ts';
 import { demoServiceWorker } from './src/demo/pwa-config.ts';
 import { embedAndLibraryBuilds } from './src/embed/build-plugin.ts';
 import { topkKernelWasm } from './src/engine/kernel/topk-kernel-build.ts';
+
+// e2e only: COOP/COEP on exactly one page, e2e/pages/engine-isolated.html, so it is cross-origin
+// isolated (SharedArrayBuffer, the threaded top-K scan) while engine.html stays a plain page.
+// Chromium loads a worker of an isolated page only if the worker script has COEP too: so do the
+// scripts of workers that page or its workers start (Referer: the page, or a script in /assets/).
+const ISOLATED_PAGE = '/e2e/pages/engine-isolated.html';
+const isolateOnePage: Plugin = {
+  name: 'hllm-e2e-isolated-page',
+  configurePreviewServer(server) {
+    server.middlewares.use((req, res, next) => {
+      const path = req.url?.split('?')[0];
+      const from = req.headers.referer ? new URL(req.headers.referer).pathname : '';
+      const isolatedWorker = req.headers['sec-fetch-dest'] === 'worker' && (from === ISOLATED_PAGE || from.startsWith('/assets/'));
+      if (path === ISOLATED_PAGE) res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      if (path === ISOLATED_PAGE || isolatedWorker) res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+      next();
+    });
+  },
+};
 
 export default defineConfig(({ mode }) => {
   const e2e = mode === 'e2e';
@@ -23,7 +43,12 @@ export default defineConfig(({ mode }) => {
       chunkSizeWarningLimit: 1024,
       assetsInlineLimit: 0,
       rollupOptions: e2e
-        ? { input: { engine: fileURLToPath(new URL('./e2e/pages/engine.html', import.meta.url)) } }
+        ? {
+            input: {
+              engine: fileURLToPath(new URL('./e2e/pages/engine.html', import.meta.url)),
+              isolated: fileURLToPath(new URL('./e2e/pages/engine-isolated.html', import.meta.url)),
+            },
+          }
         : {
             input: {
               main: fileURLToPath(new URL('./index.html', import.meta.url)),
@@ -36,7 +61,7 @@ export default defineConfig(({ mode }) => {
     // offline service worker, and the embed (IIFE) + library (ESM) + CLI (Node) bundles
     // built after the app into dist/embed, dist/lib and dist/cli.
     // topkKernelWasm: `?topk-wasm` imports (the top-K kernel's bytes), in every build and in vitest.
-    plugins: e2e ? [topkKernelWasm()] : [topkKernelWasm(), demoVectors(), demoServiceWorker(), embedAndLibraryBuilds(), cliBuild()],
+    plugins: e2e ? [topkKernelWasm(), isolateOnePage] : [topkKernelWasm(), demoVectors(), demoServiceWorker(), embedAndLibraryBuilds(), cliBuild()],
     worker: { format: 'es', plugins: () => [topkKernelWasm()] },
     optimizeDeps: { exclude: ['onnxruntime-web'] },
     test: {

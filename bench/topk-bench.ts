@@ -1,23 +1,34 @@
 // `npx tsx bench/topk-bench.ts [--rows N] [--reps N] [--node-only]`: the top-K kernel benchmark
 // (topk-core.ts) in Node, compiling the kernel directly (tsx has no Vite plugins), then in a
-// Chromium worker (topk-browser.ts). Writes bench/results/topk-<date>.json and .md.
-// Imports: node:fs, topk-core, topk-browser, topk-kernel-build.
+// Chromium worker (topk-browser.ts), there also the threaded scan with 1, 2 and 4 threads
+// (topk-threads-core.ts), with the machine's load average before and after.
+// Writes bench/results/topk-<date>.json and .md.
+// Imports: node:fs, node:os, topk-core, topk-threads-core, topk-browser, topk-kernel-build.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { compileTopkKernel } from '../src/engine/kernel/topk-kernel-build.ts';
 import { runTopkChromium } from './topk-browser.ts';
 import { DEFAULTS, runTopkBench, topkSummary } from './topk-core.ts';
+import { threadedSummary } from './topk-threads-core.ts';
 
 const arg = (name: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
 const opts = { ...DEFAULTS, rows: arg('rows') ?? DEFAULTS.rows, reps: arg('reps') ?? DEFAULTS.reps };
 const module = await WebAssembly.compile((await compileTopkKernel()) as BufferSource);
 const date = new Date().toISOString();
-const runs = [{ env: `node ${process.version}`, ...(await runTopkBench(module, opts)) }];
+const loadBefore = loadavg();
+const runs: Array<Awaited<ReturnType<typeof runTopkBench>> & { env: string; threaded?: Awaited<ReturnType<typeof runTopkChromium>>['threaded'] }> = [{ env: `node ${process.version}`, ...(await runTopkBench(module, opts)) }];
 console.log(topkSummary(runs[0]!.env, runs[0]!));
 if (!process.argv.includes('--node-only')) runs.push(await runTopkChromium(opts));
+const loadAfter = loadavg();
+const f2 = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ');
+const load = `machine: ${cpus().length} cores shared with other jobs, load average (1/5/15 min) ${f2(loadBefore)} before, ${f2(loadAfter)} after`;
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 const stem = `topk-${date.slice(0, 10)}`;
-writeFileSync(new URL(`${stem}.json`, dir), `${JSON.stringify({ date, runs }, null, 2)}\n`);
-const md = [`# top-K kernel benchmark, ${date.slice(0, 10)} (\`npx tsx bench/topk-bench.ts\`)`, '', ...runs.map((r) => topkSummary(r.env, r))].join('\n');
+writeFileSync(new URL(`${stem}.json`, dir), `${JSON.stringify({ date, cores: cpus().length, loadBefore, loadAfter, runs }, null, 2)}\n`);
+const md = [
+  `# top-K kernel benchmark, ${date.slice(0, 10)} (\`npx tsx bench/topk-bench.ts\`)`, '', `${load}.`, '',
+  ...runs.flatMap((r) => [topkSummary(r.env, r), ...(r.threaded ? [threadedSummary(r.env, opts, r.threaded, load)] : [])]),
+].join('\n');
 writeFileSync(new URL(`${stem}.md`, dir), md);
 console.log(md);

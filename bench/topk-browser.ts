@@ -1,17 +1,20 @@
 // Runs the top-K kernel bench (topk-core) in a worker of headless Chromium (/usr/bin/chromium):
-// a Vite dev server with only the kernel plugin serves bench/page/topk.html, without COOP/COEP
-// (a third-party page: one thread). Imports: vite, @playwright/test, topk-kernel-build, topk-core types.
+// a Vite dev server with only the kernel plugin serves bench/page/topk.html with COOP/COEP: the
+// single-thread figures use the same scanner as on any page, and the threaded scan
+// (topk-threads-core) needs the isolation. Imports: vite, @playwright/test, topk-kernel-build,
+// topk-core and topk-threads-core types.
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { topkKernelWasm } from '../src/engine/kernel/topk-kernel-build.ts';
 import { CHROMIUM_ARGS } from './browser.ts';
 import type { TopkBenchOptions, TopkBenchResult } from './topk-core.ts';
+import type { ThreadedBench } from './topk-threads-core.ts';
 
-export async function runTopkChromium(o: TopkBenchOptions): Promise<TopkBenchResult & { env: string }> {
+export async function runTopkChromium(o: TopkBenchOptions): Promise<TopkBenchResult & { env: string; threaded: ThreadedBench }> {
   const server = await createServer({
     configFile: false, root: process.cwd(), logLevel: 'warn', publicDir: false,
     plugins: [topkKernelWasm()], worker: { format: 'es', plugins: () => [topkKernelWasm()] },
-    server: { port: 0, strictPort: false, hmr: false, watch: null },
+    server: { port: 0, strictPort: false, hmr: false, watch: null, headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
     optimizeDeps: { noDiscovery: true, entries: [] },
   });
   await server.listen();
@@ -21,7 +24,7 @@ export async function runTopkChromium(o: TopkBenchOptions): Promise<TopkBenchRes
     const page = await browser.newPage();
     await page.goto(url);
     await page.waitForFunction(() => typeof (window as unknown as Record<string, unknown>).hllmTopkBench === 'function', null, { timeout: 120_000 });
-    const res = (await page.evaluate((opts) => (window as any).hllmTopkBench(opts), o)) as TopkBenchResult;
+    const res = (await page.evaluate((opts) => (window as any).hllmTopkBench(opts), o)) as TopkBenchResult & { threaded: ThreadedBench };
     return { env: `chromium ${browser.version()} worker`, ...res };
   } finally {
     await browser.close();

@@ -105,6 +105,12 @@ export interface ReadyInfo {
   fromShards: number;
   storage: 'indexeddb' | 'memory';
   threads: number;
+  /**
+   * Threads the top-K scan runs on: up to `threads` on a cross-origin-isolated page for a big
+   * enough catalogue (≥ 65,536 rows per thread), else 1 (third-party pages, Node). stats() says
+   * the current figure (1 after a scan worker failed).
+   */
+  scanThreads: number;
 }
 
 export interface HistoryEvent {
@@ -285,6 +291,8 @@ export interface EngineStats {
   backend: Backend | null;
   dtype: Dtype | null;
   storage: 'indexeddb' | 'memory' | null;
+  /** Threads the top-K scan runs on now (ReadyInfo.scanThreads, or 1 once a scan worker failed). */
+  scanThreads: number;
 }
 
 /** Result of tokenising one item the way the engine does (for parity checks). */

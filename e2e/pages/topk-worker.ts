@@ -1,12 +1,22 @@
-// Test worker for e2e/topk-kernel.spec.ts: builds a seeded random table through createVectorTable
-// (so the browser build's inlined kernel bytes are what runs) and compares topK with the JS
-// brute force on random queries and history masks; posts back the counts.
-// Imports: src/engine/vector-table, src/engine/ranking.
+// Test worker for e2e/topk-kernel.spec.ts and e2e/topk-threads.spec.ts: builds a seeded random
+// table through createVectorTable (so the browser build's inlined kernel bytes, and on the
+// isolated page the threaded scan with its nested scan workers, are what runs) and compares topK
+// with the JS brute force on random queries and history masks; posts back the counts, the scan
+// threads used and the warnings. `crashAt`: before that query a scan worker is made to die
+// (failNextScan); `disposeAt`: the table is disposed (its workers end) before that query.
+// Imports: src/engine/vector-table, src/engine/ranking, src/engine/kernel/topk-threads (test seam).
+import { failNextScan } from '../../src/engine/kernel/topk-threads.ts';
 import { normalize } from '../../src/engine/ranking.ts';
 import { bruteForceTopK, createVectorTable, type TableDtype } from '../../src/engine/vector-table.ts';
 
-export interface TopkCheck { dtype: TableDtype; rows: number; dim: number; queries: number; k: number; seed: number }
-export interface TopkCheckResult { wasmScanner: boolean; checked: number; mismatches: number; firstMismatch: string | null }
+export interface TopkCheck {
+  dtype: TableDtype; rows: number; dim: number; queries: number; k: number; seed: number;
+  threads?: number; minRowsPerThread?: number; crashAt?: number; disposeAt?: number;
+}
+export interface TopkCheckResult {
+  wasmScanner: boolean; checked: number; mismatches: number; firstMismatch: string | null;
+  isolated: boolean; scanThreads: number; scanThreadsAtEnd: number; crashed: boolean; warnings: string[];
+}
 
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -16,7 +26,9 @@ function rng(seed: number): () => number {
 self.onmessage = async (e: MessageEvent<TopkCheck>) => {
   const { dtype, rows, dim, queries, k, seed } = e.data;
   const r = rng(seed);
-  const t = await createVectorTable(dtype, dim, rows);
+  const warnings: string[] = [];
+  const t = await createVectorTable(dtype, dim, rows, { threads: e.data.threads, minRowsPerThread: e.data.minRowsPerThread, warn: (m) => warnings.push(m) });
+  const scanThreads = t.scanThreads;
   for (let i = 0; i < rows; i++) {
     if (i % 11 === 5) { t.setRaw(i, t.raw(i - 1)); continue; } // exact ties
     const v = new Float32Array(dim);
@@ -25,7 +37,10 @@ self.onmessage = async (e: MessageEvent<TopkCheck>) => {
   }
   let mismatches = 0;
   let firstMismatch: string | null = null;
+  let crashed = false;
   for (let n = 0; n < queries; n++) {
+    if (n === e.data.crashAt) crashed = failNextScan(t);
+    if (n === e.data.disposeAt) t.dispose();
     const q = new Float32Array(dim);
     for (let j = 0; j < dim; j++) q[j] = r() * 2 - 1;
     const masked = new Uint8Array(rows);
@@ -34,6 +49,10 @@ self.onmessage = async (e: MessageEvent<TopkCheck>) => {
     const want = JSON.stringify(bruteForceTopK(t, normalize(q), k, masked));
     if (got !== want) { mismatches++; firstMismatch ??= `${got} vs ${want}`; }
   }
-  const result: TopkCheckResult = { wasmScanner: t.scanner !== null, checked: queries, mismatches, firstMismatch };
+  const result: TopkCheckResult = {
+    wasmScanner: t.scanner !== null, checked: queries, mismatches, firstMismatch,
+    isolated: self.crossOriginIsolated, scanThreads, scanThreadsAtEnd: t.scanThreads, crashed, warnings,
+  };
+  t.dispose();
   self.postMessage(result);
 };

@@ -7,7 +7,7 @@ import type { CatalogSnapshot } from '../storage/types.ts';
 import type { CatalogText } from './catalog-search.ts';
 import { CompactCatalog, DigestSet, PackedIds, putHex } from './compact-catalog.ts';
 import { hexOf, sha256ManyHex } from './sha256.ts';
-import { createVectorTable, VectorTable, type TableDtype } from './vector-table.ts';
+import { createVectorTable, VectorTable, type TableDtype, type TableOptions } from './vector-table.ts';
 import type { ShardSet } from './vector-shards.ts';
 import { buildItemText, type TextSpec } from './text-builder.ts';
 
@@ -115,10 +115,20 @@ export function diffCatalog(previous: CatalogSnapshot | null, next: PreparedItem
 /**
  * Assembles the index: each row from the shard set when it holds the item's text, else from
  * `vectors` (sha → raw vector; must hold every other sha). int8 shards make an int8 table.
+ * `table`: scan threads and their warning (createVectorTable).
  */
-export async function buildIndex(prepared: PreparedItem[], vectors: Map<string, Float32Array>, dim: number, shards: ShardSet | null = null): Promise<CatalogIndex> {
+export async function buildIndex(prepared: PreparedItem[], vectors: Map<string, Float32Array>, dim: number, shards: ShardSet | null = null, table: TableOptions = {}): Promise<CatalogIndex> {
   const dtype: TableDtype = shards?.dtype === 'int8' ? 'int8' : 'fp32';
-  const table = await createVectorTable(dtype, dim, prepared.length);
+  const t = await createVectorTable(dtype, dim, prepared.length, table);
+  try {
+    return fillIndex(prepared, vectors, dim, shards, t);
+  } catch (e) {
+    t.dispose();
+    throw e;
+  }
+}
+
+function fillIndex(prepared: PreparedItem[], vectors: Map<string, Float32Array>, dim: number, shards: ShardSet | null, table: VectorTable): CatalogIndex {
   let fromShards = 0;
   prepared.forEach((p, i) => {
     if (shards?.copyInto(p.textSha256, table, i)) { fromShards++; return; }

@@ -132,6 +132,7 @@ export class HllmEngine implements Engine {
     return {
       backend: sessions.backend, dtype: sessions.dtype, reason: sessions.reason, modelId: manifest.id, dim: manifest.dim,
       items: this.index.size, encoded: update.encoded, cached: this.counters.cacheHits - hitsBefore, fromShards: this.index.shardRows, storage: store.kind, threads,
+      scanThreads: this.index.table.scanThreads,
     };
   }
 
@@ -186,7 +187,9 @@ export class HllmEngine implements Engine {
     } else {
       onProgress?.({ phase: 'encode', done: 0, total: 0, etaMs: 0 });
     }
-    this.index = await buildIndex(prepared, vectors, m.dim, L.shards);
+    const old = this.index;
+    this.index = await buildIndex(prepared, vectors, m.dim, L.shards, { threads: L.threads, warn: this.warn });
+    old.table.dispose(); // its scan workers, if threaded
     this.catalogSource = source;
     await L.store.putCatalog(this.index.catalog.snapshot());
     if (diff.droppedShas.length > 0) await L.store.deleteVectors(L.modelKey, diff.droppedShas);
@@ -314,6 +317,7 @@ export class HllmEngine implements Engine {
     return {
       ...this.counters, shardRows: this.index.shardRows, catalogItems: this.index.size, historyEvents: this.events.length,
       backend: L?.models.sessions.backend ?? null, dtype: L?.models.sessions.dtype ?? null, storage: L?.store.kind ?? null,
+      scanThreads: this.index.table.scanThreads,
     };
   }
 
@@ -327,6 +331,7 @@ export class HllmEngine implements Engine {
     this.disposed = true;
     const L = this.loaded;
     this.loaded = null;
+    this.index.table.dispose();
     if (L) await Promise.all([L.models.release(), L.store.close()]);
   }
 

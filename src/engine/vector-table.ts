@@ -3,9 +3,11 @@
 // cosine top-K over them. exactScore() is THE definition of a row's score: a faster scanner
 // (the WASM kernel) may only propose candidates, which are then re-scored with it, so every
 // scanner returns the same top-K as the brute-force scan below.
-// Imports: ranking (Scored), vectors/format (quantizeRow), kernel/topk-scanner (the WASM scanner). Unit-tested.
+// Imports: ranking (Scored), vectors/format (quantizeRow), kernel/topk-scanner (the WASM scanner),
+// kernel/topk-threads (the threaded scanner, cross-origin-isolated pages only). Unit-tested.
 import { quantizeRow } from '../vectors/format.ts';
 import { compileKernel, createKernelTable } from './kernel/topk-scanner.ts';
+import { createThreadedTable } from './kernel/topk-threads.ts';
 import { normalize, type Scored } from './ranking.ts';
 
 export type TableDtype = 'fp32' | 'int8';
@@ -16,6 +18,8 @@ export interface Scanner {
   candidates(table: VectorTable, queryNormed: Float32Array, k: number, masked?: Uint8Array): Int32Array | Promise<Int32Array>;
   /** Frees the scanner's memory and workers. */
   dispose?(): void;
+  /** Threads the scan runs on now (1 when absent). */
+  readonly threads?: number;
 }
 
 export class VectorTable {
@@ -34,6 +38,16 @@ export class VectorTable {
     this.scales = dtype === 'int8' ? storage?.scales ?? new Float32Array(rows) : null;
     this.invNorm = storage?.invNorm ?? new Float64Array(rows);
     if (this.invNorm.length !== rows || (this.scales && this.scales.length !== rows)) throw new RangeError('VectorTable: storage does not fit rows');
+  }
+
+  /** Threads the top-K scan runs on: > 1 only for a threaded table on a cross-origin-isolated page. */
+  get scanThreads(): number {
+    return this.scanner?.threads ?? 1;
+  }
+
+  /** Ends the scanner's workers (a threaded table); topK keeps working, on this thread. */
+  dispose(): void {
+    this.scanner?.dispose?.();
   }
 
   /** Stores a raw float32 vector at row i (quantised for an int8 table). */
@@ -137,21 +151,59 @@ export function bruteForceTopK(t: VectorTable, q: Float32Array, k: number, maske
   return out.sort(byScore);
 }
 
+/** Fewer rows than this per thread and a thread's dispatch costs more than its share of the scan. */
+export const MIN_ROWS_PER_SCAN_THREAD = 65_536;
+
+export interface TableOptions {
+  /** Scan threads allowed (EngineOptions.threads); used only where `crossOriginIsolated` is true. */
+  threads?: number;
+  /** Rows per thread below which fewer threads are used; default MIN_ROWS_PER_SCAN_THREAD. */
+  minRowsPerThread?: number;
+  /** The one warning when scan workers fail; default console.warn. */
+  warn?: (message: string) => void;
+}
+
 /**
- * Makes an empty table: the one place the engine creates tables, so the fastest scanner
- * available here can own the rows' memory: the WASM SIMD kernel (kernel/topk-scanner.ts), or
- * the plain table with its JS brute-force scan where WebAssembly SIMD is unavailable.
+ * Scan threads a table of `rows` gets: 1 on a page that is not cross-origin isolated (no
+ * SharedArrayBuffer there, so it is never tried), in Node, and without Worker.
  *
  * @example
  * ```ts
- * const t = await createVectorTable('int8', 64, 1_000_000);
- * t.setRaw(0, vector);
- * const top = await t.topK(user, 10, masked);
+ * scanThreadsFor(1_000_000, { threads: 4 }); // 4 on an isolated page, else 1
  * ```
  */
-let kernel: Promise<WebAssembly.Module | null> | undefined;
+export function scanThreadsFor(rows: number, o: TableOptions = {}): number {
+  const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown };
+  if (g.crossOriginIsolated !== true || typeof g.Worker !== 'function') return 1;
+  const want = Math.max(1, Math.floor(o.threads ?? 1));
+  return Math.max(1, Math.min(want, Math.floor(rows / (o.minRowsPerThread ?? MIN_ROWS_PER_SCAN_THREAD))));
+}
 
-export async function createVectorTable(dtype: TableDtype, dim: number, rows: number): Promise<VectorTable> {
+let kernel: Promise<WebAssembly.Module | null> | undefined;
+let sharedKernel: Promise<WebAssembly.Module | null> | undefined;
+
+/**
+ * Makes an empty table: the one place the engine creates tables, so the fastest scanner
+ * available here can own the rows' memory: the threaded WASM scan (kernel/topk-threads.ts) on a
+ * cross-origin-isolated page when `threads` > 1 and the table is big enough, else the WASM SIMD
+ * kernel on this thread (kernel/topk-scanner.ts), or the plain table with its JS brute-force scan
+ * where WebAssembly SIMD is unavailable. Call dispose() when the table is dropped.
+ *
+ * @example
+ * ```ts
+ * const t = await createVectorTable('int8', 64, 1_000_000, { threads: 4 });
+ * t.setRaw(0, vector);
+ * const top = await t.topK(user, 10, masked);
+ * t.dispose();
+ * ```
+ */
+export async function createVectorTable(dtype: TableDtype, dim: number, rows: number, options: TableOptions = {}): Promise<VectorTable> {
+  if (rows > 0 && dim > 0 && scanThreadsFor(rows, options) > 1) {
+    sharedKernel ??= compileKernel(async () => (await import('./kernel/topk-kernel.as.ts?topk-wasm-shared')).default);
+    const module = await sharedKernel;
+    const t = module && await createThreadedTable(module, dtype, dim, rows, scanThreadsFor(rows, options), options.warn ?? ((m) => console.warn(m)));
+    if (t) return t;
+  }
   // Dynamic: only bundlers/vitest understand `?topk-wasm` (topk-kernel-build.ts), and tools that
   // import this module without them (tsx benchmarks) never reach this line. Compiled once per realm.
   kernel ??= compileKernel(async () => (await import('./kernel/topk-kernel.as.ts?topk-wasm')).default);

@@ -1,9 +1,10 @@
 // The WASM top-K kernel against the reference brute force: random tables (int8 and float32, dims
 // not multiples of 16, duplicate and zero rows, masks incl. all masked, k past the row count) and
-// 1,000 queries on a 20k-row table must give the same rows, order and scores.
+// 1,000 queries on a 20k-row table must give the same rows, order and scores; and how many scan
+// threads a table gets (one in Node).
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { bruteForceTopK, createVectorTable, VectorTable, type TableDtype } from '../vector-table.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { bruteForceTopK, createVectorTable, scanThreadsFor, VectorTable, type TableDtype } from '../vector-table.ts';
 import { compileKernel, createKernelTable } from './topk-scanner.ts';
 import { normalize } from '../ranking.ts';
 
@@ -116,5 +117,28 @@ describe('WASM top-K kernel', () => {
     expect(mismatches).toBe(0);
     // The bound prunes: far fewer candidates than rows come back to JS.
     expect(candidates / 1000).toBeLessThan(200);
+  });
+});
+
+// The threaded scan itself runs in Chromium (e2e/topk-threads.spec.ts): Node has no Web Worker.
+describe('scan threads', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('Node, without cross-origin isolation, scans on one thread whatever threads are asked', async () => {
+    expect(scanThreadsFor(1_000_000, { threads: 4 })).toBe(1);
+    const t = await createVectorTable('int8', 8, 200_000, { threads: 4, minRowsPerThread: 1 });
+    expect(t.scanThreads).toBe(1);
+    t.dispose();
+    expect((await t.topK(Float32Array.from({ length: 8 }, (_, j) => j - 3), 3)).length).toBe(3);
+  });
+
+  it('an isolated page gets min(threads, rows / minRowsPerThread) threads, at least 1', () => {
+    vi.stubGlobal('crossOriginIsolated', true);
+    vi.stubGlobal('Worker', class {});
+    expect(scanThreadsFor(1_000_000, { threads: 4 })).toBe(4);
+    expect(scanThreadsFor(150_000, { threads: 4 })).toBe(2);
+    expect(scanThreadsFor(9_742, { threads: 4 })).toBe(1);
+    expect(scanThreadsFor(1_000_000, {})).toBe(1);
+    expect(scanThreadsFor(3_000, { threads: 3, minRowsPerThread: 1000 })).toBe(3);
   });
 });
