@@ -161,7 +161,7 @@ describe('warm index record checks (no model)', () => {
     const warn = (m: string) => { throw new Error(m); };
     const other = (o: Partial<Parameters<typeof warmKeyOf>[0]>) => warmKeyOf({ source: '/items.csv', bytes, modelKey: 'm', vectors: null, dim: 8, ...o });
     const b2 = bytes.slice();
-    b2[3] ^= 1;
+    b2[3] = b2[3]! ^ 1;
     for (const k of [await other({ bytes: b2 }), await other({ modelKey: 'n' }), await other({ vectors: '{"shards":[]}' }), await other({ source: '/other.csv' })]) {
       expect(k).not.toBe(key);
       expect(await loadWarmIndex(store, k, 8, warn)).toBeNull();
@@ -173,7 +173,7 @@ describe('warm index record checks (no model)', () => {
     ['an id changed', (r: WarmIndexRecord) => ({ ...r, ids: `x${r.ids.slice(1)}` }), 'digest'],
     ['item JSON changed', (r: WarmIndexRecord) => ({ ...r, json: r.json.replace('Toy', 'Tay') }), 'digest'],
     ['offsets out of range', (r: WarmIndexRecord) => ({ ...r, jsonEnds: r.jsonEnds.map((x) => x + 1) }), 'offsets'],
-    ['a text sha flipped', (r: WarmIndexRecord) => { const t = r.textShas.slice(); t[0] ^= 1; return { ...r, textShas: t }; }, 'digest'],
+    ['a text sha flipped', (r: WarmIndexRecord) => { const t = r.textShas.slice(); t[0] = t[0]! ^ 1; return { ...r, textShas: t }; }, 'digest'],
   ])('%s: detected as damaged', async (_name, damage, why) => {
     const s = new MemoryStore();
     await s.putWarmIndex(damage(record));
