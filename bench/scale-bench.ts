@@ -103,7 +103,7 @@ async function runOn(page: Page, o: ScaleRunOptions): Promise<ScaleRunResult> {
 }
 
 const phaseLine = (r: ScaleRunResult | null): string => (r
-  ? `${Object.entries(r.phases).map(([k, [a, b]]) => `${k} ${a.toFixed(0)}–${b.toFixed(0)}`).join(', ') || 'no progress events'}, ready ${r.readyMs.toFixed(0)}, first recommendation ${r.firstRecommendationMs.toFixed(0)}`
+  ? `${Object.entries(r.phases).map(([k, [a, b]]) => `${k} ${a.toFixed(0)}–${b.toFixed(0)}`).join(', ') || 'no progress events'}; steps ${(r.steps ?? []).map((s) => (s.ms === null ? `[${s.step}]` : `${s.step} ${s.ms}`)).join(', ')}; ready ${r.readyMs.toFixed(0)}, first recommendation ${r.firstRecommendationMs.toFixed(0)}`
   : 'not run');
 
 type Row = { value: number | null; unit: string; goal: string; reason?: string; detail?: unknown };
@@ -147,12 +147,12 @@ async function main(): Promise<void> {
     await page.goto(url);
     log(`cold start, ${N} items`);
     cold = await step('cold', () => runOn(page, { ...big, track: history, reps: REPS, memory: true }));
-    if (cold) log(`cold: ready ${cold.readyMs.toFixed(0)} ms, first rec ${cold.firstRecommendationMs.toFixed(0)} ms, encoded ${cold.stats.itemsEncoded}, recommend p50 ${median(cold.recommendMs)?.toFixed(2)} ms`);
+    if (cold) log(`cold: ready ${cold.readyMs.toFixed(0)} ms, first rec ${cold.firstRecommendationMs.toFixed(0)} ms, encoded ${cold.stats.itemsEncoded}, recommend p50 ${median(cold.recommendMs)?.toFixed(2)} ms; ${phaseLine(cold)}`);
     const before = sent.get('/synthetic/.bin') ?? 0;
     for (let i = 0; i < WARM_REPS; i++) {
       await page.reload();
       const w = await step(`warm${i}`, () => runOn(page, { ...big, track: [], reps: 10, memory: i === 0 }));
-      if (w) { warm.push(w); log(`warm ${i}: first rec ${w.firstRecommendationMs.toFixed(0)} ms, encoded ${w.stats.itemsEncoded}`); }
+      if (w) { warm.push(w); log(`warm ${i}: first rec ${w.firstRecommendationMs.toFixed(0)} ms, encoded ${w.stats.itemsEncoded}; ${phaseLine(w)}`); }
     }
     // Shard (.bin) bytes the warm starts fetched: must be 0, the shards are in IndexedDB.
     shardBytesWarm = (sent.get('/synthetic/.bin') ?? 0) - before;
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < WARM_REPS; i++) {
       await page.reload();
       const w = await step(`demoWarm${i}`, () => runOn(page, { ...d, track: [], reps: 0, memory: false }));
-      if (w) { demoWarm.push(w); log(`demo warm ${i}: first rec ${w.firstRecommendationMs.toFixed(0)} ms`); }
+      if (w) { demoWarm.push(w); log(`demo warm ${i}: first rec ${w.firstRecommendationMs.toFixed(0)} ms; ${phaseLine(w)}`); }
     }
     await ctx.close();
   } finally {

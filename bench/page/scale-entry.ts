@@ -36,6 +36,8 @@ export interface ScaleRunResult {
   recommendMs: number[];
   /** ms after createRecommender() of the first and last progress event of each phase. */
   phases: Record<string, [number, number]>;
+  /** The engine's step timings (progress detail 'step <name> <ms> ms', src/engine/step-timer.ts) and other details without a file name, in order. */
+  steps: Array<{ step: string; ms: number | null; at: number }>;
   topIds: string[];
   memory: MemoryResult | null;
   memoryError?: string;
@@ -59,8 +61,12 @@ async function measureMemory(): Promise<MemoryResult> {
   const rec = await createRecommender({ model: '/models/default/', catalog: o.catalog, vectors: o.vectors, dbName: o.dbName, backend: 'wasm', threads: 1, storage: 'indexeddb' });
   // When each start-up phase was first and last reported: where a slow start spends its time.
   const phases: Record<string, [number, number]> = {};
+  const steps: ScaleRunResult['steps'] = [];
   rec.on('progress', (p) => {
     const t = performance.now() - t0;
+    const m = /^step (\S+) (\d+) ms$/.exec(p.detail ?? '');
+    if (m) steps.push({ step: m[1]!, ms: Number(m[2]), at: t });
+    else if (p.detail?.startsWith('catalogue')) steps.push({ step: p.detail, ms: null, at: t });
     const ph = phases[p.phase];
     if (ph) ph[1] = t; else phases[p.phase] = [t, t];
   });
@@ -88,7 +94,7 @@ async function measureMemory(): Promise<MemoryResult> {
       readyMs, firstRecommendationMs: tFirst - t0 - trackMs, trackMs, sinceNavigationMs: tFirst,
       ready: { backend: info.backend, dtype: info.dtype, items: info.items, encoded: info.encoded, cached: info.cached, fromShards: info.fromShards, threads: info.threads, storage: info.storage },
       stats: { itemsEncoded: st.itemsEncoded, shardRows: st.shardRows, cacheHits: st.cacheHits, catalogItems: st.catalogItems, historyEvents: st.historyEvents },
-      recommendMs, phases, topIds: first.map((r) => r.id), memory, memoryError, crossOriginIsolated: globalThis.crossOriginIsolated,
+      recommendMs, phases, steps, topIds: first.map((r) => r.id), memory, memoryError, crossOriginIsolated: globalThis.crossOriginIsolated,
     };
   } finally {
     await rec.dispose();

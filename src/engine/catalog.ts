@@ -6,7 +6,7 @@ import Papa from 'papaparse';
 import { HllmError } from '../errors.ts';
 import type { CatalogItem, CatalogSource } from '../protocol.ts';
 import { parseCatalogEntries } from './catalog-schema.ts';
-import { fetchText, type Fetcher } from './fetcher.ts';
+import type { Fetcher } from './fetcher.ts';
 
 function invalid(msg: string, details?: Record<string, unknown>): never {
   throw new HllmError('INVALID_CATALOG', msg, details);
@@ -53,11 +53,16 @@ export function parseCatalogText(text: string, hint = ''): CatalogItem[] {
   return parseCsv(text);
 }
 
-export async function loadCatalog(source: CatalogSource, fetcher: Fetcher): Promise<{ items: CatalogItem[]; source: string | null }> {
+/** A catalogue as read: a URL's raw bytes (parsed later, or never when unchanged), or inline items. */
+export type RawCatalog =
+  | { source: string; bytes: Uint8Array; items: null }
+  | { source: null; bytes: null; items: CatalogItem[] };
+
+/** Reads a catalogue source: fetches a URL's bytes (FETCH_FAILED when absent), validates inline items. */
+export async function readCatalog(source: CatalogSource, fetcher: Fetcher): Promise<RawCatalog> {
   if (typeof source === 'string') {
-    let text: string;
     try {
-      text = await fetchText(fetcher, source);
+      return { source, bytes: await fetcher(source), items: null };
     } catch (e) {
       // The fetcher reports 404 as MODEL_FILE_MISSING; for a catalogue that code would mislead.
       if (e instanceof HllmError && e.code === 'MODEL_FILE_MISSING') {
@@ -65,7 +70,16 @@ export async function loadCatalog(source: CatalogSource, fetcher: Fetcher): Prom
       }
       throw e;
     }
-    return { items: parseCatalogText(text, source), source };
   }
-  return { items: validateCatalog(source), source: null };
+  return { source: null, bytes: null, items: validateCatalog(source) };
+}
+
+/** The items of a RawCatalog (parses a URL's bytes). */
+export function catalogItems(raw: RawCatalog): CatalogItem[] {
+  return raw.items ?? parseCatalogText(new TextDecoder().decode(raw.bytes), raw.source);
+}
+
+export async function loadCatalog(source: CatalogSource, fetcher: Fetcher): Promise<{ items: CatalogItem[]; source: string | null }> {
+  const raw = await readCatalog(source, fetcher);
+  return { items: catalogItems(raw), source: raw.source };
 }

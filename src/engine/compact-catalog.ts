@@ -123,6 +123,15 @@ export function putHex(hex: string, out: Uint8Array, at: number): void {
   for (let i = 0; i < 32; i++) out[at + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
 }
 
+/** CompactCatalog's columns: ids and item JSON packed with end offsets, 32 sha bytes a row. */
+export interface CatalogParts {
+  ids: string;
+  idEnds: Uint32Array;
+  json: string;
+  jsonEnds: Uint32Array;
+  textShas: Uint8Array;
+}
+
 /**
  * The in-memory catalogue: `size`, `id(i)`, `item(i)`, `rowOf(id)`, `textSha(i)`, and
  * search text built on first use.
@@ -166,6 +175,16 @@ export class CompactCatalog {
       putHex(textShaHex[i]!, shas, i * 32);
     }
     return new CompactCatalog(new PackedIds(idParts.join(''), idEnds), jsonParts.join(''), jsonEnds, shas);
+  }
+
+  /** Rebuilds a catalogue from parts() (warm start); ids must still be unique, else INVALID_CATALOG. */
+  static fromParts(p: CatalogParts): CompactCatalog {
+    return new CompactCatalog(new PackedIds(p.ids, p.idEnds), p.json, p.jsonEnds, p.textShas);
+  }
+
+  /** The packed columns, by reference (for the warm index). */
+  parts(): CatalogParts {
+    return { ids: this.ids.ids, idEnds: this.ids.ends, json: this.json, jsonEnds: this.jsonEnds, textShas: this.textShas };
   }
 
   get size(): number {

@@ -4,9 +4,11 @@
 // directly (only through ort-backend.ts via sessions/encoders).
 //
 // init(): capabilities → hllm.json → plan backend/dtype → download + verify files →
-// tokenizer → sessions (+ WebGPU self-check) → open storage → vector shards (vector-shards.ts)
-// → catalogue → encode only items with no shard row and no stored (model key, text sha256)
-// vector → delete other models' vectors and unused shards → ready.
+// tokenizer → sessions (+ WebGPU self-check) → open storage → vectors.json (vector-shards.ts)
+// → catalogue bytes → the stored warm index when catalogue bytes, model and vector set are
+// unchanged (warm-index.ts), else parse + diff + shards + encode only items with no shard row
+// and no stored (model key, text sha256) vector → delete other models' vectors and unused
+// shards → ready.
 import { defaultThreads, detectCapabilities } from '../env.ts';
 import { HllmError } from '../errors.ts';
 import type {
@@ -18,7 +20,7 @@ import { openStore } from '../storage/open-store.ts';
 import type { Store } from '../storage/types.ts';
 import { planBackend } from './backend-policy.ts';
 import { buildIndex, CatalogIndex, diffCatalog, prepareItems } from './catalog-index.ts';
-import { loadCatalog, validateCatalog } from './catalog.ts';
+import { catalogItems, readCatalog, validateCatalog } from './catalog.ts';
 import { encodeItemRows, encodeUsers } from './encoders.ts';
 import { defaultFetcher, type Fetcher } from './fetcher.ts';
 import type { Manifest } from './manifest.ts';
@@ -28,7 +30,12 @@ import { SessionHolder } from './device-loss.ts';
 import { openOn, openSessions } from './sessions.ts';
 import { buildItemText } from './text-builder.ts';
 import { createItemTokenizer, type ItemTokenizer } from './tokenizer.ts';
-import { loadShardSet, type ShardSet } from './vector-shards.ts';
+import { stepTimer, type StepTimer } from './step-timer.ts';
+import { openVectorSource, type VectorSource } from './vector-shards.ts';
+import { loadWarmIndex, saveWarmIndex, warmKeyOf } from './warm-index.ts';
+
+/** Progress detail of a start that took the stored warm index (no parse, hash or diff). */
+export const WARM_INDEX_USED = 'catalogue unchanged: stored index used';
 
 /** Largest page search() returns: a page is cloned to the page thread, so keep it small. */
 const MAX_SEARCH_LIMIT = 1000;
@@ -47,8 +54,8 @@ interface Loaded {
   /** The encoder sessions; moves them to WASM if the WebGPU device is lost. */
   models: SessionHolder;
   store: Store;
-  /** Precomputed vectors (EngineOptions.vectors), or null. */
-  shards: ShardSet | null;
+  /** Precomputed vectors (EngineOptions.vectors), or null; loaded only while a catalogue is built. */
+  shards: VectorSource | null;
   threads: number;
   batchSize: number;
 }
@@ -88,12 +95,16 @@ export class HllmEngine implements Engine {
     if (options.vectorsMismatch !== undefined && options.vectorsMismatch !== 'error' && options.vectorsMismatch !== 'encode') {
       throw new HllmError('INVALID_OPTIONS', "'vectorsMismatch' must be 'error' or 'encode'.");
     }
+    const timer = stepTimer(onProgress);
+    onProgress = timer.onProgress;
     const caps = await detectCapabilities();
     const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads(caps)));
     const manifest = await fetchManifest(options.model, this.fetcher);
     const plan = planBackend(manifest, caps, options.backend ?? 'auto', options.dtype ?? 'auto');
     const files = await fetchModelFiles(options.model, manifest, plan.dtype, this.fetcher, onProgress);
+    timer.mark('verify', 'model-files');
     const tok = createItemTokenizer(files.tokenizerJson, files.tokenizerConfig, manifest);
+    timer.mark('verify', 'tokenizer');
     const forced = (options.backend ?? 'auto') !== 'auto';
     const sessions = await openSessions(files, plan, forced, tok, threads, onProgress);
     const models = await SessionHolder.create(sessions, async (reason) => {
@@ -104,10 +115,11 @@ export class HllmEngine implements Engine {
     const hitsBefore = this.counters.cacheHits;
     let update: CatalogUpdate;
     try {
+      timer.mark('load', 'sessions');
       const store = await openStore({ dbName: options.dbName ?? 'hllm', storage: options.storage ?? 'auto', warn: this.warn });
       this.loaded = { manifest, modelKey: files.modelKey, tok, models, store, shards: null, threads, batchSize: options.batchSize ?? 32 };
       if (options.vectors !== undefined) {
-        this.loaded.shards = await loadShardSet({
+        this.loaded.shards = await openVectorSource({
           vectors: options.vectors, mismatch: options.vectorsMismatch ?? 'error', modelKey: files.modelKey, dim: manifest.dim,
           model: options.model, dtype: plan.dtype, catalog: typeof options.catalog === 'string' ? options.catalog : 'items.json',
           fetcher: this.fetcher, store, warn: this.warn, onProgress,
@@ -115,12 +127,13 @@ export class HllmEngine implements Engine {
       }
       this.index = CatalogIndex.empty(manifest.dim);
       this.events = await store.getEvents();
-      const { items, source } = await loadCatalog(options.catalog, this.fetcher);
-      update = await this.applyCatalog(items, source, onProgress);
+      timer.mark('load', 'storage');
+      update = await this.openCatalog(options.catalog, timer, true);
       // This model is ready: vectors under any other model key (an earlier export, another
       // dtype's item encoder) can never be read again and only fill the quota. History stays.
       await store.deleteVectorsExcept(files.modelKey);
       await store.deleteShardsExcept(files.modelKey, this.loaded.shards?.shardShas ?? []);
+      timer.mark('encode', 'gc');
     } catch (e) {
       // A failed start must not leave sessions or a DB connection behind.
       const L = this.loaded;
@@ -146,15 +159,46 @@ export class HllmEngine implements Engine {
     return this.loaded;
   }
 
-  /** Swaps in a new catalogue, encoding only texts with no stored vector. */
-  private async applyCatalog(items: CatalogItem[], source: string | null, onProgress?: ProgressCallback): Promise<CatalogUpdate> {
+  /**
+   * Reads a catalogue and makes it current. At start-up (`starting`) a URL whose bytes, model
+   * and vector set match the stored warm index is taken from it: no parse, hash or diff.
+   */
+  private async openCatalog(catalog: CatalogSource, t: StepTimer, starting: boolean): Promise<CatalogUpdate> {
+    const L = this.ready();
+    const raw = await readCatalog(catalog, this.fetcher);
+    t.mark('encode', 'catalog-read');
+    const key = raw.bytes ? await warmKeyOf({ source: raw.source, bytes: raw.bytes, modelKey: L.modelKey, vectors: L.shards?.key ?? null, dim: L.manifest.dim }) : null;
+    t.mark('encode', 'catalog-sha256');
+    const warm = key && starting ? await loadWarmIndex(L.store, key, L.manifest.dim, this.warn, { threads: L.threads, warn: this.warn }) : null;
+    if (warm) {
+      t.mark('encode', 'warm-index-load');
+      this.index = warm;
+      this.catalogSource = raw.source;
+      // Rows not from shards hold vectors read from storage, as on the rebuild path.
+      this.counters.cacheHits += warm.size - warm.shardRows;
+      t.onProgress?.({ phase: 'encode', done: 0, total: 0, etaMs: 0, detail: WARM_INDEX_USED });
+      return { added: 0, changed: 0, removed: 0, encoded: 0 };
+    }
+    const items = catalogItems(raw);
+    t.mark('encode', 'catalog-parse');
+    return this.applyCatalog(items, raw.source, t, key);
+  }
+
+  /** Swaps in a new catalogue, encoding only texts with no stored vector; stores it as the warm index under `warmKey`. */
+  private async applyCatalog(items: CatalogItem[], source: string | null, t: StepTimer, warmKey: string | null): Promise<CatalogUpdate> {
     const L = this.ready();
     const m = L.manifest;
+    const onProgress = t.onProgress;
     const prepared = await prepareItems(items, m);
+    t.mark('encode', 'catalog-texts-sha256');
     const previous = this.index.size > 0 ? this.index.catalog.snapshot() : await L.store.getCatalog();
     const diff = diffCatalog(previous, prepared);
+    t.mark('encode', 'catalog-diff');
+    // Decoded for this build only: the index copies its rows, and the set's per-row strings are big.
+    const shards = L.shards ? await L.shards.load() : null;
+    t.mark('encode', 'shards-load');
     // Only items the shard set does not cover need a vector from memory, storage or the encoder.
-    const needed = new Set(prepared.map((p) => p.textSha256).filter((s) => !L.shards?.has(s)));
+    const needed = new Set(prepared.map((p) => p.textSha256).filter((s) => !shards?.has(s)));
     const vectors = this.index.vectorsBySha(needed);
     const unknown = [...needed].filter((s) => !vectors.has(s));
     const stored = await L.store.getVectors(L.modelKey, unknown);
@@ -187,12 +231,17 @@ export class HllmEngine implements Engine {
     } else {
       onProgress?.({ phase: 'encode', done: 0, total: 0, etaMs: 0 });
     }
+    t.mark('encode', 'vectors');
     const old = this.index;
-    this.index = await buildIndex(prepared, vectors, m.dim, L.shards, { threads: L.threads, warn: this.warn });
+    this.index = await buildIndex(prepared, vectors, m.dim, shards, { threads: L.threads, warn: this.warn });
     old.table.dispose(); // its scan workers, if threaded
     this.catalogSource = source;
+    t.mark('encode', 'index-build');
     await L.store.putCatalog(this.index.catalog.snapshot());
     if (diff.droppedShas.length > 0) await L.store.deleteVectors(L.modelKey, diff.droppedShas);
+    t.mark('encode', 'snapshot-store');
+    await saveWarmIndex(L.store, this.index, warmKey);
+    t.mark('encode', 'warm-index-store');
     return { added: diff.added, changed: diff.changed, removed: diff.removed, encoded: todo.length };
   }
 
@@ -308,8 +357,7 @@ export class HllmEngine implements Engine {
 
   async setCatalog(catalog: CatalogSource, onProgress?: ProgressCallback): Promise<CatalogUpdate> {
     this.ready();
-    const { items, source } = await loadCatalog(catalog, this.fetcher);
-    return this.applyCatalog(items, source, onProgress);
+    return this.openCatalog(catalog, stepTimer(onProgress), false);
   }
 
   async stats(): Promise<EngineStats> {

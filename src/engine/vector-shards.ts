@@ -110,16 +110,30 @@ async function readManifest(url: string, o: ShardSetOptions): Promise<{ manifest
 }
 
 /**
- * Loads the shard set named by `o.vectors`, or returns null when it was built for another
- * model and the caller chose `vectorsMismatch: 'encode'`.
+ * The vector set named by EngineOptions.vectors, checked against the model but not loaded:
+ * a warm start whose catalogue index is stored needs its identity only. load() takes the
+ * shards from storage or downloads them, and is called only when a catalogue is (re)built;
+ * the engine drops the decoded set afterwards (its per-row hex strings are big at 1M rows).
+ */
+export interface VectorSource {
+  /** Identity of the set (dtype, dim, shard sha256s): part of the warm index key. */
+  readonly key: string;
+  /** sha256s of the shards in use (everything else in storage may be deleted). */
+  readonly shardShas: string[];
+  load(): Promise<ShardSet>;
+}
+
+/**
+ * Reads vectors.json (or its stored copy) and checks it was built for this model; null when
+ * it was not and the caller chose `vectorsMismatch: 'encode'`. Downloads nothing else.
  *
  * @example
  * ```ts
- * const set = await loadShardSet({ vectors: '/vectors/', mismatch: 'error', modelKey, dim: 64, model, dtype: 'q8', catalog, fetcher, store, warn });
- * if (set?.has(textSha)) set.copyInto(textSha, table, row);
+ * const src = await openVectorSource({ vectors: '/vectors/', mismatch: 'error', modelKey, dim: 64, model, dtype: 'q8', catalog, fetcher, store, warn });
+ * const set = await src?.load();
  * ```
  */
-export async function loadShardSet(o: ShardSetOptions): Promise<ShardSet | null> {
+export async function openVectorSource(o: ShardSetOptions): Promise<VectorSource | null> {
   const url = vectorManifestUrl(o.vectors);
   const { manifest: m, text } = await readManifest(url, o);
   if (m.model.key !== o.modelKey || m.dim !== o.dim) {
@@ -131,6 +145,27 @@ export async function loadShardSet(o: ShardSetOptions): Promise<ShardSet | null>
     }
     throw new HllmError('VECTORS_MISMATCH', `${url} does not fit this model: ${why}. ${fix}, or pass vectorsMismatch: 'encode' to encode on the device instead.`, { file: 'vectors.json', url, expected: o.modelKey, actual: m.model.key });
   }
+  const shardShas = m.shards.map((s) => s.sha256);
+  return { key: JSON.stringify({ dtype: m.dtype, dim: m.dim, rows: m.rows, shards: shardShas }), shardShas, load: () => materialize(m, text, url, o) };
+}
+
+/**
+ * Loads the shard set named by `o.vectors`, or returns null when it was built for another
+ * model and the caller chose `vectorsMismatch: 'encode'`.
+ *
+ * @example
+ * ```ts
+ * const set = await loadShardSet({ vectors: '/vectors/', mismatch: 'error', modelKey, dim: 64, model, dtype: 'q8', catalog, fetcher, store, warn });
+ * if (set?.has(textSha)) set.copyInto(textSha, table, row);
+ * ```
+ */
+export async function loadShardSet(o: ShardSetOptions): Promise<ShardSet | null> {
+  const src = await openVectorSource(o);
+  return src ? src.load() : null;
+}
+
+/** Takes each shard from storage or downloads and verifies it, then decodes the set. */
+async function materialize(m: VectorManifest, text: string, url: string, o: ShardSetOptions): Promise<ShardSet> {
   const base = folderOf(url);
   const stored = await Promise.all(m.shards.map((s) => o.store.getShard(o.modelKey, s.sha256)));
   const missing = m.shards.filter((_, i) => !stored[i]);

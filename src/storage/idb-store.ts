@@ -2,8 +2,8 @@
 // Imports: idb (via schema.ts), storage types. Must not import ONNX or engine code.
 import type { IDBPDatabase } from 'idb';
 import type { HistoryEvent } from '../protocol.ts';
-import { onBlocking, openHllmDB, type HllmDB } from './schema.ts';
-import type { CatalogSnapshot, NewEvent, Store, StoredItem } from './types.ts';
+import { onBlocking, openHllmDB, type HllmDB, type WarmIndexRow } from './schema.ts';
+import type { CatalogSnapshot, NewEvent, Store, StoredItem, WarmIndexRecord } from './types.ts';
 
 export class IdbStore implements Store {
   readonly kind = 'indexeddb' as const;
@@ -18,6 +18,19 @@ export class IdbStore implements Store {
   async getCatalog(): Promise<CatalogSnapshot | null> {
     const row = await this.db.get('catalog', 'current');
     return row ? { ids: row.ids, idEnds: row.idEnds, textShas: row.textShas } : null;
+  }
+
+  async getWarmIndex(): Promise<WarmIndexRecord | undefined> {
+    const row = await this.db.get('catalog', 'warm');
+    if (!row || row.key !== 'warm') return undefined;
+    const { key: _key, ...record } = row as WarmIndexRow;
+    return record;
+  }
+
+  async putWarmIndex(record: WarmIndexRecord | null): Promise<void> {
+    // Its own transaction: a quota error here loses only the cache, never the snapshot or history.
+    if (record) await this.db.put('catalog', { ...record, key: 'warm' });
+    else await this.db.delete('catalog', 'warm');
   }
 
   async putCatalog(s: CatalogSnapshot): Promise<void> {

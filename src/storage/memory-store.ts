@@ -2,12 +2,13 @@
 // IndexedDB is unavailable (private mode, quota). Same semantics as IdbStore.
 // Imports: storage types only.
 import type { HistoryEvent } from '../protocol.ts';
-import type { CatalogSnapshot, NewEvent, Store, StoredItem } from './types.ts';
+import type { CatalogSnapshot, NewEvent, Store, StoredItem, WarmIndexRecord } from './types.ts';
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private items: StoredItem[] = [];
   private catalog: CatalogSnapshot | null = null;
+  private warm: WarmIndexRecord | null = null;
   private readonly vectors = new Map<string, Float32Array>();
   private readonly shards = new Map<string, { modelKey: string; sha256: string; bytes: Uint8Array }>();
   private readonly manifests = new Map<string, string>();
@@ -21,6 +22,13 @@ export class MemoryStore implements Store {
   }
   async putCatalog(s: CatalogSnapshot): Promise<void> {
     this.catalog = { ids: s.ids, idEnds: s.idEnds.slice(), textShas: s.textShas.slice() };
+  }
+  async getWarmIndex(): Promise<WarmIndexRecord | undefined> {
+    // By reference: the engine never mutates a record, and a 1M-row copy would double its memory.
+    return this.warm ?? undefined;
+  }
+  async putWarmIndex(record: WarmIndexRecord | null): Promise<void> {
+    this.warm = record;
   }
   async getItems(): Promise<StoredItem[]> {
     return [...this.items].sort((a, b) => a.order - b.order);

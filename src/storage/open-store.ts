@@ -5,7 +5,7 @@
 import type { HistoryEvent } from '../protocol.ts';
 import { IdbStore } from './idb-store.ts';
 import { MemoryStore } from './memory-store.ts';
-import type { CatalogSnapshot, NewEvent, StorageKind, Store, StoredItem } from './types.ts';
+import type { CatalogSnapshot, NewEvent, StorageKind, Store, StoredItem, WarmIndexRecord } from './types.ts';
 
 export interface OpenStoreOptions {
   dbName: string;
@@ -84,6 +84,16 @@ export class ResilientStore implements Store {
   getCatalog(): Promise<CatalogSnapshot | null> { return this.run((s) => s.getCatalog()); }
   putCatalog(c: CatalogSnapshot): Promise<void> { return this.run((s) => s.putCatalog(c)); }
   getItems(): Promise<StoredItem[]> { return this.run((s) => s.getItems()); }
+  // The warm index is only a cache: failing to read or write it never moves the store to memory.
+  async getWarmIndex(): Promise<WarmIndexRecord | undefined> {
+    try { return await this.inner.getWarmIndex(); } catch (e) { this.warn(`hllm: the stored catalogue index could not be read (${describe(e)}); rebuilding it.`); return undefined; }
+  }
+  async putWarmIndex(r: WarmIndexRecord | null): Promise<void> {
+    try { await this.inner.putWarmIndex(r); } catch (e) {
+      this.warn(`hllm: the catalogue index could not be stored (${describe(e)}); the next start parses the catalogue again.`);
+      await this.inner.putWarmIndex(null).catch(() => undefined);
+    }
+  }
   replaceItems(items: StoredItem[]): Promise<void> { return this.run((s) => s.replaceItems(items)); }
   getVectors(m: string, t: string[]): Promise<Map<string, Float32Array>> { return this.run((s) => s.getVectors(m, t)); }
   putVectors(m: string, e: Array<[string, Float32Array]>): Promise<void> { return this.run((s) => s.putVectors(m, e)); }

@@ -2,6 +2,7 @@
 // Imports: idb only. Add a migration by appending to MIGRATIONS; never edit an old one.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { CatalogItem } from '../protocol.ts';
+import type { WarmIndexRecord } from './types.ts';
 
 export interface ItemRow {
   id: string;
@@ -41,8 +42,13 @@ export interface CatalogRow {
   textShas: Uint8Array;
 }
 
+/** Key 'warm' of the catalogue store: storage/types.ts WarmIndexRecord (a cache, no migration needed). */
+export interface WarmIndexRow extends WarmIndexRecord {
+  key: 'warm';
+}
+
 export interface HllmDB extends DBSchema {
-  catalog: { key: string; value: CatalogRow };
+  catalog: { key: string; value: CatalogRow | WarmIndexRow };
   items: { key: string; value: ItemRow };
   vectors: { key: [string, string]; value: VectorRow; indexes: { byModel: string } };
   events: { key: number; value: EventRow; indexes: { byItem: string } };

@@ -22,6 +22,31 @@ export interface CatalogSnapshot {
   textShas: Uint8Array;
 }
 
+/**
+ * The catalogue ready to rank, as the engine last built it (engine/warm-index.ts): the packed
+ * catalogue and its vector table, so a start whose catalogue source, model and vector set are
+ * unchanged (`builtFrom`) loads it instead of parsing, hashing and diffing the catalogue again.
+ * Only a cache: it may be missing or dropped at any time. `digest` covers every other field.
+ */
+export interface WarmIndexRecord {
+  /** What it was built from (source, raw bytes sha256, model key, vector set); compared exactly. */
+  builtFrom: string;
+  ids: string;
+  idEnds: Uint32Array;
+  /** Each item's JSON, packed like ids. */
+  json: string;
+  jsonEnds: Uint32Array;
+  textShas: Uint8Array;
+  dtype: 'fp32' | 'int8';
+  dim: number;
+  /** rows × dim float32 values, or int8 codes with one scale per row. */
+  values: Float32Array | Int8Array;
+  scales: Float32Array | null;
+  /** Rows whose vector came from vector shards. */
+  shardRows: number;
+  digest: string;
+}
+
 export interface NewEvent {
   itemId: string;
   type: string;
@@ -40,6 +65,10 @@ export interface Store {
   getCatalog(): Promise<CatalogSnapshot | null>;
   /** Replaces the stored catalogue snapshot in one write. */
   putCatalog(snapshot: CatalogSnapshot): Promise<void>;
+  /** The stored warm index, or undefined (none, or unreadable: it is only a cache). */
+  getWarmIndex(): Promise<WarmIndexRecord | undefined>;
+  /** Replaces the warm index (null deletes it). Never degrades the store: a failed write only loses the cache. */
+  putWarmIndex(record: WarmIndexRecord | null): Promise<void>;
   /** @deprecated one row per item, too slow at 1M items: the engine uses getCatalog/putCatalog. */
   getItems(): Promise<StoredItem[]>;
   /** @deprecated see getItems. Replaces the per-item rows with `items`. */
