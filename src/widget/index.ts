@@ -1,19 +1,28 @@
 /**
  * Role: public entry of the widget (`hllm-web/widget`). Importing it registers
  * `<hllm-recommendations>` once; registering twice (two bundles on one page)
- * is a no-op instead of a DOMException. May import: ./hllm-recommendations,
+ * is a no-op instead of a DOMException; in Node (SSR) importing it registers
+ * nothing and throws nothing. May import: ./hllm-recommendations, ./labels,
  * ./widget-types.
  */
 import { HllmRecommendationsElement } from './hllm-recommendations';
 
 export { HllmRecommendationsElement } from './hllm-recommendations';
-export type { HllmClickDetail, HllmErrorDetail } from './hllm-recommendations';
+export { DEFAULT_LABELS } from './labels';
 export type {
+  HllmClickDetail,
+  HllmErrorDetail,
+  HllmItemDetail,
+  HllmRecommendationsEventMap,
+  HllmViewDetail,
   WidgetItem,
+  WidgetLabels,
   WidgetLayout,
+  WidgetMode,
   WidgetProgress,
   WidgetRecommendation,
   WidgetRecommender,
+  WidgetRules,
 } from './widget-types';
 
 /** The tag name the widget registers under. */
