@@ -23,7 +23,14 @@ export default defineConfig(({ mode }) => {
       chunkSizeWarningLimit: 1024,
       assetsInlineLimit: 0,
       rollupOptions: e2e
-        ? { input: { engine: fileURLToPath(new URL('./e2e/pages/engine.html', import.meta.url)) } }
+        ? {
+            input: {
+              engine: fileURLToPath(new URL('./e2e/pages/engine.html', import.meta.url)),
+              // the widget on the real engine (e2e/widget-modes.spec.ts) and inside React (e2e/widget-react.spec.ts)
+              widget: fileURLToPath(new URL('./e2e/pages/widget.html', import.meta.url)),
+              react: fileURLToPath(new URL('./e2e/pages/react.html', import.meta.url)),
+            },
+          }
         : {
             input: {
               main: fileURLToPath(new URL('./index.html', import.meta.url)),
