@@ -74,10 +74,13 @@ test('a template renders every field as text; 60 hostile payloads in every field
     expect(r.reason).toMatch(/^Because you liked Evil [01] /);
     // Only the template's own elements: no payload became markup.
     expect(r.tags.filter((t) => t !== 'img')).toEqual(['b', 'i', 'span', 'em', 'code', 'small']);
-    if (r.img !== null) expect(r.img).toMatch(/^data:image\/png;/);
+    // Only http(s) (also a relative URL, resolved against the page) and data:image/png survive;
+    // javascript:, vbscript:, blob:, data:text/html and data:image/svg+xml are dropped.
+    const safe = /^(https:|x")/.test(item.image as string) || (item.image as string).startsWith('data:image/png');
+    if (safe) expect(r.img).toMatch(/^(https?:\/\/|data:image\/png;)/);
+    else expect(r.img).toBeNull();
   }
-  expect(rows.some((r) => r.img !== null)).toBe(true); // the safe image did render…
-  expect(rows.filter((r) => r.id !== 'ok').every((r) => r.img === null)).toBe(true); // …and no hostile one
+  expect(rows.filter((r) => r.img !== null).length).toBeGreaterThan(0);
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   expect(await page.evaluate(() => (window as unknown as { __xss: number }).__xss)).toBe(0);
   expect(dialogs).toEqual([]);

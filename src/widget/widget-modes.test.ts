@@ -221,3 +221,22 @@ describe('carousel', () => {
     expect(el.shadowRoot!.activeElement).toBe(buttons[0]);
   });
 });
+
+describe('framework re-renders', () => {
+  it('equal labels and an equal new exclude array neither redraw nor call the engine', async () => {
+    const { el, engine } = await mount({ mode: 'popular' });
+    el.labels = { popular: 'Beliebt' };
+    el.exclude = ['p9'];
+    await flush();
+    const calls = engine.popular.mock.calls.length;
+    const list = el.shadowRoot!.querySelector('ul');
+    el.labels = { popular: 'Beliebt' };
+    el.exclude = ['p9'];
+    await flush();
+    expect(engine.popular).toHaveBeenCalledTimes(calls);
+    expect(el.shadowRoot!.querySelector('ul')).toBe(list);
+    el.exclude = ['p8'];
+    await flush();
+    expect(engine.popular).toHaveBeenCalledTimes(calls + 1);
+  });
+});

@@ -85,6 +85,9 @@ export abstract class WidgetProperties extends BaseElement {
   /** Every visible string; set some or all (missing ones keep their default). */
   get labels(): Partial<WidgetLabels> { return this.customLabels; }
   set labels(value: Partial<WidgetLabels> | undefined) {
+    // Frameworks pass a new object literal on every render: equal labels must not redraw,
+    // or each redraw's hllm-view re-renders the host, which passes new labels, and so on.
+    if (JSON.stringify(value ?? {}) === JSON.stringify(this.customLabels)) return;
     this.customLabels = value ?? {};
     this.labelSet = mergeLabels(value);
     this.rerender();
@@ -96,6 +99,9 @@ export abstract class WidgetProperties extends BaseElement {
   }
 
   private setRule<K extends keyof WidgetRules>(key: K, value: WidgetRules[K]): void {
+    // Equal values (a new but equal `exclude` array from a framework re-render) change nothing.
+    const old = this.rules[key];
+    if (old === value || (Array.isArray(old) && Array.isArray(value) && old.length === value.length && old.every((v, i) => v === value[i]))) return;
     this.rules = { ...this.rules, [key]: value };
     this.scheduleRefresh();
   }
