@@ -47,6 +47,9 @@ export default defineConfig(({ mode }) => {
             input: {
               engine: fileURLToPath(new URL('./e2e/pages/engine.html', import.meta.url)),
               isolated: fileURLToPath(new URL('./e2e/pages/engine-isolated.html', import.meta.url)),
+              // the widget on the real engine (e2e/widget-modes.spec.ts) and inside React (e2e/widget-react.spec.ts)
+              widget: fileURLToPath(new URL('./e2e/pages/widget.html', import.meta.url)),
+              react: fileURLToPath(new URL('./e2e/pages/react.html', import.meta.url)),
             },
           }
         : {

@@ -11,8 +11,8 @@ import { HllmError, isHllmError } from './errors.ts';
 import {
   CALL_KINDS, type CatalogItem, type CatalogSource, type CatalogUpdate, type EngineOptions, type EngineStats,
   type ExportData, type HistoryEvent, type ImportOptions, type ImportResult, type ItemTokens, type Progress, type ProgressCallback, type ReadyInfo,
-  type Recommendation, type RecommenderApi, type RecommendOptions, type SearchOptions, type SearchResult,
-  type TrackOptions, type WorkerApi,
+  type PopularOptions, type Recommendation, type RecommenderApi, type RecommendOptions, type RuleCallbacks, type RuleOptions,
+  type SearchOptions, type SearchResult, type SimilarOptions, type TrackOptions, type WorkerApi,
 } from './protocol.ts';
 import { watchWorker, type LivenessOptions, type WatchWorker } from './worker-liveness.ts';
 
@@ -58,6 +58,25 @@ function defaultWorker(): Worker {
 function absolute(u: string): string {
   const base = globalThis.document?.baseURI ?? globalThis.location?.href;
   return base ? new URL(u, base).href : u;
+}
+
+type WireRules<O> = [O | undefined, RuleCallbacks['filter'], RuleCallbacks['boost']];
+
+/**
+ * Splits rule options for the wire: filter/boost functions cannot be cloned into the worker,
+ * so they go as comlink proxies of batch callbacks. Called per send: a proxy's port is
+ * transferred once, so a retried read needs fresh ones.
+ */
+function wireRules<O extends RuleOptions>(o: O | undefined): WireRules<O> {
+  if (!o || (o.filter === undefined && o.boost === undefined)) return [o, undefined, undefined];
+  const { filter, boost, ...rest } = o;
+  if (filter !== undefined && typeof filter !== 'function') throw new HllmError('INVALID_OPTIONS', "'filter' must be a function (item) => boolean.");
+  if (boost !== undefined && typeof boost !== 'function') throw new HllmError('INVALID_OPTIONS', "'boost' must be a function (item, score) => number.");
+  return [
+    rest as O,
+    filter ? proxy((items: CatalogItem[]) => items.map((it) => filter(it) === true)) : undefined,
+    boost ? proxy((items: CatalogItem[], scores: number[]) => items.map((it, i) => boost(it, scores[i]!))) : undefined,
+  ];
 }
 
 const disposedError = () => new HllmError('DISPOSED', 'this recommender was disposed; create a new one.');
@@ -196,9 +215,20 @@ export class Recommender implements RecommenderApi {
   /** Records an interaction. Unknown ids reject with code 'UNKNOWN_ITEM'. */
   track(itemId: string, options?: TrackOptions): Promise<HistoryEvent> { return this.call('track', (r) => r.track(itemId, options)); }
   /** Top-k items for this user's history: cosine scores, each with the history item it is most like. */
-  recommend(options?: RecommendOptions): Promise<Recommendation[]> { return this.call('recommend', (r) => r.recommend(options)); }
-  /** The k items nearest to one item. */
-  similar(itemId: string, k?: number): Promise<Recommendation[]> { return this.call('similar', (r) => r.similar(itemId, k)); }
+  recommend(options?: RecommendOptions): Promise<Recommendation[]> { return this.call('recommend', (r) => r.recommend(...wireRules(options))); }
+  /** The items nearest to one item (a number is k), with rules and fallback as recommend(). */
+  similar(itemId: string, options?: number | SimilarOptions): Promise<Recommendation[]> {
+    return this.call('similar', (r) => (typeof options === 'object' ? r.similar(itemId, ...wireRules(options)) : r.similar(itemId, options)));
+  }
+  /**
+   * The catalogue's most popular items, rules applied; score = popularity / the largest one.
+   *
+   * @example
+   * ```ts
+   * const top = await rec.popular({ k: 8, filter: (it) => it.genres !== 'Horror' });
+   * ```
+   */
+  popular(options?: PopularOptions): Promise<Recommendation[]> { return this.call('popular', (r) => r.popular(...wireRules(options))); }
   history(): Promise<HistoryEvent[]> { return this.call('history', (r) => r.history()); }
   /** Deletes history events of these items (or all); returns how many were removed. */
   forget(itemIds: string[] | 'all'): Promise<number> { return this.call('forget', (r) => r.forget(itemIds)); }

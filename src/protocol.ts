@@ -159,6 +159,11 @@ export interface RuleOptions {
    * them is under the cap. Items without the field are not capped.
    */
   groupBy?: string;
+  /**
+   * The batch form of `filter` and `boost` (RuleCallbacks); when set it replaces them. The page
+   * client fills it in across the worker boundary; same-thread callers may set it themselves.
+   */
+  callbacks?: RuleCallbacks;
 }
 
 /** Where a recommendation came from (Recommendation.source); the widget shows it as the reason. */
@@ -212,7 +217,10 @@ export interface RuleCallbacks {
 
 export interface Recommendation {
   id: string;
-  /** cosine(user vector, item vector) in [-1, 1]. */
+  /**
+   * cosine(user or item vector, item vector) in [-1, 1], after `boost` when one is given. For
+   * source 'popular': the item's popularity / the catalogue's largest popularity, in [0, 1].
+   */
   score: number;
   item: CatalogItem;
   /**
@@ -401,7 +409,12 @@ export interface LivenessRemote {
 }
 
 /** The object the engine worker exposes over comlink: the engine and the liveness hooks. */
-export interface WorkerApi extends Engine, LivenessRemote {}
+export interface WorkerApi extends Engine, LivenessRemote {
+  /** As Engine's, with `filter` / `boost` sent as comlink proxies of RuleCallbacks' methods (functions cannot be cloned). */
+  recommend(options?: RecommendOptions, filter?: RuleCallbacks['filter'], boost?: RuleCallbacks['boost']): Promise<Recommendation[]>;
+  similar(itemId: string, options?: number | SimilarOptions, filter?: RuleCallbacks['filter'], boost?: RuleCallbacks['boost']): Promise<Recommendation[]>;
+  popular(options?: PopularOptions, filter?: RuleCallbacks['filter'], boost?: RuleCallbacks['boost']): Promise<Recommendation[]>;
+}
 
 /** How the test hooks end a worker: an uncaught error, or a silent close() (as terminate() or an OOM kill look). */
 export type CrashKind = 'error' | 'close';

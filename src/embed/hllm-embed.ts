@@ -14,7 +14,7 @@
  * <div id="recs"></div>
  * <script src="https://cdn.example/hllm/embed/hllm-embed.js" data-target="#recs"
  *   data-model="../models/default/" data-catalog="../catalogs/ml-latest-small/items.csv"
- *   data-vectors="../vectors/"></script>
+ *   data-vectors="../vectors/" data-mode="similar" data-item="79132"></script>
  * <script>HLLM.ready.then(() => HLLM.track('1'));</script>
  * ```
  */
@@ -72,7 +72,8 @@ function mountWidget(): HllmRecommendationsElement | null {
     host instanceof HTMLElement && host.localName === 'hllm-recommendations'
       ? (host as HllmRecommendationsElement)
       : host.appendChild(document.createElement('hllm-recommendations'));
-  for (const attr of ['k', 'layout', 'heading'] as const) {
+  // data-mode / data-item / data-items / data-fallback choose the row (docs/usage.md §3).
+  for (const attr of ['k', 'layout', 'heading', 'mode', 'item', 'items', 'fallback'] as const) {
     const value = data[attr];
     if (value !== undefined && !element.hasAttribute(attr)) element.setAttribute(attr, value);
   }

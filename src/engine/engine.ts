@@ -13,8 +13,8 @@ import { defaultThreads, detectCapabilities } from '../env.ts';
 import { HllmError } from '../errors.ts';
 import type {
   Backend, CatalogItem, CatalogSource, CatalogUpdate, Dtype, Engine, EngineOptions, EngineStats, ExportData,
-  HistoryEvent, ImportOptions, ImportResult, ItemTokens, ProgressCallback, ReadyInfo, Recommendation, RecommendOptions, SearchOptions, SearchResult,
-  TrackOptions,
+  HistoryEvent, ImportOptions, ImportResult, ItemTokens, PopularOptions, ProgressCallback, ReadyInfo, Recommendation, RecommendOptions, SearchOptions, SearchResult,
+  SimilarOptions, TrackOptions,
 } from '../protocol.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { Store } from '../storage/types.ts';
@@ -27,6 +27,8 @@ import type { Manifest } from './manifest.ts';
 import { importHistory } from './history-import.ts';
 import { fetchManifest, fetchModelFiles } from './model-loader.ts';
 import { SessionHolder } from './device-loss.ts';
+import { popularMode, recommendMode, similarMode, type ModeContext } from './modes.ts';
+import { buildPopularity, type Popularity } from './popularity.ts';
 import { openOn, openSessions } from './sessions.ts';
 import { buildItemText } from './text-builder.ts';
 import { createItemTokenizer, type ItemTokenizer } from './tokenizer.ts';
@@ -58,6 +60,9 @@ interface Loaded {
   shards: VectorSource | null;
   threads: number;
   batchSize: number;
+  /** EngineOptions.popularityField, and the model folder's interaction counts (or null). */
+  popularityField: string | undefined;
+  counts: Record<string, number> | null;
 }
 
 /** Test seam for loseDevice(): kept off the class so it is no part of HllmEngine's public surface. */
@@ -70,6 +75,8 @@ export class HllmEngine implements Engine {
   private events: HistoryEvent[] = [];
   private job: AbortController | null = null;
   private disposed = false;
+  private pop: { index: CatalogIndex; pop: Popularity | null } | null = null;
+  private warnedNoPopularity = false;
   private counters = { encoderCalls: 0, itemsEncoded: 0, userEncoderCalls: 0, cacheHits: 0 };
   private readonly fetcher: Fetcher;
   private readonly warn: (m: string) => void;
@@ -117,7 +124,8 @@ export class HllmEngine implements Engine {
     try {
       timer.mark('load', 'sessions');
       const store = await openStore({ dbName: options.dbName ?? 'hllm', storage: options.storage ?? 'auto', warn: this.warn });
-      this.loaded = { manifest, modelKey: files.modelKey, tok, models, store, shards: null, threads, batchSize: options.batchSize ?? 32 };
+      this.loaded = { manifest, modelKey: files.modelKey, tok, models, store, shards: null, threads, batchSize: options.batchSize ?? 32,
+        popularityField: options.popularityField, counts: files.popularity };
       if (options.vectors !== undefined) {
         this.loaded.shards = await openVectorSource({
           vectors: options.vectors, mismatch: options.vectorsMismatch ?? 'error', modelKey: files.modelKey, dim: manifest.dim,
@@ -261,31 +269,30 @@ export class HllmEngine implements Engine {
     return e;
   }
 
-  /** Catalogue rows of the last max_history history events (oldest first). */
-  private historyRows(): number[] {
-    const rows = this.events.map((e) => this.index.rowOf(e.itemId)).filter((i): i is number => i !== undefined);
-    return rows.slice(-this.ready().manifest.max_history);
+  /** What recommend/similar/popular (modes.ts) need; popularity is built once per catalogue. */
+  private modes(): ModeContext {
+    const L = this.ready();
+    return {
+      index: this.index, maxHistory: L.manifest.max_history,
+      historyRows: () => this.events.map((e) => this.index.rowOf(e.itemId)).filter((i): i is number => i !== undefined),
+      userVector: (rows) => this.userVector(rows),
+      popularity: () => {
+        if (this.pop?.index !== this.index) {
+          const ix = this.index;
+          this.pop = { index: ix, pop: buildPopularity(ix.size, (r) => ix.item(r), (r) => ix.id(r), L.popularityField, L.counts) };
+        }
+        return this.pop.pop;
+      },
+      warnNoPopularity: () => {
+        if (this.warnedNoPopularity) return;
+        this.warnedNoPopularity = true;
+        this.warn("hllm: fallback 'popular' has no popularity to fill with; set popularityField or use a model folder that ships interaction counts. Rows stay short.");
+      },
+    };
   }
 
   async recommend(options: RecommendOptions = {}): Promise<Recommendation[]> {
-    const L = this.ready();
-    const k = options.k ?? 10;
-    if (!Number.isInteger(k) || k < 0) throw new HllmError('INVALID_OPTIONS', "'k' must be a non-negative integer.");
-    const rows = this.historyRows();
-    if (rows.length === 0 || k === 0) return [];
-    const user = await this.userVector(rows);
-    const masked = new Uint8Array(this.index.size);
-    if (!options.includeHistory) for (const e of this.events) { const i = this.index.rowOf(e.itemId); if (i !== undefined) masked[i] = 1; }
-    for (const id of options.exclude ?? []) { const i = this.index.rowOf(String(id)); if (i !== undefined) masked[i] = 1; }
-    const uniq = [...new Set(rows)];
-    const t = this.index.table;
-    const liked = uniq.map((r) => t.normed(r));
-    return (await t.topK(user, k, masked)).map((s) => {
-      // because = the history item closest to this one (exact score, first on ties).
-      const b = uniq.reduce((best, r, j) => { const sc = t.exactScore(s.index, liked[j]!); return sc > best.score ? { index: r, score: sc } : best; }, { index: -1, score: -Infinity });
-      const likedItem = this.index.item(b.index);
-      return { id: this.index.id(s.index), score: s.score, item: this.index.item(s.index), because: { id: likedItem.id, score: b.score, item: likedItem } };
-    });
+    return recommendMode(this.modes(), options);
   }
 
   private async userVector(rows: number[]): Promise<Float32Array> {
@@ -293,16 +300,12 @@ export class HllmEngine implements Engine {
     return L.models.run((s) => encodeUsers(s.user, [rows.map((r) => this.index.rawRow(r))], L.manifest.dim, L.manifest.max_history, () => this.counters.userEncoderCalls++));
   }
 
-  async similar(itemId: string, k = 10): Promise<Recommendation[]> {
-    this.ready();
-    const i = this.indexOf(itemId);
-    const masked = new Uint8Array(this.index.size);
-    masked[i] = 1;
-    const seed = this.index.item(i);
-    // because = the seed, so a page can say "like X" without looking X up.
-    return (await this.index.table.topK(this.index.table.normed(i), k, masked)).map((s) => ({
-      id: this.index.id(s.index), score: s.score, item: this.index.item(s.index), because: { id: seed.id, score: s.score, item: seed },
-    }));
+  async similar(itemId: string, options: number | SimilarOptions = 10): Promise<Recommendation[]> {
+    return similarMode(this.modes(), itemId, options);
+  }
+
+  async popular(options: PopularOptions = {}): Promise<Recommendation[]> {
+    return popularMode(this.modes(), options);
   }
 
   async items(ids: string[]): Promise<CatalogItem[]> {

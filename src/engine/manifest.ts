@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import { HllmError } from '../errors.ts';
 import type { Dtype } from '../protocol.ts';
 
-export type FileRole = 'item_encoder' | 'user_encoder' | 'tokenizer' | 'tokenizer_config' | 'config' | 'golden' | 'external_data';
+export type FileRole = 'item_encoder' | 'user_encoder' | 'tokenizer' | 'tokenizer_config' | 'config' | 'golden' | 'external_data' | 'popularity';
 
 /** Every dtype the engine runs, in the order availableDtypes() lists them. */
 const DTYPES = ['fp32', 'q8', 'q4'] as const satisfies readonly Dtype[];
@@ -125,8 +125,8 @@ export function encoderFiles(m: Manifest, dtype: Dtype): ManifestFile[] {
   return encs.flatMap((e) => [e, ...externalDataFiles(m, e)]);
 }
 
-/** Files the engine downloads for one dtype (never golden.json or config.json). */
+/** Files the engine downloads for one dtype (never golden.json or config.json; popularity.json when shipped). */
 export function runtimeFiles(m: Manifest, dtype: Dtype): ManifestFile[] {
-  const out = [fileFor(m, 'tokenizer'), fileFor(m, 'tokenizer_config')].filter((f): f is ManifestFile => f !== undefined);
+  const out = [fileFor(m, 'tokenizer'), fileFor(m, 'tokenizer_config'), fileFor(m, 'popularity')].filter((f): f is ManifestFile => f !== undefined);
   return [...out, ...encoderFiles(m, dtype)];
 }

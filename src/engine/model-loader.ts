@@ -61,6 +61,8 @@ export interface ModelFiles {
   /** Each encoder's external data files (big models), as ORT's externalData wants them; [] when none. */
   itemExternalData: ExternalData[];
   userExternalData: ExternalData[];
+  /** Interaction counts per item id (file of role 'popularity'), or null when the folder ships none. */
+  popularity: Record<string, number> | null;
   /** Identifies the item vectors: changes when the item encoder, tokenizer or text rules change. */
   modelKey: string;
 }
@@ -117,7 +119,12 @@ export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, f
   const user = fileFor(m, 'user_encoder', dtype)!;
   const ext = (enc: ManifestFile): ExternalData[] => externalDataFiles(m, enc).map((x) => ({ path: x.location!, data: bytesByPath.get(x.path)! }));
   const modelKey = await modelKeyOf(m, dtype);
+  const counts = json('popularity') as unknown;
+  if (counts !== undefined && (typeof counts !== 'object' || counts === null || Array.isArray(counts) || Object.values(counts).some((n) => typeof n !== 'number' || !(n >= 0)))) {
+    throw new HllmError('MODEL_FORMAT', `${fileFor(m, 'popularity')?.path} must map item ids to non-negative interaction counts; re-export the model with models/export.py.`);
+  }
   return {
+    popularity: (counts as Record<string, number> | undefined) ?? null,
     manifest: m,
     dtype,
     tokenizerJson: json('tokenizer'),

@@ -2,9 +2,12 @@
 // Float32Array result is transferred (its buffer moves, nothing is copied), and calls run
 // one at a time in arrival order, so a recommend() sent after a track() sees that event.
 // Imports: comlink, comlink-setup, engine, worker-liveness (worker side), protocol types.
-import { transfer } from 'comlink';
+import { releaseProxy, transfer, type Remote } from 'comlink';
 import { installErrorTransfer } from '../comlink-setup.ts';
-import type { CatalogItem, CatalogSource, Engine, EngineOptions, ExportData, ImportOptions, ProgressCallback, RecommendOptions, SearchOptions, TrackOptions, WorkerApi } from '../protocol.ts';
+import type {
+  CatalogItem, CatalogSource, Engine, EngineOptions, ExportData, ImportOptions, PopularOptions, ProgressCallback, RecommendOptions, RuleCallbacks, RuleOptions,
+  SearchOptions, SimilarOptions, TrackOptions, WorkerApi,
+} from '../protocol.ts';
 import { holdLockForever } from '../worker-liveness.ts';
 import { createEngine } from './engine.ts';
 
@@ -13,6 +16,23 @@ const moved = (v: Float32Array): Float32Array => {
   const own = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength ? v : v.slice();
   return transfer(own, [own.buffer as ArrayBuffer]);
 };
+
+type Filter = RuleCallbacks['filter'];
+type Boost = RuleCallbacks['boost'];
+
+/** Puts the page's filter/boost proxies into the options as RuleCallbacks, and frees them after the call. */
+async function withRules<O extends RuleOptions, T>(o: O | undefined, filter: Filter, boost: Boost, f: (o: O | undefined) => Promise<T>): Promise<T> {
+  if (!filter && !boost) return f(o);
+  const callbacks: RuleCallbacks = {
+    ...(filter ? { filter: (items: CatalogItem[]) => filter(items) } : {}),
+    ...(boost ? { boost: (items: CatalogItem[], scores: number[]) => boost(items, scores) } : {}),
+  };
+  try {
+    return await f({ ...(o ?? {}), callbacks } as O);
+  } finally {
+    for (const p of [filter, boost]) if (p) (p as unknown as Remote<unknown>)[releaseProxy]();
+  }
+}
 
 /**
  * The WorkerApi around one engine, for `expose()` in a worker file.
@@ -38,8 +58,10 @@ export function workerApi(engine: Engine = createEngine()): WorkerApi {
   return {
     init: (o: EngineOptions, p?: ProgressCallback) => serial(() => engine.init(o, p)),
     track: (id: string, o?: TrackOptions) => serial(() => engine.track(id, o)),
-    recommend: (o?: RecommendOptions) => serial(() => engine.recommend(o)),
-    similar: (id: string, k?: number) => serial(() => engine.similar(id, k)),
+    recommend: (o?: RecommendOptions, f?: Filter, b?: Boost) => serial(() => withRules(o, f, b, (x) => engine.recommend(x))),
+    similar: (id: string, o?: number | SimilarOptions, f?: Filter, b?: Boost) =>
+      serial(() => (typeof o === 'number' || o === undefined ? engine.similar(id, o) : withRules(o, f, b, (x) => engine.similar(id, x)))),
+    popular: (o?: PopularOptions, f?: Filter, b?: Boost) => serial(() => withRules(o, f, b, (x) => engine.popular(x))),
     history: () => serial(() => engine.history()),
     forget: (ids: string[] | 'all') => serial(() => engine.forget(ids)),
     exportData: () => serial(() => engine.exportData()),

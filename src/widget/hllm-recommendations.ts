@@ -1,37 +1,47 @@
 /**
  * Role: the `<hllm-recommendations>` custom element. It owns a shadow root,
  * turns engine state into one of four views (loading, empty, error, list),
- * tracks clicks on recommendations and re-ranks. It either creates its own
- * engine from the `model`/`catalog` attributes (only when those attributes are set) or uses one handed to it through
- * the `recommender` property. The "because you liked X" item comes with each
- * recommendation from the engine, so the element never reads the catalogue itself.
- * May import: ./render, ./styles, ./widget-types, and ../client (the page-side client only, so the engine itself never lands
- * in a page bundle: it runs in the worker).
+ * asks the engine for the ranking of its `mode` (for-you, similar, seeds,
+ * popular) with the host's rules, tracks clicks, fires the analytics hooks
+ * (`hllm-view`, `hllm-click`) and re-ranks. It either creates its own engine
+ * from the `model`/`catalog` attributes (only when those attributes are set) or
+ * uses one handed to it through the `recommender` property. The reason of each
+ * item comes with the recommendation from the engine, so the element never
+ * reads the catalogue itself. Its attribute/property surface is in
+ * ./widget-properties.
+ * May import: ./render, ./styles, ./labels, ./query, ./carousel, ./view-tracker,
+ * ./widget-properties, ./widget-types, and ../client (the page-side client only, so the engine
+ * itself never lands in a page bundle: it runs in the worker).
  */
 import { createRecommender } from '../client.ts';
+import { isRtl } from './carousel';
+import { fill } from './labels';
+import { NEEDS_ITEMS, runQuery } from './query';
 import { describeError, renderEmpty, renderError, renderList, renderLoading, updateLoading } from './render';
 import { applyWidgetStyles } from './styles';
-import type { WidgetLayout, WidgetProgress, WidgetRecommendation, WidgetRecommender } from './widget-types';
+import { ViewTracker } from './view-tracker';
+import { WidgetProperties } from './widget-properties';
+import type {
+  HllmClickDetail, HllmErrorDetail, HllmItemDetail, HllmRecommendationsEventMap, WidgetLabels, WidgetMode,
+  WidgetProgress, WidgetRecommendation, WidgetRecommender,
+} from './widget-types';
 
-const DEFAULT_K = 10;
-const MAX_K = 100;
+export type { HllmClickDetail, HllmErrorDetail, HllmViewDetail } from './widget-types';
 
-/** Detail of the `hllm-click` event. Call `preventDefault()` on the event to skip auto-tracking. */
-export interface HllmClickDetail {
-  id: string;
-  rank: number;
-  recommendation: WidgetRecommendation;
-}
-
-/** Detail of the `hllm-error` event. `fatal` is false when the widget kept its last good view. */
-export interface HllmErrorDetail {
-  message: string;
-  code?: string;
-  error: unknown;
-  fatal: boolean;
-}
+const ENGINE_ATTRS = ['model', 'catalog', 'backend', 'dtype', 'vectors', 'vectors-mismatch'];
+const QUERY_ATTRS = ['k', 'mode', 'item', 'items', 'fallback'];
 
 type OwnedRecommender = WidgetRecommender & { dispose?: () => Promise<unknown> | void };
+type State = 'idle' | 'loading' | 'ready' | 'error';
+type HintKey = 'needsItems' | 'empty' | 'nothing';
+
+/** Typed listeners for the element's own events (`hllm-view`, `hllm-click`, …). */
+export interface HllmRecommendationsElement {
+  addEventListener<K extends keyof HllmRecommendationsEventMap>(type: K, listener: (this: HllmRecommendationsElement, ev: HllmRecommendationsEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof HllmRecommendationsEventMap>(type: K, listener: (this: HllmRecommendationsElement, ev: HllmRecommendationsEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+}
 
 /**
  * Shows a user's on-device recommendations.
@@ -40,31 +50,31 @@ type OwnedRecommender = WidgetRecommender & { dispose?: () => Promise<unknown> |
  * ```html
  * <hllm-recommendations model="/models/default/" catalog="/catalogs/ml-latest-small/items.csv"
  *   k="10" layout="grid"></hllm-recommendations>
+ * <hllm-recommendations mode="similar" item="79132" layout="carousel" ...></hllm-recommendations>
  * <script type="module">
  *   import 'hllm-web/widget';
- *   document.querySelector('hllm-recommendations')
- *     .addEventListener('hllm-click', (e) => console.log('opened', e.detail.id));
+ *   const el = document.querySelector('hllm-recommendations');
+ *   el.filter = (item) => item.stock !== '0';
+ *   el.addEventListener('hllm-view', (e) => myAnalytics('view', e.detail.id, e.detail.rank));
  * </script>
  * ```
- * With precomputed item vectors (`hllm embed`), and `vectors-mismatch="encode"` to encode on
- * the device when they were built for another model:
- * ```html
- * <hllm-recommendations model="/models/default/" catalog="/items.json" vectors="/vectors/"></hllm-recommendations>
- * ```
  */
-export class HllmRecommendationsElement extends HTMLElement {
-  static readonly observedAttributes = ['model', 'catalog', 'k', 'layout', 'heading', 'backend', 'dtype', 'vectors', 'vectors-mismatch'];
+export class HllmRecommendationsElement extends WidgetProperties {
+  static readonly observedAttributes = ['heading', 'layout', ...ENGINE_ATTRS, ...QUERY_ATTRS];
 
   private readonly body: HTMLElement;
   private readonly headingEl: HTMLElement;
   private readonly notice: HTMLElement;
+  private readonly views = new ViewTracker((li) => this.onView(li));
   private engine: OwnedRecommender | undefined;
   private ownsEngine = false;
   private unsubscribe: (() => void) | undefined;
   private lastRecs: WidgetRecommendation[] | undefined;
+  private shownMode: WidgetMode = 'for-you'; // the mode lastRecs were ranked for
   private generation = 0; // bumps whenever the engine changes, so stale loads are ignored
   private refreshSeq = 0; // latest refresh wins; earlier answers are dropped
-  private state: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
+  private refreshQueued = false;
+  private state: State = 'idle';
 
   constructor() {
     super();
@@ -87,45 +97,23 @@ export class HllmRecommendationsElement extends HTMLElement {
     root.addEventListener('keydown', (e) => this.onKeyDown(e as KeyboardEvent));
   }
 
-  /** Number of recommendations to show (attribute `k`, 1–100, default 10). */
-  get k(): number {
-    const n = Number.parseInt(this.getAttribute('k') ?? '', 10);
-    return Number.isFinite(n) && n > 0 ? Math.min(n, MAX_K) : DEFAULT_K;
-  }
-  set k(value: number) {
-    this.setAttribute('k', String(value));
-  }
-
-  /** `list` (default), `grid` or `row`. */
-  get layout(): WidgetLayout {
-    const v = this.getAttribute('layout');
-    return v === 'grid' || v === 'row' ? v : 'list';
-  }
-  set layout(value: WidgetLayout) {
-    this.setAttribute('layout', value);
-  }
-
   /** The engine in use: the one passed in, or the one the element created from its attributes. */
-  get recommender(): WidgetRecommender | undefined {
-    return this.engine;
-  }
+  get recommender(): WidgetRecommender | undefined { return this.engine; }
   /** Hand the element an existing engine (it will not dispose it). */
-  set recommender(value: WidgetRecommender | undefined) {
-    this.attach(value, false);
-  }
+  set recommender(value: WidgetRecommender | undefined) { this.attach(value, false); }
 
   /** Current view state, mirrored in the `data-state` attribute for styling and tests. */
-  get status(): 'idle' | 'loading' | 'ready' | 'error' {
-    return this.state;
-  }
+  get status(): State { return this.state; }
 
   connectedCallback(): void {
     this.syncHeading();
     if (!this.engine) this.createFromAttributes();
     else if (this.state === 'idle') void this.refresh();
+    else this.views.resume();
   }
 
   disconnectedCallback(): void {
+    this.views.stop(); // a detached item is not seen
     // A move within the document disconnects and reconnects in one task: only
     // tear down an engine we own if we are still detached afterwards.
     queueMicrotask(() => {
@@ -136,11 +124,9 @@ export class HllmRecommendationsElement extends HTMLElement {
   attributeChangedCallback(name: string, oldValue: string | null, newValue: string | null): void {
     if (oldValue === newValue || !this.isConnected) return;
     if (name === 'heading') this.syncHeading();
-    else if (name === 'layout' && this.lastRecs) this.show(this.lastRecs);
-    else if (name === 'k' && this.state === 'ready') void this.refresh();
-    else if (['model', 'catalog', 'backend', 'dtype', 'vectors', 'vectors-mismatch'].includes(name) && (this.ownsEngine || !this.engine)) {
-      this.createFromAttributes();
-    }
+    else if (name === 'layout') this.rerender();
+    else if (QUERY_ATTRS.includes(name)) this.scheduleRefresh();
+    else if (ENGINE_ATTRS.includes(name) && (this.ownsEngine || !this.engine)) this.createFromAttributes();
   }
 
   /**
@@ -152,23 +138,22 @@ export class HllmRecommendationsElement extends HTMLElement {
     if (!engine) return;
     const gen = this.generation;
     const seq = ++this.refreshSeq;
+    const mode = this.mode;
     try {
       await engine.ready;
-      const recs = await engine.recommend({ k: this.k });
+      const recs = await runQuery(engine, { mode, k: this.k, fallback: this.fallback, item: this.item, items: this.items, rules: this.rules });
       if (gen !== this.generation || seq !== this.refreshSeq) return;
       this.lastRecs = recs;
+      this.shownMode = mode;
       this.notice.textContent = '';
       this.show(recs);
     } catch (error) {
       if (gen !== this.generation || seq !== this.refreshSeq) return;
+      if (error === NEEDS_ITEMS) return this.showHint('needsItems');
       // Degrade: keep the last good list on screen and explain below it.
       const fatal = !this.lastRecs;
-      if (fatal) {
-        this.setState('error');
-        renderError(this.body, error);
-      } else {
-        this.notice.textContent = `Could not update: ${describeError(error).message}`;
-      }
+      if (fatal) this.showFatal(error);
+      else this.notice.textContent = fill(this.labelSet.couldNotUpdate, { message: describeError(error, this.labelSet).message });
       this.emitError(error, fatal);
     }
   }
@@ -178,19 +163,55 @@ export class HllmRecommendationsElement extends HTMLElement {
    * cannot see (e.g. the host's own createRecommender() call rejected).
    */
   showError(error: unknown): void {
-    this.setState('error');
-    renderError(this.body, error);
+    this.showFatal(error);
     this.emitError(error, true);
+  }
+
+  private lastError: unknown;
+  private lastHint: HintKey | undefined;
+
+  /** Several properties set in one task cause one engine call, not one each. */
+  protected override scheduleRefresh(): void {
+    if (this.refreshQueued || !this.engine) return;
+    this.refreshQueued = true;
+    queueMicrotask(() => {
+      this.refreshQueued = false;
+      if (this.state !== 'loading' || this.lastRecs) void this.refresh();
+    });
+  }
+
+  /** Draws the current state again (new labels or layout) without asking the engine. */
+  protected override rerender(): void {
+    if (this.state === 'ready' && this.lastRecs) this.show(this.lastRecs);
+    else if (this.state === 'ready' && this.lastHint) this.showHint(this.lastHint);
+    else if (this.state === 'error') renderError(this.body, this.lastError, this.labelSet);
+    else if (this.state === 'loading') renderLoading(this.body, undefined, this.labelSet);
+    else if (this.state === 'idle' && !this.engine) renderEmpty(this.body, this.labelSet.setup);
   }
 
   private syncHeading(): void {
     this.headingEl.textContent = this.getAttribute('heading') ?? '';
   }
 
-  private setState(state: 'idle' | 'loading' | 'ready' | 'error'): void {
+  private setState(state: State): void {
     this.state = state;
     this.dataset.state = state;
     this.body.setAttribute('aria-busy', String(state === 'loading'));
+  }
+
+  private showFatal(error: unknown): void {
+    this.views.stop();
+    this.lastError = error;
+    this.setState('error');
+    renderError(this.body, error, this.labelSet);
+  }
+
+  private showHint(key: HintKey): void {
+    this.views.stop();
+    this.lastRecs = undefined;
+    this.lastHint = key;
+    this.setState('ready');
+    renderEmpty(this.body, this.labelSet[key]);
   }
 
   private createFromAttributes(): void {
@@ -199,17 +220,15 @@ export class HllmRecommendationsElement extends HTMLElement {
     if (!model || !catalog) {
       if (!this.engine) {
         this.setState('idle');
-        renderEmpty(this.body, 'Set the model and catalog attributes to show recommendations.');
+        renderEmpty(this.body, this.labelSet.setup);
       }
       return;
     }
     const gen = this.attach(undefined, true);
     this.setState('loading');
-    renderLoading(this.body);
-    const backend = this.getAttribute('backend') ?? undefined;
-    const dtype = this.getAttribute('dtype') ?? undefined;
-    const vectors = this.getAttribute('vectors') || undefined;
-    const vectorsMismatch = this.getAttribute('vectors-mismatch') || undefined;
+    renderLoading(this.body, undefined, this.labelSet);
+    const attr = (name: string): string | undefined => this.getAttribute(name) || undefined;
+    const [backend, dtype, vectors, vectorsMismatch] = ['backend', 'dtype', 'vectors', 'vectors-mismatch'].map(attr);
     Promise.resolve()
       .then(() =>
         createRecommender({
@@ -227,9 +246,7 @@ export class HllmRecommendationsElement extends HTMLElement {
       })
       .catch((error: unknown) => {
         if (gen !== this.generation) return;
-        this.setState('error');
-        renderError(this.body, error);
-        this.emitError(error, true);
+        this.showError(error);
       });
   }
 
@@ -243,11 +260,12 @@ export class HllmRecommendationsElement extends HTMLElement {
     this.engine = engine;
     this.ownsEngine = owned && engine !== undefined;
     this.lastRecs = undefined;
+    this.views.stop();
     if (!engine) return gen;
     this.setState('loading');
-    renderLoading(this.body);
+    renderLoading(this.body, undefined, this.labelSet);
     this.unsubscribe = engine.on?.('progress', (p: WidgetProgress) => {
-      if (gen === this.generation && this.state === 'loading') updateLoading(this.body, p);
+      if (gen === this.generation && this.state === 'loading') updateLoading(this.body, p, this.labelSet);
     });
     engine.ready.then(
       (info) => {
@@ -257,9 +275,7 @@ export class HllmRecommendationsElement extends HTMLElement {
       },
       (error: unknown) => {
         if (gen !== this.generation) return;
-        this.setState('error');
-        renderError(this.body, error);
-        this.emitError(error, true);
+        this.showError(error);
       },
     );
     return gen;
@@ -268,14 +284,16 @@ export class HllmRecommendationsElement extends HTMLElement {
   private show(recs: WidgetRecommendation[]): void {
     const focused = this.focusedRank();
     this.setState('ready');
-    if (recs.length === 0) {
-      renderEmpty(this.body, 'Nothing to recommend yet: open or like a few items first.');
-      return;
-    }
+    if (recs.length === 0) return this.showHint(this.shownMode === 'for-you' ? 'empty' : 'nothing');
+    this.lastHint = undefined;
     renderList(this.body, recs, {
       layout: this.layout,
-      label: this.getAttribute('heading') || 'Recommendations',
+      label: this.getAttribute('heading') || this.labelSet.list,
+      mode: this.shownMode,
+      labels: this.labelSet,
+      template: [...this.children].find((c): c is HTMLTemplateElement => c.localName === 'template') ?? null,
     });
+    this.views.watch([...this.body.querySelectorAll<HTMLElement>('li[data-id]')]);
     // Keyboard users keep their place when the list re-ranks under them.
     if (focused !== undefined) this.buttons()[Math.min(focused, recs.length - 1)]?.focus();
   }
@@ -290,29 +308,39 @@ export class HllmRecommendationsElement extends HTMLElement {
     return rank === undefined ? undefined : Number(rank);
   }
 
+  private itemDetail(rank: number, id: string | undefined): HllmItemDetail | undefined {
+    const rec = this.lastRecs?.[rank];
+    if (!rec || rec.id !== id) return undefined;
+    return { id: rec.id, rank, score: rec.score, mode: this.shownMode, because: rec.because?.id };
+  }
+
+  private onView(li: HTMLElement): void {
+    const detail = this.itemDetail(Number(li.dataset.rank), li.dataset.id);
+    if (detail) this.dispatchEvent(new CustomEvent('hllm-view', { detail, bubbles: true, composed: true }));
+  }
+
   private onClick(event: Event): void {
     const target = event.target as Element | null;
     const button = target?.closest?.('button[data-id]') as HTMLButtonElement | null;
-    if (!button || !this.lastRecs) return;
-    const rank = Number(button.dataset.rank);
-    const recommendation = this.lastRecs[rank];
-    if (!recommendation || recommendation.id !== button.dataset.id) return;
-    const detail: HllmClickDetail = { id: recommendation.id, rank, recommendation };
+    if (!button) return;
+    const base = this.itemDetail(Number(button.dataset.rank), button.dataset.id);
+    const recommendation = this.lastRecs?.[Number(button.dataset.rank)];
+    if (!base || !recommendation) return;
+    const detail: HllmClickDetail = { ...base, recommendation };
     const proceed = this.dispatchEvent(
       new CustomEvent('hllm-click', { detail, bubbles: true, composed: true, cancelable: true }),
     );
     if (!proceed || !this.engine) return;
-    const engine = this.engine;
-    engine.track(recommendation.id, { type: 'click' }).then(
+    this.engine.track(recommendation.id, { type: 'click' }).then(
       () => this.refresh(),
       (error: unknown) => {
-        this.notice.textContent = `Could not remember this click: ${describeError(error).message}`;
+        this.notice.textContent = fill(this.labelSet.couldNotTrack, { message: describeError(error, this.labelSet).message });
         this.emitError(error, false);
       },
     );
   }
 
-  /** Arrow keys, Home and End move between items; Tab still visits each one. */
+  /** Arrow keys (mirrored in RTL), Home and End move between items; Tab still visits each one. */
   private onKeyDown(event: KeyboardEvent): void {
     const keys = ['ArrowDown', 'ArrowRight', 'ArrowUp', 'ArrowLeft', 'Home', 'End'];
     if (!keys.includes(event.key)) return;
@@ -320,17 +348,20 @@ export class HllmRecommendationsElement extends HTMLElement {
     if (current === undefined) return;
     const buttons = this.buttons();
     const last = buttons.length - 1;
+    const forward = isRtl(this) ? 'ArrowLeft' : 'ArrowRight';
+    const backward = isRtl(this) ? 'ArrowRight' : 'ArrowLeft';
     const next =
       event.key === 'Home' ? 0
       : event.key === 'End' ? last
-      : event.key === 'ArrowDown' || event.key === 'ArrowRight' ? Math.min(current + 1, last)
-      : Math.max(current - 1, 0);
+      : event.key === 'ArrowDown' || event.key === forward ? Math.min(current + 1, last)
+      : event.key === 'ArrowUp' || event.key === backward ? Math.max(current - 1, 0)
+      : current;
     event.preventDefault();
-    buttons[next]?.focus();
+    buttons[next]?.focus(); // focusing scrolls a carousel item into view
   }
 
   private emitError(error: unknown, fatal: boolean): void {
-    const { message, code } = describeError(error);
+    const { message, code } = describeError(error, this.labelSet);
     const detail: HllmErrorDetail = { message, code, error, fatal };
     this.dispatchEvent(new CustomEvent('hllm-error', { detail, bubbles: true, composed: true }));
   }

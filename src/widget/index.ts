@@ -1,8 +1,9 @@
 /**
  * Role: public entry of the widget (`hllm-web/widget`). Importing it registers
  * `<hllm-recommendations>` and `<hllm-history>` once; registering twice (two bundles on
- * one page) is a no-op instead of a DOMException. May import: ./hllm-recommendations,
- * ./hllm-history, ./history-render, ./widget-types.
+ * one page) is a no-op instead of a DOMException; in Node (SSR) importing it registers
+ * nothing and throws nothing. May import: ./hllm-recommendations, ./hllm-history,
+ * ./history-render, ./labels, ./widget-types.
  */
 import { HllmHistoryElement } from './hllm-history';
 import { HllmRecommendationsElement } from './hllm-recommendations';
@@ -13,14 +14,22 @@ export { DEFAULT_HISTORY_LABELS } from './history-render';
 export type { HistoryLabels } from './history-render';
 
 export { HllmRecommendationsElement } from './hllm-recommendations';
-export type { HllmClickDetail, HllmErrorDetail } from './hllm-recommendations';
+export { DEFAULT_LABELS } from './labels';
 export type {
   HistoryRecommender,
+  HllmClickDetail,
+  HllmErrorDetail,
+  HllmItemDetail,
+  HllmRecommendationsEventMap,
+  HllmViewDetail,
   WidgetItem,
+  WidgetLabels,
   WidgetLayout,
+  WidgetMode,
   WidgetProgress,
   WidgetRecommendation,
   WidgetRecommender,
+  WidgetRules,
 } from './widget-types';
 
 /** The tag name the widget registers under. */

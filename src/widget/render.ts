@@ -1,16 +1,16 @@
 /**
  * Role: pure DOM builders for the widget's four states (loading, empty, error,
  * list). Every piece of catalogue or engine text goes through `textContent` so a
- * title like `<img onerror=…>` stays a title. May import: ./widget-types only.
+ * title like `<img onerror=…>` stays a title; every visible string comes from
+ * the labels. May import: ./labels, ./safe-url, ./template, ./carousel, ./widget-types (types).
  */
-import type { WidgetItem, WidgetLayout, WidgetProgress, WidgetRecommendation } from './widget-types';
+import { buildCarousel } from './carousel';
+import { DEFAULT_LABELS, fill, reasonFor } from './labels';
+import { safeImageUrl } from './safe-url';
+import { fillTemplate } from './template';
+import type { WidgetItem, WidgetLabels, WidgetLayout, WidgetMode, WidgetProgress, WidgetRecommendation } from './widget-types';
 
-const PHASE_LABEL: Record<string, string> = {
-  download: 'Downloading the model',
-  verify: 'Checking the model',
-  load: 'Starting the model',
-  encode: 'Reading the catalogue',
-};
+const PHASES = ['download', 'verify', 'load', 'vectors', 'encode'] as const;
 
 function el<K extends keyof HTMLElementTagNameMap>(
   doc: Document,
@@ -25,30 +25,15 @@ function el<K extends keyof HTMLElementTagNameMap>(
 }
 
 /** Human label for a progress event; percentages only when `total` is meaningful. */
-export function progressLabel(p: WidgetProgress | undefined): string {
-  if (!p) return 'Loading recommendations…';
-  const label = PHASE_LABEL[p.phase] ?? 'Loading';
-  if (!(p.total > 0)) return `${label}…`;
-  const pct = Math.min(100, Math.round((100 * p.done) / p.total));
-  return `${label}… ${pct}%`;
+export function progressLabel(p: WidgetProgress | undefined, labels: WidgetLabels = DEFAULT_LABELS): string {
+  if (!p) return labels.loading;
+  const phase = (PHASES as readonly string[]).includes(p.phase) ? labels[p.phase] : labels.loading;
+  if (!(p.total > 0)) return `${phase}…`;
+  const percent = Math.min(100, Math.round((100 * p.done) / p.total));
+  return fill(labels.progress, { phase, percent });
 }
 
-/**
- * Only http(s), same-document relative and data:image URLs are used as image
- * sources: anything else (javascript:, file:, blob: from elsewhere) is dropped
- * rather than handed to the browser.
- */
-export function safeImageUrl(raw: unknown, base: string): string | undefined {
-  if (typeof raw !== 'string' || raw.trim() === '') return undefined;
-  const value = raw.trim();
-  if (/^data:image\/(png|jpe?g|gif|webp|avif);/i.test(value)) return value;
-  try {
-    const url = new URL(value, base);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { safeImageUrl } from './safe-url';
 
 /** Title to show for an item; falls back to its id so a row is never blank. */
 export function itemTitle(item: WidgetItem | undefined, id: string): string {
@@ -56,21 +41,18 @@ export function itemTitle(item: WidgetItem | undefined, id: string): string {
   return typeof title === 'string' && title.trim() !== '' ? title : `Item ${id}`;
 }
 
-/** The "Because you liked X" line (X is the item the engine sent), or undefined when it gave no reason. */
-export function reasonText(rec: WidgetRecommendation): string | undefined {
-  const because = rec.because;
-  if (!because) return undefined;
-  const title = because.item?.title;
-  return `Because you liked ${typeof title === 'string' && title.trim() !== '' ? title : `item ${because.id}`}`;
+/** The reason line ("Because you liked X", "Similar to X", "Popular"), or undefined when the engine gave none. */
+export function reasonText(rec: WidgetRecommendation, mode: WidgetMode = 'for-you', labels: WidgetLabels = DEFAULT_LABELS): string | undefined {
+  return reasonFor(rec, mode, labels);
 }
 
 /** Replaces `root`'s children with a polite live status showing load progress. */
-export function renderLoading(root: HTMLElement, progress?: WidgetProgress): void {
+export function renderLoading(root: HTMLElement, progress?: WidgetProgress, labels: WidgetLabels = DEFAULT_LABELS): void {
   const doc = root.ownerDocument;
   const box = el(doc, 'div', 'status');
   box.setAttribute('role', 'status');
   box.setAttribute('aria-live', 'polite');
-  const label = el(doc, 'span', 'status-text', progressLabel(progress));
+  const label = el(doc, 'span', 'status-text', progressLabel(progress, labels));
   const bar = el(doc, 'progress', 'progress');
   if (progress && progress.total > 0) {
     bar.max = progress.total;
@@ -82,11 +64,11 @@ export function renderLoading(root: HTMLElement, progress?: WidgetProgress): voi
 }
 
 /** Updates an existing loading view in place so screen readers are not spammed with new nodes. */
-export function updateLoading(root: HTMLElement, progress: WidgetProgress): void {
+export function updateLoading(root: HTMLElement, progress: WidgetProgress, labels: WidgetLabels = DEFAULT_LABELS): void {
   const label = root.querySelector('[part="status-text"]');
   const bar = root.querySelector('progress');
-  if (!label || !bar) return renderLoading(root, progress);
-  label.textContent = progressLabel(progress);
+  if (!label || !bar) return renderLoading(root, progress, labels);
+  label.textContent = progressLabel(progress, labels);
   if (progress.total > 0) {
     bar.max = progress.total;
     bar.value = Math.min(progress.done, progress.total);
@@ -95,22 +77,24 @@ export function updateLoading(root: HTMLElement, progress: WidgetProgress): void
 }
 
 /** A readable message for anything thrown: engine errors carry a `code`. */
-export function describeError(error: unknown): { message: string; code?: string } {
+export function describeError(error: unknown, labels: WidgetLabels = DEFAULT_LABELS): { message: string; code?: string } {
   if (error && typeof error === 'object') {
     const e = error as { message?: unknown; code?: unknown };
-    const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
-    return { message, code: typeof e.code === 'string' ? e.code : undefined };
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    const own = code ? labels.errors[code] : undefined;
+    const message = own ?? (typeof e.message === 'string' && e.message !== '' ? e.message : String(error));
+    return { message, code };
   }
   return { message: typeof error === 'string' && error !== '' ? error : 'Unknown error' };
 }
 
 /** Replaces `root`'s children with an alert explaining what failed. */
-export function renderError(root: HTMLElement, error: unknown): void {
+export function renderError(root: HTMLElement, error: unknown, labels: WidgetLabels = DEFAULT_LABELS): void {
   const doc = root.ownerDocument;
-  const { message, code } = describeError(error);
+  const { message, code } = describeError(error, labels);
   const box = el(doc, 'div', 'error');
   box.setAttribute('role', 'alert');
-  box.append(el(doc, 'strong', 'error-title', 'Recommendations are unavailable.'));
+  box.append(el(doc, 'strong', 'error-title', labels.errorTitle));
   box.append(el(doc, 'span', 'error-message', ` ${message}`));
   if (code) box.append(el(doc, 'code', 'error-code', code));
   root.replaceChildren(box);
@@ -123,17 +107,27 @@ export function renderEmpty(root: HTMLElement, message: string): void {
   root.replaceChildren(box);
 }
 
+/** What renderList needs besides the rows. */
+export interface ListOptions {
+  layout: WidgetLayout;
+  /** Accessible name of the list. */
+  label: string;
+  mode?: WidgetMode;
+  labels?: WidgetLabels;
+  /** The host's `<template>`: cloned per item and filled instead of the built-in row. */
+  template?: HTMLTemplateElement | null;
+}
+
 /**
  * Replaces `root`'s children with the recommendation list. Each row is a
  * `<button>` (natively focusable and activated by Enter/Space) inside a
  * `listitem`, with `data-id` and `data-rank` for the element's click handler.
+ * The `carousel` layout wraps the list between previous/next buttons.
  */
-export function renderList(
-  root: HTMLElement,
-  recs: WidgetRecommendation[],
-  options: { layout: WidgetLayout; label: string },
-): void {
+export function renderList(root: HTMLElement, recs: WidgetRecommendation[], options: ListOptions): void {
   const doc = root.ownerDocument;
+  const labels = options.labels ?? DEFAULT_LABELS;
+  const mode = options.mode ?? 'for-you';
   const list = el(doc, 'ul', 'list');
   list.setAttribute('role', 'list');
   list.setAttribute('aria-label', options.label);
@@ -141,28 +135,38 @@ export function renderList(
   recs.forEach((rec, rank) => {
     const li = el(doc, 'li', 'item');
     li.setAttribute('role', 'listitem');
+    li.dataset.id = rec.id;
+    li.dataset.rank = String(rank);
+    if (rec.source) li.dataset.source = rec.source;
     const button = el(doc, 'button', 'button');
     button.type = 'button';
     button.dataset.id = rec.id;
     button.dataset.rank = String(rank);
-    const src = safeImageUrl(rec.item?.image, doc.baseURI);
-    if (src) {
-      const img = el(doc, 'img', 'image');
-      img.alt = ''; // the title next to it already names the item
-      img.loading = 'lazy';
-      img.decoding = 'async';
-      img.referrerPolicy = 'no-referrer';
-      img.src = src;
-      img.addEventListener('error', () => img.remove(), { once: true });
-      button.append(img);
-    }
-    const text = el(doc, 'span', 'text');
-    text.append(el(doc, 'span', 'title', itemTitle(rec.item, rec.id)));
-    const reason = reasonText(rec);
-    if (reason) text.append(el(doc, 'span', 'reason', reason));
-    button.append(text);
+    const reason = reasonText(rec, mode, labels);
+    if (options.template) button.append(fillTemplate(options.template, rec, reason));
+    else appendDefaultRow(button, rec, reason);
     li.append(button);
     list.append(li);
   });
-  root.replaceChildren(list);
+  root.replaceChildren(options.layout === 'carousel' ? buildCarousel(list, labels) : list);
+}
+
+/** The built-in row: optional image, title, reason. */
+function appendDefaultRow(button: HTMLButtonElement, rec: WidgetRecommendation, reason: string | undefined): void {
+  const doc = button.ownerDocument;
+  const src = safeImageUrl(rec.item?.image, doc.baseURI);
+  if (src) {
+    const img = el(doc, 'img', 'image');
+    img.alt = ''; // the title next to it already names the item
+    img.loading = 'lazy';
+    img.decoding = 'async';
+    img.referrerPolicy = 'no-referrer';
+    img.src = src;
+    img.addEventListener('error', () => img.remove(), { once: true });
+    button.append(img);
+  }
+  const text = el(doc, 'span', 'text');
+  text.append(el(doc, 'span', 'title', itemTitle(rec.item, rec.id)));
+  if (reason) text.append(el(doc, 'span', 'reason', reason));
+  button.append(text);
 }

@@ -5,7 +5,8 @@
  * the shadow root; `::part()` names are listed in docs/usage.md. The sheet is a
  * constructable stylesheet (adoptedStyleSheets), which a host's strict CSP
  * (`style-src 'self'`, no 'unsafe-inline') allows; a <style> element, which
- * such a CSP blocks, is only the fallback for browsers without one.
+ * such a CSP blocks, is only the fallback for browsers without one. Only
+ * logical properties (inline/block) so `dir="rtl"` mirrors the layout.
  * May import: nothing.
  */
 export const WIDGET_CSS = `
@@ -23,7 +24,7 @@ export const WIDGET_CSS = `
 }
 :host([hidden]) { display: none; }
 [part="container"] { display: block; }
-[part="heading"] { font-size: var(--hllm-heading-size, 1rem); margin: 0 0 var(--_gap); }
+[part="heading"] { font-size: var(--hllm-heading-size, 1rem); margin: 0; margin-block-end: var(--_gap); }
 [part="heading"]:empty { display: none; }
 [part="list"] {
   list-style: none; margin: 0; padding: 0;
@@ -32,40 +33,59 @@ export const WIDGET_CSS = `
 [part="list"][data-layout="grid"] {
   display: grid; grid-template-columns: repeat(auto-fill, minmax(var(--_item-width), 1fr));
 }
-[part="list"][data-layout="row"] { flex-direction: row; overflow-x: auto; padding-bottom: 0.25rem; }
-[part="list"][data-layout="row"] > [part="item"] { flex: 0 0 var(--_item-width); }
+[part="list"][data-layout="row"],
+[part="list"][data-layout="carousel"] { flex-direction: row; overflow-x: auto; padding-block-end: 0.25rem; }
+[part="list"][data-layout="row"] > [part="item"],
+[part="list"][data-layout="carousel"] > [part="item"] { flex: 0 0 var(--_item-width); }
+[part="carousel"] { display: flex; align-items: center; gap: var(--_gap); }
+[part="list"][data-layout="carousel"] {
+  flex: 1 1 auto; min-inline-size: 0; scroll-snap-type: inline mandatory; scroll-behavior: smooth;
+  scrollbar-width: thin; overscroll-behavior-inline: contain;
+}
+[part="list"][data-layout="carousel"] > [part="item"] { scroll-snap-align: start; }
+[part~="nav"] {
+  flex: none; inline-size: 2rem; block-size: 2rem; border-radius: 50%; cursor: pointer;
+  border: 1px solid var(--hllm-item-border, rgba(127, 127, 127, 0.4)); background: var(--_item-bg);
+  color: inherit; font: inherit; font-size: 1.25rem; line-height: 1;
+}
+[part~="nav"]:disabled { opacity: 0.35; cursor: default; }
+[part~="nav"]:focus-visible { outline: var(--hllm-focus-ring, 3px solid var(--_accent)); outline-offset: 2px; }
+/* The arrows point in reading direction: mirrored right-to-left. */
+:host(:dir(rtl)) [part~="nav"] { transform: scaleX(-1); }
 [part="item"] { margin: 0; }
 [part="button"] {
   all: unset; box-sizing: border-box; cursor: pointer;
-  display: flex; gap: var(--_gap); align-items: flex-start; width: 100%; height: 100%;
-  padding: var(--hllm-item-padding, 0.5rem 0.75rem);
+  display: flex; gap: var(--_gap); align-items: flex-start; inline-size: 100%; block-size: 100%;
+  padding: var(--hllm-item-padding, 0.5rem 0.75rem); text-align: start;
   border-radius: var(--_radius); background: var(--_item-bg);
   border: 1px solid var(--hllm-item-border, transparent);
 }
 [part="list"][data-layout="grid"] [part="button"],
-[part="list"][data-layout="row"] [part="button"] { flex-direction: column; }
+[part="list"][data-layout="row"] [part="button"],
+[part="list"][data-layout="carousel"] [part="button"] { flex-direction: column; }
 [part="button"]:hover { border-color: var(--_accent); }
 [part="button"]:focus-visible {
   outline: var(--hllm-focus-ring, 3px solid var(--_accent)); outline-offset: 2px;
 }
 [part="image"] {
-  width: var(--hllm-image-size, 3rem); aspect-ratio: 2 / 3; object-fit: cover;
+  inline-size: var(--hllm-image-size, 3rem); aspect-ratio: 2 / 3; object-fit: cover;
   border-radius: calc(var(--_radius) / 2); flex: none;
 }
 [part="list"][data-layout="grid"] [part="image"],
-[part="list"][data-layout="row"] [part="image"] { width: 100%; }
-[part="text"] { display: flex; flex-direction: column; gap: 0.15rem; min-width: 0; }
+[part="list"][data-layout="row"] [part="image"],
+[part="list"][data-layout="carousel"] [part="image"] { inline-size: 100%; }
+[part="text"] { display: flex; flex-direction: column; gap: 0.15rem; min-inline-size: 0; }
 [part="title"] { font-weight: var(--hllm-title-weight, 600); overflow-wrap: anywhere; }
 [part="reason"] { color: var(--_muted); font-size: 0.85em; overflow-wrap: anywhere; }
 [part="status"] { display: flex; flex-direction: column; gap: 0.35rem; color: var(--_muted); }
-[part="progress"] { width: 100%; accent-color: var(--_accent); }
+[part="progress"] { inline-size: 100%; accent-color: var(--_accent); }
 [part="error"] {
   padding: 0.5rem 0.75rem; border-radius: var(--_radius);
   border: 1px solid var(--hllm-error-color, #b3261e); color: var(--hllm-error-color, #b3261e);
 }
-[part="error-code"] { display: block; margin-top: 0.25rem; font-size: 0.8em; opacity: 0.8; }
+[part="error-code"] { display: block; margin-block-start: 0.25rem; font-size: 0.8em; opacity: 0.8; }
 [part="empty"] { color: var(--_muted); margin: 0; }
-[part="notice"] { color: var(--hllm-error-color, #b3261e); font-size: 0.85em; margin: var(--_gap) 0 0; }
+[part="notice"] { color: var(--hllm-error-color, #b3261e); font-size: 0.85em; margin: 0; margin-block-start: var(--_gap); }
 [part="notice"]:empty { display: none; }
 @media (prefers-reduced-motion: reduce) { * { scroll-behavior: auto !important; } }
 `;
