@@ -134,4 +134,20 @@ describe('rules, seeds, fallback, popularity', () => {
     expect(w.filter((m) => m.includes("fallback 'popular'"))).toHaveLength(1);
     await f.dispose();
   });
+
+describe('popularity precedence', () => {
+  it("model counts (popularity.json) by default; popularityField wins over them", async () => {
+    const counts = JSON.parse(readFileSync(`${MODEL}/popularity.json`, 'utf8')) as Record<string, number>;
+    const a = createEngine();
+    await a.init({ model: MODEL, catalog: items, backend: 'wasm', dtype: 'fp32', storage: 'memory' });
+    const want = items.map((it, i) => ({ id: it.id, c: counts[it.id] ?? 0, i })).sort((x, y) => y.c - x.c || x.i - y.i).slice(0, 3);
+    const got = await a.popular({ k: 3 });
+    expect(got.map((r) => r.id)).toEqual(want.map((x) => x.id));
+    expect(got.map((r) => r.score)).toEqual(want.map((x) => x.c / want[0]!.c));
+    await a.dispose();
+    const b = createEngine();
+    await b.init({ model: MODEL, catalog: items, backend: 'wasm', dtype: 'fp32', storage: 'memory', popularityField: 'sales' });
+    expect((await b.popular({ k: 1 }))[0]!.item.sales).toBe('100');
+    await b.dispose();
+  }, 120_000);
 });
