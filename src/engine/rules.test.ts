@@ -8,6 +8,7 @@ import { HllmError } from '../errors.ts';
 import type { CatalogItem, Recommendation, RuleOptions } from '../protocol.ts';
 import { parseCsv } from './catalog.ts';
 import { createEngine, type HllmEngine } from './engine.ts';
+import { defaultFetcher, type Fetcher } from './fetcher.ts';
 import { groupValues } from './rules.ts';
 
 const MODEL = 'public/models/default';
@@ -124,7 +125,15 @@ describe('rules, seeds, fallback, popularity', () => {
 
   it('without popularity: popular() rejects NO_POPULARITY, the fallback warns once and stays short', async () => {
     const w: string[] = [];
-    const f = createEngine({ warn: (m) => w.push(m) });
+    // The default model folder as if exported before popularity.json existed.
+    const noCounts: Fetcher = async (url, onBytes) => {
+      const bytes = await defaultFetcher(url, onBytes);
+      if (!String(url).endsWith('hllm.json')) return bytes;
+      const m = JSON.parse(new TextDecoder().decode(bytes)) as { files: Array<{ role: string }> };
+      m.files = m.files.filter((x) => x.role !== 'popularity');
+      return new TextEncoder().encode(JSON.stringify(m));
+    };
+    const f = createEngine({ warn: (m) => w.push(m), fetcher: noCounts });
     await f.init({ model: MODEL, catalog: items.slice(0, 50), backend: 'wasm', dtype: 'fp32', storage: 'memory' });
     const err = await f.popular().catch((x: unknown) => x);
     expect(err).toBeInstanceOf(HllmError);
@@ -134,6 +143,7 @@ describe('rules, seeds, fallback, popularity', () => {
     expect(w.filter((m) => m.includes("fallback 'popular'"))).toHaveLength(1);
     await f.dispose();
   });
+});
 
 describe('popularity precedence', () => {
   it("model counts (popularity.json) by default; popularityField wins over them", async () => {
