@@ -81,3 +81,13 @@ def item_text(item, fields, prompt="", template="{key}: {value}", sep=" "):
     parts = [template.replace("{key}", k).replace("{value}", item[k].strip())
              for k in fields if item.get(k, "").strip()]
     return prompt + sep.join(parts)
+
+
+def training_counts(ds):
+    """Interactions per item id in the training portion of the leave-one-out split (each user's
+    valid/test items left out, as train.py and the popularity baseline see it): popularity.json."""
+    counts = {}
+    for s in ds.split("train"):
+        for i in s:
+            counts[ds.item_ids[i]] = counts.get(ds.item_ids[i], 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -28,6 +28,7 @@ from evaluate import metrics_from_ranks, rank_targets, item_tokens, pad_left, us
 from model import HLLM, HLLMConfig  # noqa: E402
 from ort_check import OrtRunner  # noqa: E402
 from quantize import quantize  # noqa: E402
+from add_popularity import write_popularity  # noqa: E402
 from tokenizer import BOS, ITEM, PAD, WordPiece  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -259,6 +260,7 @@ def main(argv=None):
         json.dump(golden, f, ensure_ascii=False)
     tok.save(a.out)
     write_hf_config(mc, a.out)
+    write_popularity(ds, a.out)  # training-split counts for popular() and the 'popular' fallback
     for name in ("train_curve.png",):
         if os.path.exists(os.path.join(run_dir, name)):
             shutil.copy(os.path.join(run_dir, name), os.path.join(a.out, name))
@@ -335,7 +337,8 @@ def git_commit():
 def finish_file_list(out, files):
     """Add the side files every model folder has, then the size and sha256 of every file."""
     for name, role in (("tokenizer.json", "tokenizer"), ("tokenizer_config.json", "tokenizer_config"),
-                       ("config.json", "config"), ("golden.json", "golden")):
+                       ("config.json", "config"), ("golden.json", "golden"),
+                       ("popularity.json", "popularity")):
         files.append({"path": name, "role": role, "dtype": None})
     for f in files:
         full = os.path.join(out, f["path"])

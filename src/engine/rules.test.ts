@@ -8,6 +8,7 @@ import { HllmError } from '../errors.ts';
 import type { CatalogItem, Recommendation, RuleOptions } from '../protocol.ts';
 import { parseCsv } from './catalog.ts';
 import { createEngine, type HllmEngine } from './engine.ts';
+import { defaultFetcher, type Fetcher } from './fetcher.ts';
 import { groupValues } from './rules.ts';
 
 const MODEL = 'public/models/default';
@@ -124,7 +125,15 @@ describe('rules, seeds, fallback, popularity', () => {
 
   it('without popularity: popular() rejects NO_POPULARITY, the fallback warns once and stays short', async () => {
     const w: string[] = [];
-    const f = createEngine({ warn: (m) => w.push(m) });
+    // The default model folder as if exported before popularity.json existed.
+    const noCounts: Fetcher = async (url, onBytes) => {
+      const bytes = await defaultFetcher(url, onBytes);
+      if (!String(url).endsWith('hllm.json')) return bytes;
+      const m = JSON.parse(new TextDecoder().decode(bytes)) as { files: Array<{ role: string }> };
+      m.files = m.files.filter((x) => x.role !== 'popularity');
+      return new TextEncoder().encode(JSON.stringify(m));
+    };
+    const f = createEngine({ warn: (m) => w.push(m), fetcher: noCounts });
     await f.init({ model: MODEL, catalog: items.slice(0, 50), backend: 'wasm', dtype: 'fp32', storage: 'memory' });
     const err = await f.popular().catch((x: unknown) => x);
     expect(err).toBeInstanceOf(HllmError);
@@ -134,4 +143,21 @@ describe('rules, seeds, fallback, popularity', () => {
     expect(w.filter((m) => m.includes("fallback 'popular'"))).toHaveLength(1);
     await f.dispose();
   });
+});
+
+describe('popularity precedence', () => {
+  it("model counts (popularity.json) by default; popularityField wins over them", async () => {
+    const counts = JSON.parse(readFileSync(`${MODEL}/popularity.json`, 'utf8')) as Record<string, number>;
+    const a = createEngine();
+    await a.init({ model: MODEL, catalog: items, backend: 'wasm', dtype: 'fp32', storage: 'memory' });
+    const want = items.map((it, i) => ({ id: it.id, c: counts[it.id] ?? 0, i })).sort((x, y) => y.c - x.c || x.i - y.i).slice(0, 3);
+    const got = await a.popular({ k: 3 });
+    expect(got.map((r) => r.id)).toEqual(want.map((x) => x.id));
+    expect(got.map((r) => r.score)).toEqual(want.map((x) => x.c / want[0]!.c));
+    await a.dispose();
+    const b = createEngine();
+    await b.init({ model: MODEL, catalog: items, backend: 'wasm', dtype: 'fp32', storage: 'memory', popularityField: 'sales' });
+    expect((await b.popular({ k: 1 }))[0]!.item.sales).toBe('100');
+    await b.dispose();
+  }, 120_000);
 });
