@@ -6,7 +6,7 @@
 //
 //   npx tsx bench/make-synthetic.ts [--n 1000000] [--seed 1] [--out .tmp/synthetic-1000000] [--shard-rows 131072]
 //
-// Imports: src/engine (catalog parser, text builder, manifest, model key, sha256), src/vectors/format, papaparse, node:fs, ./seeded-rng.
+// Imports: src/engine (catalog parser, text builder, manifest, model key, sha256), src/vectors/format, papaparse, node:fs, src/eval/seeded-rng.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { parseCsv } from '../src/engine/catalog.ts';
 import { parseManifest } from '../src/engine/manifest.ts';
 import { modelKeyOf } from '../src/engine/model-loader.ts';
 import { encodeShard, VECTOR_FORMAT, VECTOR_FORMAT_VERSION, type VectorManifest } from '../src/vectors/format.ts';
-import { rng } from './seeded-rng.ts';
+import { rng } from '../src/eval/seeded-rng.ts';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);

@@ -8,7 +8,7 @@
 //   npx tsx bench/scale-bench.ts [--items 1000000] [--reps 30] [--warm-reps 3] [--port 4260]
 //
 // Writes bench/results/scale-<date>-<items>.{json,md}. A row that cannot be measured is null
-// with a reason. Imports: vite, @playwright/test, the kernel build plugin, make-synthetic, ./seeded-rng, node:*.
+// with a reason. Imports: vite, @playwright/test, the kernel build plugin, make-synthetic, src/eval/seeded-rng, node:*.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -20,7 +20,7 @@ import { topkKernelWasm } from '../src/engine/kernel/topk-kernel-build.ts';
 import { CHROMIUM_ARGS } from './browser.ts';
 import { makeSynthetic } from './make-synthetic.ts';
 import type { ScaleRunOptions, ScaleRunResult } from './page/scale-entry.ts';
-import { rng } from './seeded-rng.ts';
+import { rng } from '../src/eval/seeded-rng.ts';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);

@@ -2,23 +2,12 @@
 // per-pair NDCG@10 gains and a user-cluster bootstrap CI of the relative N@10 difference.
 // Resampling users (all their pairs together) keeps a set with several pairs per user
 // (dataset.ts 'last10') honest about how many independent users it really has.
-// Imports: nothing. Pure; unit-tested.
+// Imports: ./seeded-rng. Pure; unit-tested.
+import { rng } from './seeded-rng.ts';
 
 /** The pair's NDCG@10 contribution: 1/log2(rank + 2) inside the top 10, else 0. */
 export function ndcg10Gain(rank: number): number {
   return rank < 10 ? 1 / Math.log2(rank + 2) : 0;
-}
-
-/** mulberry32, so a CI is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface PairedDifference {
@@ -52,7 +41,7 @@ export function pairedBootstrap(users: readonly number[], a: readonly number[], 
   });
   const ta = sa.reduce((x, y) => x + y, 0);
   const tb = sb.reduce((x, y) => x + y, 0);
-  const rnd = seeded(seed);
+  const rnd = rng(seed);
   const draws: number[] = [];
   for (let k = 0; k < resamples; k++) {
     let xa = 0;

@@ -3,22 +3,12 @@
  * recommendations widget (`--hllm-*` custom properties, `::part()` names listed in
  * docs/usage.md) and the same CSP-friendly delivery (adoptedStyleSheets, a <style>
  * element only as the fallback). Logical properties only, so `dir="rtl"` mirrors it.
- * May import: ./styles (canAdoptStyles).
+ * May import: ./styles (canAdoptStyles, HOST_THEME).
  */
-import { canAdoptStyles } from './styles';
+import { canAdoptStyles, HOST_THEME } from './styles';
 
 export const HISTORY_CSS = `
-:host {
-  display: block;
-  font: var(--hllm-font, inherit);
-  color: var(--hllm-color, inherit);
-  background: var(--hllm-bg, transparent);
-  --_gap: var(--hllm-gap, 0.5rem);
-  --_radius: var(--hllm-radius, 0.5rem);
-  --_accent: var(--hllm-accent, #2358c4);
-  --_muted: var(--hllm-muted, #555);
-  --_item-bg: var(--hllm-item-bg, rgba(127, 127, 127, 0.08));
-  --_danger: var(--hllm-error-color, #b3261e);
+:host {${HOST_THEME}  --_danger: var(--hllm-error-color, #b3261e);
 }
 :host([hidden]) { display: none; }
 [part="heading"] { font-size: var(--hllm-heading-size, 1rem); margin: 0 0 var(--_gap); }

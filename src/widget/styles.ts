@@ -9,8 +9,8 @@
  * logical properties (inline/block) so `dir="rtl"` mirrors the layout.
  * May import: nothing.
  */
-export const WIDGET_CSS = `
-:host {
+/** The `--hllm-*` theme both elements share (their `:host` rule's common declarations). */
+export const HOST_THEME = `
   display: block;
   font: var(--hllm-font, inherit);
   color: var(--hllm-color, inherit);
@@ -20,7 +20,10 @@ export const WIDGET_CSS = `
   --_accent: var(--hllm-accent, #2358c4);
   --_muted: var(--hllm-muted, #555);
   --_item-bg: var(--hllm-item-bg, rgba(127, 127, 127, 0.08));
-  --_item-width: var(--hllm-item-width, 11rem);
+`;
+
+export const WIDGET_CSS = `
+:host {${HOST_THEME}  --_item-width: var(--hllm-item-width, 11rem);
 }
 :host([hidden]) { display: none; }
 [part="container"] { display: block; }
