@@ -335,11 +335,14 @@ def git_commit():
 
 
 def finish_file_list(out, files):
-    """Add the side files every model folder has, then the size and sha256 of every file."""
+    """Add the side files every model folder has (and popularity.json where the folder has
+    one: export.py writes it from the training data, an imported checkpoint has none), then
+    the size and sha256 of every file."""
     for name, role in (("tokenizer.json", "tokenizer"), ("tokenizer_config.json", "tokenizer_config"),
-                       ("config.json", "config"), ("golden.json", "golden"),
-                       ("popularity.json", "popularity")):
+                       ("config.json", "config"), ("golden.json", "golden")):
         files.append({"path": name, "role": role, "dtype": None})
+    if os.path.exists(os.path.join(out, "popularity.json")):
+        files.append({"path": "popularity.json", "role": "popularity", "dtype": None})
     for f in files:
         full = os.path.join(out, f["path"])
         f["bytes"], f["sha256"] = os.path.getsize(full), sha256(full)

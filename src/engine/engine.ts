@@ -1,15 +1,14 @@
 // The HLLM engine: model loading, catalogue embedding with its vector cache, history,
 // and recommend/similar. Runs in the Web Worker (behind comlink) and directly in Node.
-// Imports: other src/engine modules, src/storage, env, errors, protocol. Never ORT
+// Imports: other src/engine modules, src/storage, errors, protocol. Never ORT
 // directly (only through ort-backend.ts via sessions/encoders).
 //
-// init(): capabilities → hllm.json → plan backend/dtype → download + verify files →
-// tokenizer → sessions (+ WebGPU self-check) → open storage → vectors.json (vector-shards.ts)
+// init(): the model (model-start.ts: capabilities → hllm.json → plan backend/dtype →
+// download + verify files → tokenizer → sessions + WebGPU self-check) → open storage → vectors.json (vector-shards.ts)
 // → catalogue bytes → the stored warm index when catalogue bytes, model and vector set are
 // unchanged (warm-index.ts), else parse + diff + shards + encode only items with no shard row
 // and no stored (model key, text sha256) vector → delete other models' vectors and unused
 // shards → ready.
-import { defaultThreads, detectCapabilities } from '../env.ts';
 import { HllmError } from '../errors.ts';
 import type {
   Backend, CatalogItem, CatalogSource, CatalogUpdate, Dtype, Engine, EngineOptions, EngineStats, ExportData,
@@ -18,23 +17,21 @@ import type {
 } from '../protocol.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { Store } from '../storage/types.ts';
-import { planBackend } from './backend-policy.ts';
 import { buildIndex, CatalogIndex, diffCatalog, prepareItems } from './catalog-index.ts';
 import { catalogItems, readCatalog, validateCatalog } from './catalog.ts';
 import { encodeItemRows, encodeUsers } from './encoders.ts';
 import { defaultFetcher, type Fetcher } from './fetcher.ts';
 import type { Manifest } from './manifest.ts';
 import { importHistory } from './history-import.ts';
-import { fetchManifest, fetchModelFiles } from './model-loader.ts';
 import { SessionHolder } from './device-loss.ts';
 import { popularMode, recommendMode, similarMode, type ModeContext } from './modes.ts';
 import { buildPopularity, type Popularity } from './popularity.ts';
-import { openOn, openSessions } from './sessions.ts';
 import { buildItemText } from './text-builder.ts';
-import { createItemTokenizer, type ItemTokenizer } from './tokenizer.ts';
+import type { ItemTokenizer } from './tokenizer.ts';
 import { stepTimer, type StepTimer } from './step-timer.ts';
 import { openVectorSource, type VectorSource } from './vector-shards.ts';
 import { loadWarmIndex, saveWarmIndex, warmKeyOf } from './warm-index.ts';
+import { checkInitOptions, startModel } from './model-start.ts';
 
 /** Progress detail of a start that took the stored warm index (no parse, hash or diff). */
 export const WARM_INDEX_USED = 'catalogue unchanged: stored index used';
@@ -90,35 +87,10 @@ export class HllmEngine implements Engine {
   async init(options: EngineOptions, onProgress?: ProgressCallback): Promise<ReadyInfo> {
     this.alive();
     if (this.loaded) throw new HllmError('INVALID_OPTIONS', 'init() was already called on this engine; create a new one to change the model.');
-    if (!options || typeof options.model !== 'string' || options.model === '') {
-      throw new HllmError('INVALID_OPTIONS', "'model' must be the URL (or, in Node, the path) of a model folder containing hllm.json.");
-    }
-    if (options.catalog === undefined || options.catalog === null) {
-      throw new HllmError('INVALID_OPTIONS', "'catalog' must be a URL of a JSON/CSV catalogue or an array of items.");
-    }
-    if (options.vectors !== undefined && (typeof options.vectors !== 'string' || options.vectors === '')) {
-      throw new HllmError('INVALID_OPTIONS', "'vectors' must be the URL (or, in Node, the path) of a vectors.json built by `hllm embed`, or of its folder.");
-    }
-    if (options.vectorsMismatch !== undefined && options.vectorsMismatch !== 'error' && options.vectorsMismatch !== 'encode') {
-      throw new HllmError('INVALID_OPTIONS', "'vectorsMismatch' must be 'error' or 'encode'.");
-    }
+    checkInitOptions(options);
     const timer = stepTimer(onProgress);
     onProgress = timer.onProgress;
-    const caps = await detectCapabilities();
-    const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads(caps)));
-    const manifest = await fetchManifest(options.model, this.fetcher);
-    const plan = planBackend(manifest, caps, options.backend ?? 'auto', options.dtype ?? 'auto');
-    const files = await fetchModelFiles(options.model, manifest, plan.dtype, this.fetcher, onProgress);
-    timer.mark('verify', 'model-files');
-    const tok = createItemTokenizer(files.tokenizerJson, files.tokenizerConfig, manifest);
-    timer.mark('verify', 'tokenizer');
-    const forced = (options.backend ?? 'auto') !== 'auto';
-    const sessions = await openSessions(files, plan, forced, tok, threads, onProgress);
-    const models = await SessionHolder.create(sessions, async (reason) => {
-      // Fetched again (HTTP/service-worker cache) rather than kept: a big model's bytes would double its memory.
-      const again = await fetchModelFiles(options.model, manifest, plan.dtype, this.fetcher);
-      return { ...(await openOn(again, 'wasm', threads)), backend: 'wasm', dtype: plan.dtype, reason };
-    });
+    const { manifest, files, tok, threads, models, sessions } = await startModel(options, this.fetcher, timer, onProgress);
     const hitsBefore = this.counters.cacheHits;
     let update: CatalogUpdate;
     try {
@@ -129,7 +101,7 @@ export class HllmEngine implements Engine {
       if (options.vectors !== undefined) {
         this.loaded.shards = await openVectorSource({
           vectors: options.vectors, mismatch: options.vectorsMismatch ?? 'error', modelKey: files.modelKey, dim: manifest.dim,
-          model: options.model, dtype: plan.dtype, catalog: typeof options.catalog === 'string' ? options.catalog : 'items.json',
+          model: options.model, dtype: files.dtype, catalog: typeof options.catalog === 'string' ? options.catalog : 'items.json',
           fetcher: this.fetcher, store, warn: this.warn, onProgress,
         });
       }
