@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { DEMO, LIKED, like, openDemo, recItems, START_TIMEOUT } from './support/demo';
+import { DEMO, expectPopularRows, LIKED, like, openDemo, recItems, START_TIMEOUT } from './support/demo';
 import { IMAGE_PAYLOADS, TEXT_PAYLOADS } from './support/xss-payloads';
 
 test.use({ serviceWorkers: 'block' });
@@ -170,7 +170,7 @@ test('the embed works and its widget is styled under exactly the strict host CSP
   const info = await page.evaluate(() => window.HLLM!.ready);
   expect(info).toMatchObject({ backend: 'wasm' });
   const widget = page.locator('#recs hllm-recommendations');
-  await expect(widget).toContainText('Nothing to recommend yet', { timeout: START_TIMEOUT });
+  await expectPopularRows(widget, 10, START_TIMEOUT);
   await page.evaluate(async (ids) => { for (const id of ids) await window.HLLM!.track(id, { type: 'like' }); }, LIKED.map((m) => m.id));
   await expect(widget.locator('[part="item"]')).toHaveCount(10);
   await expect(widget.locator('[part="reason"]').first()).toHaveText(/^Because you liked \S/);

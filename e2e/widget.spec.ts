@@ -3,7 +3,7 @@
 // shows a readable alert (and fires hllm-error) when the model cannot be loaded.
 // Imports: @playwright/test, ./support.
 import { expect, test } from '@playwright/test';
-import { DEMO, LIKED, START_TIMEOUT } from './support/demo';
+import { DEMO, expectPopularRows, LIKED, START_TIMEOUT } from './support/demo';
 
 const PAGE = `${DEMO}/src/demo/widget.html`;
 
@@ -14,7 +14,7 @@ test('attribute mode: ready event, k items with reasons, clicks tracked', async 
   const widget = page.locator('#w');
   await expect(page.locator('#events')).toContainText('hllm-ready: wasm', { timeout: START_TIMEOUT });
   await expect(widget).toHaveAttribute('data-state', 'ready');
-  await expect(widget).toContainText('Nothing to recommend yet');
+  await expectPopularRows(widget, 5);
 
   await page.evaluate(async (ids) => {
     const el = document.getElementById('w') as HTMLElementTagNameMap['hllm-recommendations'];

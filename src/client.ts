@@ -144,7 +144,9 @@ export class Recommender implements RecommenderApi {
     worker.addEventListener('messageerror', onEvent);
     let initDone = false;
     g.stopWatch = this.watch(g.remote, () => (!initDone ? 'starting' : g.pending > 0 ? 'busy' : 'idle'), (why) => this.died(g, why), this.options.liveness);
-    g.started = this.send(g, (r) => r.init(this.opts, proxy(this.emit)));
+    // Progress calls travel on their own MessagePort, so one sent just before init() returned
+    // can arrive after its result: dropped then, or a page would show "starting" once ready.
+    g.started = this.send(g, (r) => r.init(this.opts, proxy((p: Progress) => { if (!initDone) this.emit(p); })));
     g.started.then(() => { initDone = true; }, () => { initDone = true; });
     return g;
   }
@@ -248,8 +250,9 @@ export class Recommender implements RecommenderApi {
   /** Replaces the catalogue; only new or changed items are encoded. Progress goes to `onProgress` and to on('progress'). */
   async setCatalog(catalog: CatalogSource, onProgress?: ProgressCallback): Promise<CatalogUpdate> {
     const c = typeof catalog === 'string' ? absolute(catalog) : catalog;
-    const report = onProgress ? (p: Progress) => { this.emit(p); onProgress(p); } : this.emit;
-    const res = await this.call('setCatalog', (r) => r.setCatalog(c, proxy(report)));
+    let done = false; // late progress (see start()) after the result is dropped
+    const report = (p: Progress) => { if (done) return; this.emit(p); onProgress?.(p); };
+    const res = await this.call('setCatalog', (r) => r.setCatalog(c, proxy(report))).finally(() => { done = true; });
     this.opts = { ...this.opts, catalog: c }; // a restarted worker starts with the catalogue last set
     return res;
   }

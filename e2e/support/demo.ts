@@ -35,6 +35,14 @@ export function recItems(page: Page): Locator {
   return page.locator('#recs [part="item"]');
 }
 
+/**
+ * A fresh (or wiped) visitor's row: the widget's default 'popular' fallback fills all `k`
+ * rows from the model's training-split counts, each with the reason "Popular".
+ */
+export async function expectPopularRows(widget: Locator, k: number, timeout?: number): Promise<void> {
+  await expect(widget.locator('[part="reason"]')).toHaveText(Array.from({ length: k }, () => 'Popular'), { timeout });
+}
+
 /** Searches the catalogue and presses Like on the row with exactly this title. */
 export async function like(page: Page, query: string, title: string): Promise<void> {
   const count = Number(await page.locator('#history-count').textContent());
