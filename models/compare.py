@@ -1,16 +1,21 @@
-"""HLLM vs SASRec vs most-popular over several seeds, with standard errors: the quality bar.
+"""HLLM vs both SASRec variants vs most-popular over several seeds, with standard errors: the quality bar.
 
     /usr/bin/python3 models/compare.py --data models/data/ml-100k/out --seeds 0 1 2 \
-        --hllm-steps 600 --sasrec-steps 2000
+        --hllm-steps 1200 --sasrec-steps 4000 --patience 6
 
-Each model is trained per seed on the same split with the same loss and evaluation, keeps its
-best checkpoint by validation NDCG@10, and is reported on test. HLLM uses the default model's
-recipe (HLLM_FLAGS). SASRec's learning rate is chosen on the first seed's VALIDATION NDCG@10
-over --sasrec-lrs, then used for every seed. Budgets are fixed step counts (reproducible on a
-shared machine; pick them to take comparable time: the summary records each run's minutes) or,
-without them, --minutes of wall time per run. With about 1,000 test users one standard error of
-NDCG@10 is about 0.006, so a single seed proves nothing; the summary gives the mean over seeds
-and the standard error of that mean, and writes a JSON report. --resume reuses finished runs.
+Three models, each trained per seed on the same split by the same script, each keeping its best
+checkpoint by validation NDCG@10 and reported on test:
+- hllm: the default model's recipe (HLLM_FLAGS; --hllm-flags replaces it);
+- sasrec_full: SASRec with a cross-entropy over the whole catalogue at every position (the
+  strong baseline of Klenitskiy & Vasilev, RecSys 2023), learning rate x dropout tuned on the
+  first seed's VALIDATION N@10 over --full-lrs x --full-dropouts;
+- sasrec: SASRec with HLLM's own loss (256 sampled negatives), lr tuned over --sasrec-lrs.
+Every run stops early after --patience evaluations without a better validation N@10, within a
+maximum step budget (reproducible on a shared machine). The summary records each run's best
+step, minutes and whether its budget cut it; a comparison in which any run was cut says so.
+With about 1,000 test users one standard error of NDCG@10 is about 0.006, so a single seed
+proves nothing: the summary gives the mean over seeds and the standard error of that mean, and
+writes summary.json. --resume reuses finished runs.
 """
 import argparse
 import json
@@ -20,10 +25,11 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The default model's recipe (build-default.sh): a 1-layer Item LLM trains ~2x more steps per minute
-# on CPU than 2 layers, and at these budgets steps matter more than depth.
-HLLM_FLAGS = ["--lr", "2e-3", "--m-item-layers", "1"]
-SASREC_FLAGS = ["--model", "sasrec"]
+# The default model's recipe (build-default.sh). A 1-layer Item LLM trains ~2x more steps per CPU
+# minute than 2 layers; "full" scores every catalogue item at every position, which beat 256
+# sampled negatives on validation (docs/quality.md "Levers").
+HLLM_FLAGS = ["--lr", "2e-3", "--m-item-layers", "1", "--loss", "full"]
+MODELS = ("hllm", "sasrec_full", "sasrec")
 
 
 def mean_se(xs):
@@ -32,76 +38,123 @@ def mean_se(xs):
     return m, se
 
 
-def main(argv=None):
+def parse(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--minutes", type=float, default=10.0, help="wall-time budget per model and seed")
-    p.add_argument("--hllm-steps", type=int, default=0,
-                   help="fixed step budget for HLLM instead of --minutes (reproducible on a shared machine)")
-    p.add_argument("--sasrec-steps", type=int, default=0, help="fixed step budget for SASRec instead of --minutes")
+    p.add_argument("--hllm-steps", type=int, default=1200, help="maximum step budget for HLLM")
+    p.add_argument("--sasrec-steps", type=int, default=4000, help="maximum step budget for both SASRec variants")
+    p.add_argument("--patience", type=int, default=6, help="evaluations (every 50 steps) without a better valid N@10")
+    p.add_argument("--eval-every", type=int, default=50)
+    p.add_argument("--hllm-flags", default=" ".join(HLLM_FLAGS), help="train.py flags for HLLM")
+    p.add_argument("--sasrec-lrs", type=float, nargs="+", default=[5e-4, 1e-3, 2e-3],
+                   help="learning rates for the sampled-softmax SASRec, tried on the first seed")
+    p.add_argument("--full-lrs", type=float, nargs="+", default=[5e-4, 1e-3, 2e-3],
+                   help="learning rates for the full-softmax SASRec, tried on the first seed")
+    p.add_argument("--full-dropouts", type=float, nargs="+", default=[0.1, 0.3, 0.5],
+                   help="dropouts for the full-softmax SASRec, tried on the first seed")
+    p.add_argument("--only", nargs="+", choices=MODELS, default=list(MODELS), help="train only these models")
     p.add_argument("--out", default="models/runs/compare")
     p.add_argument("--resume", action="store_true",
                    help="reuse a run whose train_log.json already exists in --out (same command, e.g. after an interruption)")
-    p.add_argument("--sasrec-lrs", type=float, nargs="+", default=[5e-4, 1e-3, 2e-3],
-                   help="SASRec learning rates tried on the first seed; the best by validation N@10 is kept")
-    # Any other option (e.g. --m-dim 32) is passed to train.py for both models.
+    # Any other option (e.g. --m-dim 32) is passed to train.py for every model.
     a, extra = p.parse_known_args(argv)
     a.extra = extra
-    results = {"hllm": [], "sasrec": [], "popular": []}
+    return a
+
+
+def main(argv=None):
+    a = parse(argv)
+    runs = {name: [] for name in a.only}
     tuning = {}
-    minutes = {"hllm": [], "sasrec": []}
 
     def train(name, seed, flags, tag=""):
         out = os.path.join(a.out, f"{name}{tag}-{seed}")
         steps = a.hllm_steps if name == "hllm" else a.sasrec_steps
-        budget = ["--max-steps", str(steps)] if steps else ["--max-steps", "1000000", "--max-minutes", str(a.minutes)]
         cmd = [sys.executable, os.path.join(HERE, "train.py"), "--data", a.data, "--out", out, "--seed", str(seed),
-               *budget, "--eval-every", "50", *flags, *a.extra]
+               "--max-steps", str(steps), "--eval-every", str(a.eval_every), "--patience", str(a.patience),
+               *flags, *a.extra]
         done = os.path.join(out, "train_log.json")
         if a.resume and os.path.exists(done):
             print(f"== {name}{tag} seed {seed}: reusing {done}", flush=True)
         else:
             print(f"== {name}{tag} seed {seed}: {' '.join(cmd[2:])}", flush=True)
             subprocess.run(cmd, check=True)
-        with open(os.path.join(out, "train_log.json")) as f:
+        with open(done) as f:
             res = json.load(f)["result"]
-        minutes[name].append(res["train_minutes"])
+        res["out"], res["seed"], res["flags"] = out, seed, flags
         return res
 
-    sasrec_lr = a.sasrec_lrs[0]
-    for i, seed in enumerate(a.seeds):
-        res = train("hllm", seed, HLLM_FLAGS)
-        results["hllm"].append(res["test"])
-        results["popular"].append(res["test_popular"])
-        if i == 0 and len(a.sasrec_lrs) > 1:
-            runs = {lr: train("sasrec", seed, [*SASREC_FLAGS, "--lr", str(lr)], f"-lr{lr:g}") for lr in a.sasrec_lrs}
-            tuning = {f"{lr:g}": {"valid_N@10": r["valid"]["N@10"], "test_N@10": r["test"]["N@10"]} for lr, r in runs.items()}
-            sasrec_lr = max(runs, key=lambda lr: runs[lr]["valid"]["N@10"])
-            print(f"SASRec lr by validation N@10: {sasrec_lr:g} ({tuning})", flush=True)
-            results["sasrec"].append(runs[sasrec_lr]["test"])
-        else:
-            results["sasrec"].append(train("sasrec", seed, [*SASREC_FLAGS, "--lr", str(sasrec_lr)])["test"])
-    summary = {}
-    for name, runs in results.items():
-        summary[name] = {}
-        for k in ("N@10", "R@10", "N@50", "R@50"):
-            m, se = mean_se([r[k] for r in runs])
-            summary[name][k] = {"mean": m, "se": se, "runs": [r[k] for r in runs]}
-    for name, ms in minutes.items():
-        print(f"{name} training minutes per run: {', '.join(f'{m:.1f}' for m in ms)}")
-    print(f"{'model':8} {'N@10':>16} {'R@10':>16}")
-    for name, s in summary.items():
-        print(f"{name:8} {s['N@10']['mean']:.4f} ± {s['N@10']['se']:.4f} {s['R@10']['mean']:.4f} ± {s['R@10']['se']:.4f}")
-    h, b = summary["hllm"]["N@10"]["mean"], summary["sasrec"]["N@10"]["mean"]
-    hr, br = summary["hllm"]["R@10"]["mean"], summary["sasrec"]["R@10"]["mean"]
-    rel = lambda x, y: f"{100 * (x / y - 1):+.1f}%" if y > 0 else "n/a (SASRec at 0)"
-    print(f"HLLM vs SASRec NDCG@10: {rel(h, b)}  Recall@10: {rel(hr, br)}")
+    def tuned(name, grid, base):
+        """Train the grid on the first seed, keep the best flags by VALIDATION N@10, run the other seeds."""
+        first = {tag: train(name, a.seeds[0], [*base, *flags], tag) for tag, flags in grid.items()}
+        best = max(first, key=lambda t: first[t]["valid"]["N@10"])
+        tuning[name] = {"grid": {t: {"valid_N@10": r["valid"]["N@10"], "test_N@10": r["test"]["N@10"],
+                                     "best_step": r["best_step"], "budget_cut": r["budget_cut"]}
+                                 for t, r in first.items()},
+                        "chosen": best, "flags": grid[best]}
+        print(f"{name}: chosen by validation N@10: {best} ({tuning[name]['grid']})", flush=True)
+        return [first[best]] + [train(name, s, [*base, *grid[best]]) for s in a.seeds[1:]]
+
+    if "hllm" in a.only:
+        runs["hllm"] = [train("hllm", s, a.hllm_flags.split()) for s in a.seeds]
+    if "sasrec_full" in a.only:
+        grid = {f"-lr{lr:g}-do{do:g}": ["--lr", str(lr), "--m-dropout", str(do)]
+                for lr in a.full_lrs for do in a.full_dropouts}
+        runs["sasrec_full"] = tuned("sasrec_full", grid, ["--model", "sasrec", "--loss", "full"])
+    if "sasrec" in a.only:
+        grid = {f"-lr{lr:g}": ["--lr", str(lr)] for lr in a.sasrec_lrs}
+        runs["sasrec"] = tuned("sasrec", grid, ["--model", "sasrec", "--loss", "sampled"])
+    summary = summarise(runs)
+    report(summary)
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "summary.json"), "w") as f:
-        json.dump({"data": a.data, "seeds": a.seeds, "minutes": a.minutes, "hllm_steps": a.hllm_steps,
-                   "sasrec_steps": a.sasrec_steps, "train_minutes": minutes, "hllm_flags": HLLM_FLAGS + a.extra,
-                   "sasrec_lr": sasrec_lr, "sasrec_lr_tuning": tuning, "summary": summary}, f, indent=1)
+        json.dump({"data": a.data, "seeds": a.seeds, "hllm_steps": a.hllm_steps, "sasrec_steps": a.sasrec_steps,
+                   "patience": a.patience, "eval_every": a.eval_every, "hllm_flags": a.hllm_flags.split() + a.extra,
+                   "extra_flags": a.extra, "tuning": tuning, **summary}, f, indent=1)
+
+
+def summarise(runs):
+    """Mean ± standard error per model and metric, each run's step/minutes/budget, and the bar."""
+    summary, per_run = {}, {}
+    first = next(iter(runs.values()))
+    if first:
+        runs = {**runs, "popular": [{"test": r["test_popular"]} for r in first]}
+    for name, rs in runs.items():
+        if not rs:
+            continue
+        summary[name] = {}
+        for k in ("N@10", "R@10", "N@50", "R@50"):
+            m, se = mean_se([r["test"][k] for r in rs])
+            summary[name][k] = {"mean": m, "se": se, "runs": [r["test"][k] for r in rs]}
+        if name != "popular":
+            per_run[name] = [{"seed": r["seed"], "out": r["out"], "best_step": r["best_step"],
+                              "steps_run": r.get("steps_run"), "max_steps": r.get("max_steps"),
+                              "minutes": r["train_minutes"], "budget_cut": r.get("budget_cut", True),
+                              "valid_N@10": r["valid"]["N@10"], "test_N@10": r["test"]["N@10"]} for r in rs]
+    cut = sorted({n for n, rs in per_run.items() for r in rs if r["budget_cut"]})
+    bar = {}
+    if "hllm" in summary:
+        for base in ("sasrec_full", "sasrec"):
+            if base in summary:
+                bar[f"hllm_vs_{base}"] = {k: summary["hllm"][k]["mean"] / summary[base][k]["mean"] - 1
+                                          for k in ("N@10", "R@10") if summary[base][k]["mean"] > 0}
+    return {"summary": summary, "runs": per_run, "relative": bar, "budget_cut": cut}
+
+
+def report(s):
+    for name, rs in s["runs"].items():
+        print(f"{name}: " + "; ".join(f"seed {r['seed']} best step {r['best_step']}/{r['steps_run']} "
+                                      f"{r['minutes']:.1f} min{' (budget cut)' if r['budget_cut'] else ''}"
+                                      for r in rs))
+    print(f"{'model':12} {'N@10':>16} {'R@10':>16}")
+    for name, m in s["summary"].items():
+        print(f"{name:12} {m['N@10']['mean']:.4f} ± {m['N@10']['se']:.4f} {m['R@10']['mean']:.4f} ± {m['R@10']['se']:.4f}")
+    for key, rel in s["relative"].items():
+        print(f"{key}: " + ("  ".join(f"{k} {100 * v:+.1f}%" for k, v in rel.items()) or "n/a (baseline at 0)"))
+    if s["budget_cut"]:
+        print(f"NOTE: the step budget, not early stopping, ended runs of: {', '.join(s['budget_cut'])}; "
+              "a longer budget might change this comparison")
 
 
 if __name__ == "__main__":

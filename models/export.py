@@ -168,6 +168,7 @@ def main(argv=None):
     p.add_argument("--quality-bar", nargs="*", default=[], metavar="SUMMARY_JSON",
                    help="models/compare.py summary.json files (multi-seed HLLM vs SASRec vs popular) to record, "
                         "keyed by their folder name")
+    p.add_argument("--selection", help="models/pick_best.py's record of how this checkpoint was chosen")
     a = p.parse_args(argv)
 
     ck, mc, core = load_checkpoint(a.checkpoint)
@@ -227,14 +228,24 @@ def main(argv=None):
             raise SystemExit("baseline was trained on different data")
         metrics["test"]["sasrec"] = bl["result"]["test"]
         metrics["valid"]["sasrec"] = bl["result"]["valid"]
+        # which SASRec: "full" (cross-entropy over the catalogue) or "sampled" (HLLM's InfoNCE)
+        metrics["baseline"] = {"model": "sasrec", "loss": bl["train_config"].get("loss", "sampled"),
+                               "seed": bl["train_config"]["seed"], "lr": bl["train_config"]["lr"],
+                               "dropout": bl["model_config"]["dropout"]}
     metrics["parity"] = parity
+    if a.selection:
+        with open(a.selection) as fh:
+            metrics["selection"] = json.load(fh)
     if a.quality_bar:
-        # The multi-seed comparisons behind the quality bar, as compare.py wrote them, keyed by
-        # the comparison's folder (e.g. runs/compare/ml-100k/summary.json -> "ml-100k").
+        # The multi-seed comparisons behind the quality bar, as compare.py wrote them.
         metrics["quality_bar"] = {}
         for f in a.quality_bar:
             with open(f) as fh:
-                metrics["quality_bar"][os.path.basename(os.path.dirname(os.path.abspath(f)))] = json.load(fh)
+                bar = json.load(fh)
+            # keyed by the data set (models/data/ml-100k/out -> "ml-100k"), whatever folder holds the summary
+            data = os.path.normpath(bar.get("data", os.path.dirname(os.path.abspath(f))))
+            key = os.path.basename(os.path.dirname(data)) if os.path.basename(data) == "out" else os.path.basename(data)
+            metrics["quality_bar"][key] = bar
 
     print("4/5 golden.json and side files")
     catalog = None
@@ -364,7 +375,11 @@ def build_manifest(a, mc, tok, ds, ck, metrics, paths):
         "training": {"dataset": ds.name, "dataset_sha256": ds.sha256, "config": tc,
                      "model_config": ck["model_config"], "git_commit": git_commit(),
                      "best_step": ck["result"]["best_step"], "train_minutes": ck["result"]["train_minutes"],
-                     "auxiliary_loss": {"weight": tc["aux_weight"], "token_drop": tc["aux_drop"]}},
+                     "auxiliary_loss": {"weight": tc["aux_weight"], "token_drop": tc["aux_drop"]},
+                     # the next-item loss used (train.py --loss; "full" = every catalogue item a negative)
+                     "loss": ck["result"].get("loss", tc.get("loss", "sampled")),
+                     "early_stopping": {"patience": tc.get("patience", 0), "steps_run": ck["result"].get("steps_run"),
+                                        "budget_cut": ck["result"].get("budget_cut", True)}},
         "metrics": metrics,
     }
 

@@ -220,3 +220,16 @@ def info_nce(pred, pos, neg, pos_ids, neg_ids, scale, valid):
     loss = F.cross_entropy(logits, torch.zeros(len(pred), dtype=torch.long, device=pred.device),
                            reduction="none")
     return (loss * valid).sum(), valid.sum()
+
+
+def full_softmax(pred, items, targets, scale, valid):
+    """Cross-entropy over every catalogue item at every position (SASRec's strong variant,
+    Klenitskiy & Vasilev 2023), on the same scaled cosine the engine ranks by.
+
+    pred [N, D] predictions, items [V, D] the whole catalogue (row i is item id i + 1; the
+    padding row is left out), targets [N] item ids in 1..V, valid [N] 0/1 for padded positions.
+    Returns (sum of losses, number of rows), like info_nce.
+    """
+    logits = F.normalize(pred, dim=-1) @ F.normalize(items, dim=-1).T * scale
+    loss = F.cross_entropy(logits, (targets - 1).clamp(min=0), reduction="none")
+    return (loss * valid).sum(), valid.sum()

@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dataset as datasets  # noqa: E402
 from evaluate import (catalogue_embeddings, encode_items, evaluate, item_tokens,  # noqa: E402
                       metrics_from_ranks, popularity_ranks, standard_error)
-from model import HLLM, HLLMConfig, info_nce  # noqa: E402
+from model import HLLM, HLLMConfig, full_softmax, info_nce  # noqa: E402
 from tokenizer import BOS, ITEM, PAD, WordPiece, train_wordpiece  # noqa: E402
 
 
@@ -41,12 +41,20 @@ class TrainConfig:
     warmup_frac: float = 0.1
     max_steps: int = 2000
     max_minutes: float = 0.0       # >0: shorten the schedule to fit this wall time
+    loss: str = "sampled"          # "sampled": InfoNCE against n_negatives uniform negatives shared
+                                   # across the batch (HLLM's loss); "full": cross-entropy over every
+                                   # catalogue item at every position (the strong SASRec baseline; for
+                                   # HLLM the whole catalogue is encoded each step)
+    full_max_items: int = 100_000  # above this many items "full" falls back to "sampled" with
+                                   # n_negatives: a [positions x items] logit matrix stops fitting
     n_negatives: int = 256         # uniform negatives shared across the batch
     aux_weight: float = 1.0        # item-side contrastive loss (0 turns it off)
     aux_drop: float = 0.4          # share of text tokens dropped in the auxiliary copy
     aux_items: int = 128           # negatives that also get an auxiliary copy (cost control)
     aux_scale: float = 20.0        # fixed logit scale of the auxiliary loss
     eval_every: int = 200
+    patience: int = 0              # stop after this many evaluations without a better validation
+                                   # N@10 (0: run the whole max_steps budget)
     prompt: str = ""               # HLLM's "Compress the following sentence into embedding: "
                                    # carries no information for a from-scratch model; pretrained
                                    # imports set it
@@ -97,10 +105,37 @@ def token_dropout(rows, p, gen):
     return out
 
 
-def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device):
-    """Sum of InfoNCE losses over this rank's positions, their count, the aux loss, item cosine."""
+class EarlyStopping:
+    """Tracks the best validation value; `stop` turns true after `patience` evaluations in a row
+    that did not beat it (never, with patience 0)."""
+
+    def __init__(self, patience):
+        self.patience, self.best, self.best_step, self.bad, self.stop = patience, -math.inf, None, 0, False
+
+    def update(self, step, value):
+        """Record an evaluation; returns True when it is the new best."""
+        if value > self.best:
+            self.best, self.best_step, self.bad = value, step, 0
+            return True
+        self.bad += 1
+        self.stop = self.patience > 0 and self.bad >= self.patience
+        return False
+
+
+def loss_kind(cfg, n_items):
+    """The loss actually used: "full" falls back to "sampled" above cfg.full_max_items."""
+    if cfg.loss not in ("sampled", "full"):
+        raise SystemExit(f"--loss must be sampled or full, not {cfg.loss!r}")
+    return "full" if cfg.loss == "full" and n_items <= cfg.full_max_items else "sampled"
+
+
+def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled"):
+    """Sum of the next-item losses over this rank's positions, their count, the aux loss, item cosine."""
     seq_items = sorted({i for w in batch for i in w})
-    uniq = sorted(set(seq_items) | set(negs.tolist()))
+    if kind == "full":
+        uniq = list(range(1, len(tokens)))  # the whole catalogue, so row r holds item r + 1
+    else:
+        uniq = sorted(set(seq_items) | set(negs.tolist()))
     row = {i: r for r, i in enumerate(uniq)}
     if core.is_sasrec:
         embs = core.item_table(torch.tensor(uniq, device=device))
@@ -118,10 +153,13 @@ def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device):
     pred = core.encode_users(x, mask)
     valid = mask.reshape(-1).float()
     flat_t = tgt.reshape(-1)
-    pos = embs[torch.tensor([row.get(int(t), 0) for t in flat_t], device=device)]
     neg_rows = torch.tensor([row[int(n)] for n in negs], device=device)
-    loss_sum, count = info_nce(pred.reshape(-1, pred.shape[-1]), pos, embs[neg_rows], flat_t,
-                               negs.to(device), core.scale(), valid)
+    if kind == "full":
+        loss_sum, count = full_softmax(pred.reshape(-1, pred.shape[-1]), embs, flat_t, core.scale(), valid)
+    else:
+        pos = embs[torch.tensor([row.get(int(t), 0) for t in flat_t], device=device)]
+        loss_sum, count = info_nce(pred.reshape(-1, pred.shape[-1]), pos, embs[neg_rows], flat_t,
+                                   negs.to(device), core.scale(), valid)
     aux = torch.zeros((), device=device)
     neg_embs = embs[neg_rows]
     if not core.is_sasrec and cfg.aux_weight > 0:
@@ -188,13 +226,15 @@ def train(cfg, mc=None, init=None, tok=None):
     no_decay = [p for p in core.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    kind = loss_kind(cfg, ds.n_items)
     windows = training_windows(ds.split("train"), mc.max_history)
     valid, test = ds.split("valid"), ds.split("test")
     log(f"{cfg.model}: {sum(p.numel() for p in core.parameters())/1e6:.2f}M params, vocab "
         f"{mc.vocab_size}, {ds.n_items} items, {len(ds.users)} users, {len(windows)} windows, "
-        f"world {world}, device {device}")
+        f"world {world}, device {device}, loss {kind}"
+        + (f" (full falls back above {cfg.full_max_items} items)" if kind != cfg.loss else ""))
     total, step, t0 = cfg.max_steps, 0, time.time()
-    best = {"N@10": -1.0}
+    best, stopper = {"N@10": -1.0}, EarlyStopping(cfg.patience)
     curve = []
     epoch_order, pos_in_epoch, epoch = [], 0, 0
     while step < total:
@@ -207,7 +247,7 @@ def train(cfg, mc=None, init=None, tok=None):
         negs = torch.randint(1, ds.n_items + 1, (cfg.n_negatives,), generator=gen)
         batch = [windows[i] for i in ids[rank::world]]
         core.train()
-        loss_sum, count, aux, item_cos = model(batch, negs, tokens, cfg, gen, pad_id, device)
+        loss_sum, count, aux, item_cos = model(batch, negs, tokens, cfg, gen, pad_id, device, kind)
         n_all = count.detach().clone()
         if world > 1:
             dist.all_reduce(n_all)
@@ -238,17 +278,28 @@ def train(cfg, mc=None, init=None, tok=None):
                 m = metrics_from_ranks(evaluate(core, embs, valid, mc.max_history))
                 curve.append({"step": step, "valid_N@10": m["N@10"], "valid_R@10": m["R@10"]})
                 log(f"  valid N@10 {m['N@10']:.4f} R@10 {m['R@10']:.4f}")
-                if m["N@10"] > best["N@10"]:
+                if stopper.update(step, m["N@10"]):
                     best = {"N@10": m["N@10"], "step": step,
                             "state": {k: v.detach().cpu().clone() for k, v in core.state_dict().items()}}
+            # rank 0 decides; every rank must leave the loop at the same step
+            flag = torch.tensor([1.0 if stopper.stop else 0.0], device=device)
             if world > 1:
+                dist.broadcast(flag, 0)
                 dist.barrier()
+            if flag.item() > 0:
+                log(f"early stop at step {step}: {cfg.patience} evaluations without a better valid N@10 "
+                    f"(best {best['N@10']:.4f} at step {best['step']})")
+                break
     result = None
     if rank == 0:
         core.load_state_dict(best["state"])
         core.eval()
         embs = catalogue_embeddings(core, tokens, pad_id, device)
-        result = {"best_step": best["step"], "train_minutes": (time.time() - t0) / 60}
+        # budget_cut: the step budget ended the run, not the patience rule, so a longer budget
+        # might still have helped (always true with patience 0)
+        result = {"best_step": best["step"], "steps_run": step, "max_steps": total,
+                  "train_minutes": (time.time() - t0) / 60, "loss": kind,
+                  "stopped_early": stopper.stop, "budget_cut": not stopper.stop}
         for part, pairs in (("valid", valid), ("test", test)):
             ranks = evaluate(core, embs, pairs, mc.max_history)
             result[part] = metrics_from_ranks(ranks)
@@ -285,7 +336,7 @@ def plot_curve(curve, path, title):
     fig, ax = plt.subplots(figsize=(7, 3.5))
     pts = [c for c in curve if "loss" in c]
     ax.plot([c["step"] for c in pts], [c["loss"] for c in pts], label="train loss", color="tab:blue")
-    ax.set_xlabel("step"); ax.set_ylabel("InfoNCE loss")
+    ax.set_xlabel("step"); ax.set_ylabel("train loss")
     ax2 = ax.twinx()
     ev = [c for c in curve if "valid_N@10" in c]
     ax2.plot([c["step"] for c in ev], [c["valid_N@10"] for c in ev], "o-", color="tab:red", label="valid NDCG@10")

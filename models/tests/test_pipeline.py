@@ -34,36 +34,48 @@ def test_training_writes_checkpoint_curve_and_metrics(trained):
     assert (trained / "hllm" / "checkpoint.pt").exists()
 
 
-def test_compare_tunes_sasrec_on_validation_and_summarises_seeds(slice_data, tmp_path):
+def test_compare_tunes_both_sasrecs_on_validation_and_summarises_seeds(slice_data, tmp_path):
     out = tmp_path / "cmp"
-    log = run([sys.executable, "models/compare.py", "--data", str(slice_data), "--seeds", "0", "1",
-               "--hllm-steps", "4", "--sasrec-steps", "4", "--sasrec-lrs", "1e-3", "3e-3", "--out", str(out), *TINY])
+    args = [sys.executable, "models/compare.py", "--data", str(slice_data), "--seeds", "0", "1",
+            "--hllm-steps", "4", "--sasrec-steps", "4", "--eval-every", "2", "--patience", "0",
+            "--full-lrs", "1e-3", "3e-3", "--full-dropouts", "0.1", "0.4", "--sasrec-lrs", "1e-3", "3e-3",
+            "--out", str(out), *TINY]
+    log = run(args)
     s = json.load(open(out / "summary.json"))
-    tuning = s["sasrec_lr_tuning"]
-    assert set(tuning) == {"0.001", "0.003"}
-    # the kept learning rate is the one with the best VALIDATION N@10, and seed 1 was trained with it
-    assert f"{s['sasrec_lr']:g}" == max(tuning, key=lambda lr: tuning[lr]["valid_N@10"])
-    assert f"--lr {s['sasrec_lr']}" in log.split("== sasrec seed 1:")[1].splitlines()[0]
-    for name in ("hllm", "sasrec", "popular"):
+    full = s["tuning"]["sasrec_full"]
+    assert set(full["grid"]) == {"-lr0.001-do0.1", "-lr0.001-do0.4", "-lr0.003-do0.1", "-lr0.003-do0.4"}
+    # the kept lr x dropout is the one with the best VALIDATION N@10, and seed 1 was trained with it
+    assert full["chosen"] == max(full["grid"], key=lambda t: full["grid"][t]["valid_N@10"])
+    assert " ".join(full["flags"]) in log.split("== sasrec_full seed 1:")[1].splitlines()[0]
+    assert "--loss full" in log.split("== sasrec_full seed 1:")[1].splitlines()[0]
+    sampled = s["tuning"]["sasrec"]
+    assert sampled["chosen"] == max(sampled["grid"], key=lambda t: sampled["grid"][t]["valid_N@10"])
+    assert "--loss sampled" in log.split("== sasrec seed 1:")[1].splitlines()[0]
+    for name in ("hllm", "sasrec_full", "sasrec", "popular"):
         runs = s["summary"][name]["N@10"]["runs"]
         assert len(runs) == 2 and abs(s["summary"][name]["N@10"]["mean"] - sum(runs) / 2) < 1e-12
-    assert len(s["train_minutes"]["hllm"]) == 2 and len(s["train_minutes"]["sasrec"]) == 3
-    assert "HLLM vs SASRec NDCG@10" in log
-    # --resume reuses the finished runs instead of training again
-    again = run([sys.executable, "models/compare.py", "--data", str(slice_data), "--seeds", "0", "1", "--resume",
-                 "--hllm-steps", "4", "--sasrec-steps", "4", "--sasrec-lrs", "1e-3", "3e-3", "--out", str(out), *TINY])
-    assert again.count("reusing") == 5 and "step 4/4" not in again
+    for name in ("hllm", "sasrec_full", "sasrec"):
+        assert [r["seed"] for r in s["runs"][name]] == [0, 1]
+        assert all(r["steps_run"] == 4 and r["budget_cut"] and r["best_step"] in (2, 4) for r in s["runs"][name])
+    # patience 0: the budget ended every run, and the comparison says so
+    assert s["budget_cut"] == ["hllm", "sasrec", "sasrec_full"] and "NOTE: the step budget" in log
+    assert set(s["relative"]) == {"hllm_vs_sasrec_full", "hllm_vs_sasrec"} and "hllm_vs_sasrec_full: " in log
+    # --resume reuses the finished runs (2 HLLM, 4 + 1 full SASRec, 2 + 1 sampled) instead of training again
+    again = run([*args, "--resume"])
+    assert again.count("reusing") == 10 and "step 4/4 loss" not in again
 
 
 def test_export_quantise_parity_and_manifest(trained, tmp_path):
     out = tmp_path / "model"
-    (tmp_path / "ml-100k").mkdir()
-    bar = tmp_path / "ml-100k" / "summary.json"
+    (tmp_path / "q-run").mkdir()
+    bar = tmp_path / "q-run" / "summary.json"  # keyed by its data set, not by this folder
     bar.write_text(json.dumps({"data": "models/data/ml-100k/out", "seeds": [0, 1, 2],
                                "summary": {"hllm": {"N@10": {"mean": 0.1}}, "sasrec": {"N@10": {"mean": 0.09}}}}))
+    sel = tmp_path / "selection.json"
+    sel.write_text(json.dumps({"rule": "best validation N@10 (test never used)", "chosen": "hllm-1"}))
     log = run([sys.executable, "models/export.py", str(trained / "hllm" / "checkpoint.pt"), str(out),
                "--baseline", str(trained / "sasrec" / "checkpoint.pt"), "--catalog-out", str(tmp_path / "catalog"),
-               "--quality-bar", str(bar)])
+               "--quality-bar", str(bar), "--selection", str(sel)])
     man = json.load(open(out / "hllm.json"))
     assert man["format"] == 1 and man["dim"] == 32 and man["text_fields"] == ["title", "genres", "tags"]
     for key in ("prompt", "field_template", "max_text_tokens", "max_history", "item_token_id",
@@ -82,6 +94,8 @@ def test_export_quantise_parity_and_manifest(trained, tmp_path):
         assert "N@10" in man["metrics"]["test"][dt]
     assert man["training"]["dataset_sha256"] and man["training"]["config"]["model"] == "hllm"
     assert man["metrics"]["quality_bar"]["ml-100k"]["summary"]["sasrec"]["N@10"]["mean"] == 0.09
+    assert man["metrics"]["selection"]["chosen"] == "hllm-1"
+    assert man["metrics"]["baseline"]["loss"] == "sampled" and man["training"]["loss"] == "sampled"
     golden = json.load(open(out / "golden.json"))
     assert len(golden["users"]) == 5 and all(len(u["top10"]) == 10 for u in golden["users"])
     assert any(c["text"] == "" and c["ids"] == [] for c in golden["tokenizer_cases"])
