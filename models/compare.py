@@ -112,6 +112,7 @@ def main(argv=None):
         json.dump({"data": a.data, "seeds": a.seeds, "hllm_steps": a.hllm_steps, "sasrec_steps": a.sasrec_steps,
                    "patience": a.patience, "eval_every": a.eval_every, "hllm_flags": a.hllm_flags.split() + a.extra,
                    "extra_flags": a.extra, "tuning": tuning, **summary}, f, indent=1)
+    plot_curves(summary["runs"], os.path.join(a.out, "curves.png"), f"{a.data}: validation N@10 per seed")
 
 
 def summarise(runs):
@@ -140,6 +141,24 @@ def summarise(runs):
                 bar[f"hllm_vs_{base}"] = {k: summary["hllm"][k]["mean"] / summary[base][k]["mean"] - 1
                                           for k in ("N@10", "R@10") if summary[base][k]["mean"] > 0}
     return {"summary": summary, "runs": per_run, "relative": bar, "budget_cut": cut}
+
+
+def plot_curves(per_run, path, title):
+    """Validation N@10 against step for every seed of every model: the learning curves."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    colours = {"hllm": "tab:red", "sasrec_full": "tab:blue", "sasrec": "tab:gray"}
+    for name, rs in per_run.items():
+        for i, r in enumerate(rs):
+            with open(os.path.join(r["out"], "train_log.json")) as f:
+                ev = [c for c in json.load(f)["curve"] if "valid_N@10" in c]
+            ax.plot([c["step"] for c in ev], [c["valid_N@10"] for c in ev], color=colours.get(name, "black"),
+                    alpha=0.8, linewidth=1.2, label=name if i == 0 else None)
+            ax.plot([r["best_step"]], [r["valid_N@10"]], "o", color=colours.get(name, "black"), markersize=4)
+    ax.set_xlabel("step"); ax.set_ylabel("validation NDCG@10"); ax.set_title(title)
+    ax.legend(); fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
 
 
 def report(s):

@@ -60,6 +60,7 @@ def test_compare_tunes_both_sasrecs_on_validation_and_summarises_seeds(slice_dat
     # patience 0: the budget ended every run, and the comparison says so
     assert s["budget_cut"] == ["hllm", "sasrec", "sasrec_full"] and "NOTE: the step budget" in log
     assert set(s["relative"]) == {"hllm_vs_sasrec_full", "hllm_vs_sasrec"} and "hllm_vs_sasrec_full: " in log
+    assert (out / "curves.png").stat().st_size > 1000
     # --resume reuses the finished runs (2 HLLM, 4 + 1 full SASRec, 2 + 1 sampled) instead of training again
     again = run([*args, "--resume"])
     assert again.count("reusing") == 10 and "step 4/4 loss" not in again
