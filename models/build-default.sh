@@ -17,10 +17,12 @@ $PY models/data/ml-latest-small/prepare.py
 # Step budgets are maxima: every run stops after 6 evaluations (300 steps) without a better
 # validation N@10. Fixed steps, not wall time, so a busy machine trains the same model.
 # SASRec's sampled-softmax learning rate (1e-3) was chosen on ml-100k validation; the
-# full-softmax SASRec's learning rate x dropout grid is tuned here on seed 0's validation.
+# full-softmax SASRec's learning rate x dropout grid ({1e-3, 2e-3} x {0.2, 0.5}) is tuned here on
+# seed 0's validation.
 # shellcheck disable=SC2086
 $PY models/compare.py --data $data --seeds $seeds --hllm-steps "${HLLM_STEPS:-800}" \
-  --sasrec-steps "${SASREC_STEPS:-3000}" --patience 6 --sasrec-lrs 1e-3 --out $runs/compare --resume
+  --sasrec-steps "${SASREC_STEPS:-3000}" --patience 6 --sasrec-lrs 1e-3 \
+  --full-lrs 1e-3 2e-3 --full-dropouts 0.2 0.5 --out $runs/compare --resume
 # shellcheck disable=SC2046
 best=$($PY models/pick_best.py $(for s in $seeds; do echo $runs/compare/hllm-$s; done) --write $runs/selection.json)
 baseline=$($PY models/pick_best.py $runs/compare/sasrec_full-*)
