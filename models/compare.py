@@ -8,8 +8,10 @@ checkpoint by validation NDCG@10 and reported on test:
 - hllm: the default model's recipe (HLLM_FLAGS; --hllm-flags replaces it);
 - sasrec_full: SASRec with a cross-entropy over the whole catalogue at every position (the
   strong baseline of Klenitskiy & Vasilev, RecSys 2023), learning rate x dropout tuned on the
-  first seed's VALIDATION N@10 over --full-lrs x --full-dropouts;
-- sasrec: SASRec with HLLM's own loss (256 sampled negatives), lr tuned over --sasrec-lrs.
+  VALIDATION N@10 over --full-lrs x --full-dropouts (or the --full-grid pairs, to extend a grid
+  past an edge without training its whole product): the grid runs on the first seed, the
+  --finalists best configs on every seed, and the best mean validation over seeds is kept;
+- sasrec: SASRec with HLLM's own loss (256 sampled negatives), lr tuned the same way over --sasrec-lrs.
 Every run stops early after --patience evaluations without a better validation N@10, within a
 maximum step budget (reproducible on a shared machine). The summary records each run's best
 step, minutes and whether its budget cut it; a comparison in which any run was cut says so.
@@ -53,6 +55,10 @@ def parse(argv):
                    help="learning rates for the full-softmax SASRec, tried on the first seed")
     p.add_argument("--full-dropouts", type=float, nargs="+", default=[0.1, 0.3, 0.5],
                    help="dropouts for the full-softmax SASRec, tried on the first seed")
+    p.add_argument("--full-grid", nargs="+", metavar="LR:DROPOUT", default=None,
+                   help="full-softmax SASRec grid as explicit pairs (replaces --full-lrs x --full-dropouts)")
+    p.add_argument("--finalists", type=int, default=2,
+                   help="configs (best first-seed validation) run on every seed; the best mean validation is kept")
     p.add_argument("--only", nargs="+", choices=MODELS, default=list(MODELS), help="train only these models")
     p.add_argument("--out", default="models/runs/compare")
     p.add_argument("--resume", action="store_true",
@@ -86,21 +92,32 @@ def main(argv=None):
         return res
 
     def tuned(name, grid, base):
-        """Train the grid on the first seed, keep the best flags by VALIDATION N@10, run the other seeds."""
+        """Train the grid on the first seed; run the --finalists best configs by VALIDATION N@10 on
+        every seed and keep the one with the best mean validation N@10 over seeds."""
         first = {tag: train(name, a.seeds[0], [*base, *flags], tag) for tag, flags in grid.items()}
-        best = max(first, key=lambda t: first[t]["valid"]["N@10"])
+        ranked = sorted(first, key=lambda t: -first[t]["valid"]["N@10"])[:max(1, a.finalists)]
+        # The other seeds' folders carry the config's tag, so --resume after a grid change never
+        # reuses a seed trained with another config.
+        seeds = {t: [first[t]] + [train(name, s, [*base, *grid[t]], t) for s in a.seeds[1:]] for t in ranked}
+        mean_valid = {t: sum(r["valid"]["N@10"] for r in rs) / len(rs) for t, rs in seeds.items()}
+        best = max(ranked, key=lambda t: mean_valid[t])
         tuning[name] = {"grid": {t: {"valid_N@10": r["valid"]["N@10"], "test_N@10": r["test"]["N@10"],
                                      "best_step": r["best_step"], "budget_cut": r["budget_cut"]}
                                  for t, r in first.items()},
+                        "finalists": {t: {"mean_valid_N@10": mean_valid[t],
+                                          "valid_N@10": [r["valid"]["N@10"] for r in seeds[t]],
+                                          "test_N@10": [r["test"]["N@10"] for r in seeds[t]]} for t in ranked},
                         "chosen": best, "flags": grid[best]}
-        print(f"{name}: chosen by validation N@10: {best} ({tuning[name]['grid']})", flush=True)
-        return [first[best]] + [train(name, s, [*base, *grid[best]]) for s in a.seeds[1:]]
+        print(f"{name}: chosen by mean validation N@10 over seeds: {best} "
+              f"({', '.join(f'{t} {v:.4f}' for t, v in mean_valid.items())})", flush=True)
+        return seeds[best]
 
     if "hllm" in a.only:
         runs["hllm"] = [train("hllm", s, a.hllm_flags.split()) for s in a.seeds]
     if "sasrec_full" in a.only:
-        grid = {f"-lr{lr:g}-do{do:g}": ["--lr", str(lr), "--m-dropout", str(do)]
-                for lr in a.full_lrs for do in a.full_dropouts}
+        pairs = ([tuple(map(float, g.split(":"))) for g in a.full_grid] if a.full_grid
+                 else [(lr, do) for lr in a.full_lrs for do in a.full_dropouts])
+        grid = {f"-lr{lr:g}-do{do:g}": ["--lr", str(lr), "--m-dropout", str(do)] for lr, do in pairs}
         runs["sasrec_full"] = tuned("sasrec_full", grid, ["--model", "sasrec", "--loss", "full"])
     if "sasrec" in a.only:
         grid = {f"-lr{lr:g}": ["--lr", str(lr)] for lr in a.sasrec_lrs}

@@ -45,6 +45,13 @@ def file_sha256(paths):
     return h.hexdigest()
 
 
+def data_name(folder):
+    """The data set's name: models/data/ml-100k/out -> "ml-100k" (prepare.py writes to <name>/out)."""
+    folder = os.path.normpath(os.path.abspath(folder))
+    base = os.path.basename(folder)
+    return os.path.basename(os.path.dirname(folder)) if base == "out" else base
+
+
 def load(folder, name=None):
     items_csv = os.path.join(folder, "items.csv")
     inter_csv = os.path.join(folder, "interactions.csv")
@@ -72,7 +79,7 @@ def load(folder, name=None):
     users = list(per_user)
     # sorted() is stable: equal timestamps keep their file order
     seqs = [[i for _, i in sorted(per_user[u], key=lambda e: e[0])] for u in users]
-    return Dataset(name or os.path.basename(os.path.normpath(folder)), item_ids, items, fields,
+    return Dataset(name or data_name(folder), item_ids, items, fields,
                    users, seqs, file_sha256([inter_csv, items_csv]), index)
 
 

@@ -167,7 +167,7 @@ def main(argv=None):
     p.add_argument("--golden-users", type=int, default=5)
     p.add_argument("--quality-bar", nargs="*", default=[], metavar="SUMMARY_JSON",
                    help="models/compare.py summary.json files (multi-seed HLLM vs SASRec vs popular) to record, "
-                        "keyed by their folder name")
+                        "keyed by the data set's name (models/data/ml-100k/out -> ml-100k)")
     p.add_argument("--selection", help="models/pick_best.py's record of how this checkpoint was chosen")
     a = p.parse_args(argv)
 
@@ -243,9 +243,7 @@ def main(argv=None):
             with open(f) as fh:
                 bar = json.load(fh)
             # keyed by the data set (models/data/ml-100k/out -> "ml-100k"), whatever folder holds the summary
-            data = os.path.normpath(bar.get("data", os.path.dirname(os.path.abspath(f))))
-            key = os.path.basename(os.path.dirname(data)) if os.path.basename(data) == "out" else os.path.basename(data)
-            metrics["quality_bar"][key] = bar
+            metrics["quality_bar"][datasets.data_name(bar.get("data", os.path.dirname(os.path.abspath(f))))] = bar
 
     print("4/5 golden.json and side files")
     catalog = None

@@ -38,19 +38,28 @@ def test_compare_tunes_both_sasrecs_on_validation_and_summarises_seeds(slice_dat
     out = tmp_path / "cmp"
     args = [sys.executable, "models/compare.py", "--data", str(slice_data), "--seeds", "0", "1",
             "--hllm-steps", "4", "--sasrec-steps", "4", "--eval-every", "2", "--patience", "0",
-            "--full-lrs", "1e-3", "3e-3", "--full-dropouts", "0.1", "0.4", "--sasrec-lrs", "1e-3", "3e-3",
+            "--full-grid", "1e-3:0.1", "1e-3:0.4", "3e-3:0.4", "--sasrec-lrs", "1e-3", "3e-3",
             "--out", str(out), *TINY]
     log = run(args)
     s = json.load(open(out / "summary.json"))
     full = s["tuning"]["sasrec_full"]
-    assert set(full["grid"]) == {"-lr0.001-do0.1", "-lr0.001-do0.4", "-lr0.003-do0.1", "-lr0.003-do0.4"}
-    # the kept lr x dropout is the one with the best VALIDATION N@10, and seed 1 was trained with it
-    assert full["chosen"] == max(full["grid"], key=lambda t: full["grid"][t]["valid_N@10"])
-    assert " ".join(full["flags"]) in log.split("== sasrec_full seed 1:")[1].splitlines()[0]
-    assert "--loss full" in log.split("== sasrec_full seed 1:")[1].splitlines()[0]
+    # --full-grid: exactly the given pairs, not their product
+    assert set(full["grid"]) == {"-lr0.001-do0.1", "-lr0.001-do0.4", "-lr0.003-do0.4"}
+    # the 2 finalists are the best first-seed VALIDATION N@10s; the kept one has the best mean
+    # validation over both seeds; seed 1 was trained with it, in a folder named after it (so
+    # --resume after a grid change cannot reuse another config)
+    top2 = sorted(full["grid"], key=lambda t: -full["grid"][t]["valid_N@10"])[:2]
+    assert set(full["finalists"]) == set(top2)
+    for t, f in full["finalists"].items():
+        assert len(f["valid_N@10"]) == 2 and f["valid_N@10"][0] == full["grid"][t]["valid_N@10"]
+        assert abs(f["mean_valid_N@10"] - sum(f["valid_N@10"]) / 2) < 1e-12
+    assert full["chosen"] == max(top2, key=lambda t: full["finalists"][t]["mean_valid_N@10"])
+    seed1 = log.split(f"== sasrec_full{full['chosen']} seed 1:")[1].splitlines()[0]
+    assert " ".join(full["flags"]) in seed1 and "--loss full" in seed1
+    assert f"--out {out}/sasrec_full{full['chosen']}-1 " in seed1
     sampled = s["tuning"]["sasrec"]
-    assert sampled["chosen"] == max(sampled["grid"], key=lambda t: sampled["grid"][t]["valid_N@10"])
-    assert "--loss sampled" in log.split("== sasrec seed 1:")[1].splitlines()[0]
+    assert sampled["chosen"] == max(sampled["finalists"], key=lambda t: sampled["finalists"][t]["mean_valid_N@10"])
+    assert "--loss sampled" in log.split(f"== sasrec{sampled['chosen']} seed 1:")[1].splitlines()[0]
     for name in ("hllm", "sasrec_full", "sasrec", "popular"):
         runs = s["summary"][name]["N@10"]["runs"]
         assert len(runs) == 2 and abs(s["summary"][name]["N@10"]["mean"] - sum(runs) / 2) < 1e-12
@@ -61,9 +70,9 @@ def test_compare_tunes_both_sasrecs_on_validation_and_summarises_seeds(slice_dat
     assert s["budget_cut"] == ["hllm", "sasrec", "sasrec_full"] and "NOTE: the step budget" in log
     assert set(s["relative"]) == {"hllm_vs_sasrec_full", "hllm_vs_sasrec"} and "hllm_vs_sasrec_full: " in log
     assert (out / "curves.png").stat().st_size > 1000
-    # --resume reuses the finished runs (2 HLLM, 4 + 1 full SASRec, 2 + 1 sampled) instead of training again
+    # --resume reuses the finished runs (2 HLLM, 3 + 2 full SASRec, 2 + 2 sampled) instead of training again
     again = run([*args, "--resume"])
-    assert again.count("reusing") == 10 and "step 4/4 loss" not in again
+    assert again.count("reusing") == 11 and "step 4/4 loss" not in again
 
 
 def test_export_quantise_parity_and_manifest(trained, tmp_path):

@@ -166,3 +166,10 @@ def test_scaling_table_trains_each_size_and_counts_params_and_flops(slice_data, 
     again = run([sys.executable, "models/scaling.py", "--data", str(slice_data), "--sizes", "d16/1+1",
                  "--max-steps", "4", "--out", str(out)])
     assert "reusing" in again and "step 4/4" not in again
+
+
+def test_a_data_set_is_named_after_its_folder_not_out():
+    import dataset
+    assert dataset.data_name("models/data/ml-100k/out") == "ml-100k"
+    assert dataset.data_name("models/data/ml-100k/out/") == "ml-100k"
+    assert dataset.data_name("/tmp/shop-items") == "shop-items"
