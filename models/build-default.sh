@@ -27,7 +27,10 @@ $PY models/compare.py --data $data --seeds $seeds --hllm-steps "${HLLM_STEPS:-80
   --full-grid 1e-3:0.2 1e-3:0.5 2e-3:0.2 2e-3:0.5 2e-3:0.7 4e-3:0.5 --finalists 1 --out $runs/compare --resume
 # shellcheck disable=SC2046
 best=$($PY models/pick_best.py $(for s in $seeds; do echo $runs/compare/hllm-$s; done) --write $runs/selection.json)
-baseline=$($PY models/pick_best.py $runs/compare/sasrec_full-*)
+# The baseline recorded in hllm.json: the best-validation seed of the config compare.py kept
+# (not of every grid run).
+chosen=$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["tuning"]["sasrec_full"]["chosen"])' $runs/compare/summary.json)
+baseline=$($PY models/pick_best.py $runs/compare/sasrec_full$chosen-*)
 quality_bar=$runs/compare/summary.json
 [ -n "${ML100K_SUMMARY:-}" ] && quality_bar="$quality_bar $ML100K_SUMMARY"
 # shellcheck disable=SC2086
