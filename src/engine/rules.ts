@@ -152,7 +152,9 @@ export async function walkRanking(source: RankSource, k: number, rules: BatchRul
     if (cands.length < pool) return out;
   }
   while (out.length < k) {
-    const batch = await passing.take(RULE_BATCH);
+    // Without rules every candidate is taken: ask for exactly what is missing, as a larger take
+    // would grow the source's top-K (10 → 40 → 160 → 640: four full scans of a 1M catalogue).
+    const batch = await passing.take(simple ? k - out.length : RULE_BATCH);
     if (batch.length === 0) break;
     for (const c of batch) {
       if (min !== undefined && c.score < min) return out;
