@@ -7,7 +7,7 @@
 //
 // Imports: src/engine (catalog parser, catalog-index, compact-catalog), ./stats, node:fs.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { diffCatalog, prepareItems } from '../src/engine/catalog-index.ts';
+import { diffCatalog, prepareCatalog, type PreparedCatalog } from '../src/engine/catalog-index.ts';
 import { parseCatalogText } from '../src/engine/catalog.ts';
 import { CompactCatalog } from '../src/engine/compact-catalog.ts';
 import { parseManifest } from '../src/engine/manifest.ts';
@@ -37,10 +37,10 @@ for (let r = 0; r < reps; r++) {
   const items = parseCatalogText(csv, `${dir}/items.csv`);
   parse.push(ms(t));
   t = performance.now();
-  const prepared = await prepareItems(items, manifest);
+  const prepared = await prepareCatalog(items, manifest);
   hash.push(ms(t));
   t = performance.now();
-  cat = CompactCatalog.build(items, prepared.map((p) => p.textSha256));
+  cat = CompactCatalog.build(items, prepared.shas);
   build.push(ms(t));
 }
 const n = cat.size;
@@ -76,7 +76,7 @@ for (const q of queries) {
 
 // The warm-start diff: the same catalogue against its own stored snapshot.
 const snap = cat.snapshot();
-const again = Array.from({ length: n }, (_, i) => ({ item: { id: cat.id(i) }, text: '', textSha256: cat.textSha(i) }));
+const again: PreparedCatalog = { items: Array.from({ length: n }, (_, i) => ({ id: cat.id(i) })), texts: [], shas: snap.textShas };
 const diffTimes: number[] = [];
 for (let r = 0; r < 3; r++) {
   const t0 = performance.now();

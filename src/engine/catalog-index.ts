@@ -2,11 +2,12 @@
 // sha256s) and the item vectors as one VectorTable (float32, or int8 + scale when they come
 // from int8 shards), which ranks them. Also the diff that decides which items a new catalogue must encode.
 // Imports: protocol types, text builder, sha256, vector-table, vector-shards (type), compact-catalog, storage types.
+// Digests stay packed (32 bytes a row) from hashing to the index: hex strings only where a few items need them.
 import type { CatalogItem } from '../protocol.ts';
 import type { CatalogSnapshot } from '../storage/types.ts';
 import type { CatalogText } from './catalog-search.ts';
 import { CompactCatalog, DigestSet, PackedIds, putHex } from './compact-catalog.ts';
-import { hexOf, sha256ManyHex } from './sha256.ts';
+import { hexOf, sha256Many } from './sha256.ts';
 import { createVectorTable, VectorTable, type TableDtype, type TableOptions } from './vector-table.ts';
 import type { ShardSet } from './vector-shards.ts';
 import { buildItemText, type TextSpec } from './text-builder.ts';
@@ -59,9 +60,35 @@ export class CatalogIndex {
   /** Raw vectors of the wanted text shas held here, for reuse when a new catalogue keeps an item's text. */
   vectorsBySha(wanted: Set<string>): Map<string, Float32Array> {
     const m = new Map<string, Float32Array>();
-    for (let i = 0; i < this.size; i++) { const s = this.textSha(i); if (wanted.has(s) && !m.has(s)) m.set(s, this.rawRow(i)); }
+    if (wanted.size === 0 || this.size === 0) return m;
+    // Compared as packed digests: a hex string per row would cost seconds at 1M rows.
+    const want = [...wanted];
+    const packed = new Uint8Array(want.length * 32);
+    want.forEach((h, i) => putHex(h, packed, i * 32));
+    const set = new DigestSet(packed);
+    const shas = this.catalog.textShas;
+    for (let i = 0; i < this.size && m.size < want.length; i++) {
+      const w = set.rowOf(shas, i * 32);
+      if (w >= 0 && !m.has(want[w]!)) m.set(want[w]!, this.rawRow(i));
+    }
     return m;
   }
+}
+
+/** A catalogue's items with their texts and text sha256s, as columns (digests packed, 32 bytes a row). */
+export interface PreparedCatalog {
+  items: CatalogItem[];
+  texts: string[];
+  shas: Uint8Array;
+}
+
+/** Text sha256 of row i as hex. */
+export const shaOf = (p: PreparedCatalog, i: number): string => hexOf(p.shas, i * 32);
+
+/** Each item's text (text-builder.ts) and its sha256: the engine's cache key for the item's vector. */
+export async function prepareCatalog(items: CatalogItem[], spec: TextSpec): Promise<PreparedCatalog> {
+  const texts = items.map((it) => buildItemText(it, spec));
+  return { items, texts, shas: await sha256Many(texts) };
 }
 
 export interface PreparedItem {
@@ -70,10 +97,10 @@ export interface PreparedItem {
   textSha256: string;
 }
 
+/** prepareCatalog as one object per item with a hex sha (the CLI's shard writer keys rows by string). */
 export async function prepareItems(items: CatalogItem[], spec: TextSpec): Promise<PreparedItem[]> {
-  const texts = items.map((it) => buildItemText(it, spec));
-  const shas = await sha256ManyHex(texts);
-  return items.map((item, i) => ({ item, text: texts[i]!, textSha256: shas[i]! }));
+  const p = await prepareCatalog(items, spec);
+  return items.map((item, i) => ({ item, text: p.texts[i]!, textSha256: shaOf(p, i) }));
 }
 
 export interface CatalogDiff {
@@ -85,18 +112,18 @@ export interface CatalogDiff {
 }
 
 /** Compares the stored snapshot of the previous catalogue (or none) with the next one. */
-export function diffCatalog(previous: CatalogSnapshot | null, next: PreparedItem[]): CatalogDiff {
-  if (!previous || previous.idEnds.length === 0) return { added: next.length, changed: 0, removed: 0, droppedShas: [] };
+export function diffCatalog(previous: CatalogSnapshot | null, next: PreparedCatalog): CatalogDiff {
+  const n = next.items.length;
+  if (!previous || previous.idEnds.length === 0) return { added: n, changed: 0, removed: 0, droppedShas: [] };
   // Packed hash tables, not Maps of hex strings: at 1M rows this runs without a lasting graph.
   const prevIds = new PackedIds(previous.ids, previous.idEnds);
-  const nextShas = new Uint8Array(next.length * 32);
-  next.forEach((n, i) => putHex(n.textSha256, nextShas, i * 32));
+  const nextShas = next.shas;
   const nextShaSet = new DigestSet(nextShas);
   const seen = new Uint8Array(prevIds.size);
   let added = 0;
   let changed = 0;
-  for (let i = 0; i < next.length; i++) {
-    const r = prevIds.rowOf(next[i]!.item.id);
+  for (let i = 0; i < n; i++) {
+    const r = prevIds.rowOf(next.items[i]!.id);
     if (r < 0) { added++; continue; }
     seen[r] = 1;
     for (let b = 0; b < 32; b++) {
@@ -113,29 +140,40 @@ export function diffCatalog(previous: CatalogSnapshot | null, next: PreparedItem
 }
 
 /**
- * Assembles the index: each row from the shard set when it holds the item's text, else from
- * `vectors` (sha → raw vector; must hold every other sha). int8 shards make an int8 table.
- * `table`: scan threads and their warning (createVectorTable).
+ * Shard-set row (global, or -1) holding each prepared item's text: the one lookup per item that
+ * decides which items need a vector from elsewhere.
  */
-export async function buildIndex(prepared: PreparedItem[], vectors: Map<string, Float32Array>, dim: number, shards: ShardSet | null = null, table: TableOptions = {}): Promise<CatalogIndex> {
+export function shardRowsOf(prepared: PreparedCatalog, shards: ShardSet | null): Int32Array {
+  const rows = new Int32Array(prepared.items.length).fill(-1);
+  if (shards) for (let i = 0; i < rows.length; i++) rows[i] = shards.rowOf(prepared.shas, i * 32);
+  return rows;
+}
+
+/**
+ * Assembles the index: each row from the shard set when `shardRows` (shardRowsOf) names a row
+ * for it, else from `vectors` (hex sha → raw vector; must hold every other item's sha). int8
+ * shards make an int8 table. `table`: scan threads and their warning (createVectorTable).
+ */
+export async function buildIndex(prepared: PreparedCatalog, vectors: Map<string, Float32Array>, dim: number, shards: ShardSet | null = null, table: TableOptions = {}, shardRows = shardRowsOf(prepared, shards)): Promise<CatalogIndex> {
   const dtype: TableDtype = shards?.dtype === 'int8' ? 'int8' : 'fp32';
-  const t = await createVectorTable(dtype, dim, prepared.length, table);
+  const t = await createVectorTable(dtype, dim, prepared.items.length, table);
   try {
-    return fillIndex(prepared, vectors, dim, shards, t);
+    return fillIndex(prepared, vectors, dim, shards, t, shardRows);
   } catch (e) {
     t.dispose();
     throw e;
   }
 }
 
-function fillIndex(prepared: PreparedItem[], vectors: Map<string, Float32Array>, dim: number, shards: ShardSet | null, table: VectorTable): CatalogIndex {
+function fillIndex(prepared: PreparedCatalog, vectors: Map<string, Float32Array>, dim: number, shards: ShardSet | null, table: VectorTable, shardRows: Int32Array): CatalogIndex {
   let fromShards = 0;
-  prepared.forEach((p, i) => {
-    if (shards?.copyInto(p.textSha256, table, i)) { fromShards++; return; }
-    const v = vectors.get(p.textSha256);
-    if (!v || v.length !== dim) throw new Error(`internal: no ${dim}-d vector for item ${p.item.id}`);
+  for (let i = 0; i < prepared.items.length; i++) {
+    const g = shardRows[i]!;
+    if (shards && g >= 0) { shards.copyRow(g, table, i); fromShards++; continue; }
+    const v = vectors.get(shaOf(prepared, i));
+    if (!v || v.length !== dim) throw new Error(`internal: no ${dim}-d vector for item ${prepared.items[i]!.id}`);
     table.setRaw(i, v);
-  });
-  const catalog = CompactCatalog.build(prepared.map((p) => p.item), prepared.map((p) => p.textSha256));
+  }
+  const catalog = CompactCatalog.build(prepared.items, prepared.shas);
   return new CatalogIndex(catalog, table, dim, fromShards);
 }

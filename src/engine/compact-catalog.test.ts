@@ -5,9 +5,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HllmError } from '../errors.ts';
 import type { CatalogItem } from '../protocol.ts';
-import { diffCatalog, type PreparedItem } from './catalog-index.ts';
+import { diffCatalog, type PreparedCatalog } from './catalog-index.ts';
 import { CompactCatalog, PackedIds } from './compact-catalog.ts';
-import { sha256Hex, sha256ManyHex } from './sha256.ts';
+import { sha256Hex, sha256Many, sha256ManyHex } from './sha256.ts';
 
 /** The search of catalog-search.ts before packing, verbatim: one haystack string per item. */
 const SKIP = new Set(['id', 'item_id', 'image', 'url', 'href']);
@@ -80,7 +80,7 @@ describe('CompactCatalog', () => {
       const sha = async (items: CatalogItem[]) => sha256ManyHex(items.map((it) => String(it.title ?? '')));
       const prev = CompactCatalog.build(before, await sha(before));
       const nextShas = await sha(after);
-      const next: PreparedItem[] = after.map((item, i) => ({ item, text: '', textSha256: nextShas[i]! }));
+      const next: PreparedCatalog = { items: after, texts: after.map(() => ''), shas: await sha256Many(after.map((it) => String(it.title ?? ''))) };
       const prevMap = new Map(before.map((it, i) => [it.id, prev.textSha(i)]));
       const nextIds = new Set(after.map((it) => it.id));
       const want = {

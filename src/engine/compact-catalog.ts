@@ -86,7 +86,7 @@ export class PackedIds {
   }
 }
 
-/** Set of 32-byte digests (rows of a packed Uint8Array), hashed by their first 4 bytes. */
+/** Set of 32-byte digests (rows of a packed Uint8Array) → first row holding each, hashed by their first 4 bytes. */
 export class DigestSet {
   private readonly table: Int32Array;
   private readonly mask: number;
@@ -115,6 +115,10 @@ export class DigestSet {
   /** Whether the digest at d[at, at+32) is in the set. */
   has(d: Uint8Array, at: number): boolean {
     return this.table[this.find(d, at)] !== 0;
+  }
+  /** Row of the first digest equal to d[at, at+32), or -1. */
+  rowOf(d: Uint8Array, at: number): number {
+    return this.table[this.find(d, at)]! - 1;
   }
 }
 
@@ -153,14 +157,16 @@ export class CompactCatalog {
     return new CompactCatalog(PackedIds.of([]), '', new Uint32Array(0), new Uint8Array(0));
   }
 
-  /** Packs `items` (ids unique, else INVALID_CATALOG) with their text sha256s (hex). */
-  static build(items: readonly CatalogItem[], textShaHex: readonly string[]): CompactCatalog {
+  /** Packs `items` (ids unique, else INVALID_CATALOG) with their text sha256s: packed (32 bytes a row, kept by reference) or hex. */
+  static build(items: readonly CatalogItem[], textShas: Uint8Array | readonly string[]): CompactCatalog {
     const n = items.length;
     const idEnds = new Uint32Array(n);
     const jsonEnds = new Uint32Array(n);
     const idParts = new Array<string>(n);
     const jsonParts = new Array<string>(n);
-    const shas = new Uint8Array(n * 32);
+    const packed = textShas instanceof Uint8Array;
+    if (packed && textShas.length !== n * 32) throw new RangeError(`CompactCatalog.build: ${n} items, ${textShas.length / 32} digests`);
+    const shas = packed ? textShas : new Uint8Array(n * 32);
     let ie = 0;
     let je = 0;
     for (let i = 0; i < n; i++) {
@@ -172,7 +178,7 @@ export class CompactCatalog {
       je += j.length;
       idEnds[i] = ie;
       jsonEnds[i] = je;
-      putHex(textShaHex[i]!, shas, i * 32);
+      if (!packed) putHex(textShas[i]!, shas, i * 32);
     }
     return new CompactCatalog(new PackedIds(idParts.join(''), idEnds), jsonParts.join(''), jsonEnds, shas);
   }

@@ -17,7 +17,7 @@ import type {
 } from '../protocol.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { Store } from '../storage/types.ts';
-import { buildIndex, CatalogIndex, diffCatalog, prepareItems } from './catalog-index.ts';
+import { buildIndex, CatalogIndex, diffCatalog, prepareCatalog, shaOf, shardRowsOf } from './catalog-index.ts';
 import { catalogItems, readCatalog, validateCatalog } from './catalog.ts';
 import { encodeItemRows, encodeUsers } from './encoders.ts';
 import { defaultFetcher, type Fetcher } from './fetcher.ts';
@@ -169,24 +169,25 @@ export class HllmEngine implements Engine {
     const L = this.ready();
     const m = L.manifest;
     const onProgress = t.onProgress;
-    const prepared = await prepareItems(items, m);
+    const prepared = await prepareCatalog(items, m);
     t.mark('encode', 'catalog-texts-sha256');
     const previous = this.index.size > 0 ? this.index.catalog.snapshot() : await L.store.getCatalog();
     const diff = diffCatalog(previous, prepared);
     t.mark('encode', 'catalog-diff');
-    // Decoded for this build only: the index copies its rows, and the set's per-row strings are big.
+    // Decoded for this build only: the index copies its rows.
     const shards = L.shards ? await L.shards.load() : null;
     t.mark('encode', 'shards-load');
-    // Only items the shard set does not cover need a vector from memory, storage or the encoder.
-    const needed = new Set(prepared.map((p) => p.textSha256).filter((s) => !shards?.has(s)));
-    const vectors = this.index.vectorsBySha(needed);
-    const unknown = [...needed].filter((s) => !vectors.has(s));
+    // Only items the shard set does not cover need a vector from memory, storage or the encoder:
+    // hex strings are made for those only (none at all when the shards cover the catalogue).
+    const shardRows = shardRowsOf(prepared, shards);
+    const needed = new Map<string, number>();
+    for (let i = 0; i < shardRows.length; i++) if (shardRows[i]! < 0) { const h = shaOf(prepared, i); if (!needed.has(h)) needed.set(h, i); }
+    const vectors = this.index.vectorsBySha(new Set(needed.keys()));
+    const unknown = [...needed.keys()].filter((s) => !vectors.has(s));
     const stored = await L.store.getVectors(L.modelKey, unknown);
     for (const [s, v] of stored) if (v.length === m.dim) vectors.set(s, v);
     this.counters.cacheHits += stored.size;
-    const bySha = new Map<string, (typeof prepared)[number]>();
-    for (const p of prepared) if (needed.has(p.textSha256) && !vectors.has(p.textSha256) && !bySha.has(p.textSha256)) bySha.set(p.textSha256, p);
-    const todo = [...bySha.values()];
+    const todo = [...needed].filter(([h]) => !vectors.has(h)).map(([textSha256, i]) => ({ textSha256, text: prepared.texts[i]! }));
     if (todo.length > 0) {
       this.job = new AbortController();
       try {
@@ -213,7 +214,7 @@ export class HllmEngine implements Engine {
     }
     t.mark('encode', 'vectors');
     const old = this.index;
-    this.index = await buildIndex(prepared, vectors, m.dim, shards, { threads: L.threads, warn: this.warn });
+    this.index = await buildIndex(prepared, vectors, m.dim, shards, { threads: L.threads, warn: this.warn }, shardRows);
     old.table.dispose(); // its scan workers, if threaded
     this.catalogSource = source;
     t.mark('encode', 'index-build');

@@ -2,7 +2,7 @@
 // createHash — once onnxruntime-web is loaded in Node, every libuv-threadpool completion
 // (crypto.subtle, fs.promises) took ~0.8 s to be noticed here, which made hashing a
 // catalogue take minutes.
-// Many small texts (a catalogue's item texts) go through sha256ManyHex: synchronously, as a
+// Many small texts (a catalogue's item texts) go through sha256Many (packed digests): synchronously, as a
 // WebCrypto promise per item costs more than the hash itself at 1M items.
 // Imports: env, @noble/hashes (sync sha256 in browsers); node:crypto dynamically (hidden
 // from bundlers) in Node only.
@@ -14,6 +14,15 @@ const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ nam
 
 type SyncHash = (bytes: Uint8Array) => string;
 let nodeHash: Promise<SyncHash | null> | null = null;
+
+let nodeBytesHash: Promise<((b: Uint8Array) => Uint8Array) | null> | null = null;
+
+function syncBytesHasher(): Promise<((b: Uint8Array) => Uint8Array) | null> {
+  nodeBytesHash ??= isNode()
+    ? nodeImport('node:crypto').then((c) => (b: Uint8Array) => c.createHash('sha256').update(b).digest() as Uint8Array)
+    : Promise.resolve(null);
+  return nodeBytesHash;
+}
 
 function syncHasher(): Promise<SyncHash | null> {
   nodeHash ??= isNode()
@@ -40,19 +49,14 @@ export function hexOf(bytes: Uint8Array, at = 0, n = 32): string {
 }
 
 /**
- * SHA-256 of each text's UTF-8, as hex, in order: node:crypto in Node, @noble/hashes
- * (synchronous, no promise per text) elsewhere. Same digests as sha256Hex.
+ * SHA-256 of each text's UTF-8, packed: text i's digest at bytes [32i, 32i + 32). node:crypto in
+ * Node, @noble/hashes (synchronous, no promise per text) elsewhere. Same digests as sha256Hex.
  * @example
- * const [a] = await sha256ManyHex(['title: Heat']);
+ * const d = await sha256Many(['title: Heat']); // Uint8Array(32)
  */
-export async function sha256ManyHex(texts: readonly string[]): Promise<string[]> {
-  const sync = await syncHasher();
-  const out = new Array<string>(texts.length);
-  if (sync) {
-    const enc = new TextEncoder();
-    for (let i = 0; i < texts.length; i++) out[i] = sync(enc.encode(texts[i]!));
-    return out;
-  }
+export async function sha256Many(texts: readonly string[]): Promise<Uint8Array> {
+  const sync = await syncBytesHasher();
+  const out = new Uint8Array(texts.length * 32);
   const enc = new TextEncoder();
   let buf = new Uint8Array(1024);
   for (let i = 0; i < texts.length; i++) {
@@ -60,7 +64,13 @@ export async function sha256ManyHex(texts: readonly string[]): Promise<string[]>
     // UTF-8 needs at most 3 bytes per UTF-16 code unit: encodeInto one reused buffer.
     if (t.length * 3 > buf.length) buf = new Uint8Array(t.length * 3);
     const { written } = enc.encodeInto(t, buf);
-    out[i] = hexOf(nobleSha256(buf.subarray(0, written)));
+    out.set((sync ?? nobleSha256)(buf.subarray(0, written)), i * 32);
   }
   return out;
+}
+
+/** Hex digests of sha256Many, for callers that key by string (the CLI, small catalogues). */
+export async function sha256ManyHex(texts: readonly string[]): Promise<string[]> {
+  const d = await sha256Many(texts);
+  return Array.from({ length: texts.length }, (_, i) => hexOf(d, i * 32));
 }

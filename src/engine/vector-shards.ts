@@ -4,11 +4,12 @@
 // used, and answers "which stored row holds the vector of this item text?".
 // Warm start: vectors.json is fetched again (it is small and says which shards are current);
 // when that fetch fails the last verified copy in storage is used, so an offline reload works.
-// Imports: errors, protocol types, fetcher, sha256, vectors/format, vector-table (types), storage types.
+// Imports: errors, protocol types, fetcher, sha256, compact-catalog (packed digests), vectors/format, vector-table (types), storage types.
 import { HllmError } from '../errors.ts';
 import type { Progress } from '../protocol.ts';
 import type { Store } from '../storage/types.ts';
-import { decodeShard, parseVectorManifest, shardRow, type Shard, type VectorDtype, type VectorManifest } from '../vectors/format.ts';
+import { decodeShardVectors, parseVectorManifest, shardRow, type ShardVectors, type VectorDtype, type VectorManifest } from '../vectors/format.ts';
+import { DigestSet } from './compact-catalog.ts';
 import { joinPath, type Fetcher } from './fetcher.ts';
 import { sha256Hex } from './sha256.ts';
 import type { VectorTable } from './vector-table.ts';
@@ -32,18 +33,21 @@ export interface ShardSetOptions {
   onProgress?: (p: Progress) => void;
 }
 
-/** A verified shard set in memory: decoded shards and text sha256 → row. */
+/** A verified shard set in memory: decoded shards and text sha256 → row, over packed digests. */
 export class ShardSet {
-  private readonly rowOf = new Map<string, number>();
+  private readonly digests: DigestSet;
   private readonly starts: number[] = [];
 
-  constructor(readonly manifest: VectorManifest, readonly shards: Shard[]) {
+  constructor(readonly manifest: VectorManifest, readonly shards: ShardVectors[]) {
+    const all = new Uint8Array(shards.reduce((a, s) => a + s.rows, 0) * 32);
     let start = 0;
     for (const s of shards) {
       this.starts.push(start);
-      for (let r = 0; r < s.rows; r++) if (!this.rowOf.has(s.textSha256[r]!)) this.rowOf.set(s.textSha256[r]!, start + r);
+      all.set(s.textShas, start * 32);
       start += s.rows;
     }
+    // The first row of a repeated text wins (same text, same vector).
+    this.digests = new DigestSet(all);
   }
 
   get dtype(): VectorDtype {
@@ -55,25 +59,23 @@ export class ShardSet {
     return this.manifest.shards.map((s) => s.sha256);
   }
 
-  /** True when some row holds the vector of this item text (rows are keyed by text, not id: same text, same vector). */
-  has(textSha256: string): boolean {
-    return this.rowOf.has(textSha256);
+  /** The set's row (over all shards, in manifest order) holding the text whose digest is d[at, at+32), or -1. */
+  rowOf(d: Uint8Array, at: number): number {
+    return this.digests.rowOf(d, at);
   }
 
-  /** Copies the row of this text into table row i; false when the set has no such row. */
-  copyInto(textSha256: string, table: VectorTable, i: number): boolean {
-    const g = this.rowOf.get(textSha256);
-    if (g === undefined) return false;
-    let k = this.starts.length - 1;
-    while (this.starts[k]! > g) k--;
-    const s = this.shards[k]!;
-    const r = g - this.starts[k]!;
+  /** Copies set row g (rowOf) into table row i: int8 codes as they are into an int8 table, else dequantised. */
+  copyRow(g: number, table: VectorTable, i: number): void {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (this.starts[mid]! <= g) lo = mid; else hi = mid - 1; }
+    const s = this.shards[lo]!;
+    const r = g - this.starts[lo]!;
     if (s.dtype === 'int8' && table.dtype === 'int8') {
       table.setInt8Rows(i, (s.values as Int8Array).subarray(r * s.dim, (r + 1) * s.dim), s.scales!.subarray(r, r + 1));
     } else {
       table.setRaw(i, shardRow(s, r));
     }
-    return true;
   }
 }
 
@@ -113,7 +115,7 @@ async function readManifest(url: string, o: ShardSetOptions): Promise<{ manifest
  * The vector set named by EngineOptions.vectors, checked against the model but not loaded:
  * a warm start whose catalogue index is stored needs its identity only. load() takes the
  * shards from storage or downloads them, and is called only when a catalogue is (re)built;
- * the engine drops the decoded set afterwards (its per-row hex strings are big at 1M rows).
+ * the engine drops the decoded set afterwards (at 1M rows it is another copy of every vector).
  */
 export interface VectorSource {
   /** Identity of the set (dtype, dim, shard sha256s): part of the warm index key. */
@@ -156,7 +158,7 @@ export async function openVectorSource(o: ShardSetOptions): Promise<VectorSource
  * @example
  * ```ts
  * const set = await loadShardSet({ vectors: '/vectors/', mismatch: 'error', modelKey, dim: 64, model, dtype: 'q8', catalog, fetcher, store, warn });
- * if (set?.has(textSha)) set.copyInto(textSha, table, row);
+ * const g = set?.rowOf(digests, 32 * i) ?? -1; if (g >= 0) set!.copyRow(g, table, i);
  * ```
  */
 export async function loadShardSet(o: ShardSetOptions): Promise<ShardSet | null> {
@@ -198,7 +200,7 @@ async function materialize(m: VectorManifest, text: string, url: string, o: Shar
   await Promise.all(Array.from({ length: Math.min(PARALLEL, missing.length) }, worker));
   // Decoded before anything is stored: a shard whose sections do not fit its rows stores nothing.
   const shards = m.shards.map((s, i) => {
-    const shard = decodeShard(stored[i] ?? bytesOf.get(s.sha256)!, m.dtype, m.dim, s.rows, s.path);
+    const shard = decodeShardVectors(stored[i] ?? bytesOf.get(s.sha256)!, m.dtype, m.dim, s.rows, s.path);
     return shard;
   });
   for (const s of missing) await o.store.putShard(o.modelKey, s.sha256, bytesOf.get(s.sha256)!);

@@ -11,7 +11,7 @@ import { IdbStore } from '../storage/idb-store.ts';
 import { MemoryStore } from '../storage/memory-store.ts';
 import { ResilientStore } from '../storage/open-store.ts';
 import type { WarmIndexRecord } from '../storage/types.ts';
-import { buildIndex, prepareItems } from './catalog-index.ts';
+import { buildIndex, prepareCatalog, shaOf } from './catalog-index.ts';
 import { parseCsv } from './catalog.ts';
 import { createEngine, WARM_INDEX_USED, type HllmEngine } from './engine.ts';
 import { defaultFetcher, type Fetcher } from './fetcher.ts';
@@ -140,8 +140,8 @@ describe('warm index record checks (no model)', () => {
   const store = new MemoryStore();
 
   beforeAll(async () => {
-    const prepared = await prepareItems(items, spec);
-    const vectors = new Map(prepared.map((p, i) => [p.textSha256, Float32Array.from({ length: 8 }, (_, j) => Math.sin(i + j))]));
+    const prepared = await prepareCatalog(items, spec);
+    const vectors = new Map(items.map((_, i) => [shaOf(prepared, i), Float32Array.from({ length: 8 }, (_, j) => Math.sin(i + j))]));
     const index = await buildIndex(prepared, vectors, 8);
     key = await warmKeyOf({ source: '/items.csv', bytes, modelKey: 'm', vectors: null, dim: 8 });
     await saveWarmIndex(store, index, key);

@@ -3,7 +3,7 @@
 // Imports: vitest, fast-check, ./format.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeShard, encodeShard, fromHalf, parseVectorManifest, shardBytes, shardRow, toHalf } from './format.ts';
+import { decodeShard, decodeShardVectors, encodeShard, fromHalf, parseVectorManifest, shardBytes, shardRow, shardShaHex, toHalf } from './format.ts';
 
 const sha = (i: number) => i.toString(16).padStart(64, '0');
 
@@ -17,7 +17,7 @@ describe('shard round trip', () => {
       expect(bytes.length).toBe(shardBytes(dtype, dim, rows, ids));
       const s = decodeShard(bytes, dtype, dim, rows, 'x.bin');
       expect(s.ids).toEqual(ids);
-      expect(s.textSha256).toEqual(shas);
+      expect(Array.from({ length: rows }, (_, r) => shardShaHex(s, r))).toEqual(shas);
       const tol = dtype === 'int8' ? 3 / 127 / 2 + 1e-6 : dtype === 'fp16' ? 3 / 1024 : 0;
       for (let r = 0; r < rows; r++) {
         const row = shardRow(s, r);
@@ -36,6 +36,22 @@ describe('shard round trip', () => {
     const b = encodeShard('int8', 4, new Float32Array(8), [sha(1), sha(2)], ['a', 'b']);
     expect(() => decodeShard(b.subarray(0, 20), 'int8', 4, 2, 's/0.bin')).toThrow(expect.objectContaining({ code: 'VECTORS_FORMAT', message: expect.stringContaining('s/0.bin') }));
     expect(() => decodeShard(b, 'int8', 4, 1, 's/0.bin')).toThrow(expect.objectContaining({ code: 'VECTORS_FORMAT' }));
+  });
+
+  it('decodeShardVectors: the same vectors and digests without ids, and the same id-count check', () => {
+    const dim = 3;
+    const ids = ['a', 'bé', 'c'];
+    const b = encodeShard('int8', dim, Float32Array.from({ length: 9 }, (_, i) => i - 4), ids.map((_, i) => sha(i + 11)), ids);
+    const full = decodeShard(b, 'int8', dim, 3, 'v.bin');
+    const { ids: _ids, ...vectors } = full;
+    expect(decodeShardVectors(b, 'int8', dim, 3, 'v.bin')).toEqual(vectors);
+    expect(() => decodeShardVectors(b, 'int8', dim, 2, 'v.bin')).toThrow(expect.objectContaining({ code: 'VECTORS_FORMAT', message: expect.stringContaining('v.bin') }));
+    // One id's newline removed: 2 ids where the manifest says 3.
+    const short = b.slice(0, -1);
+    expect(() => decodeShardVectors(short, 'int8', dim, 3, 'v.bin')).toThrow(expect.objectContaining({ code: 'VECTORS_FORMAT', message: expect.stringContaining('2 ids, not 3') }));
+    const badUtf8 = b.slice();
+    badUtf8[badUtf8.length - 2] = 0xff; // the last id's byte 'c'
+    expect(() => decodeShard(badUtf8, 'int8', dim, 3, 'v.bin')).toThrow(expect.objectContaining({ code: 'VECTORS_FORMAT', message: expect.stringContaining('UTF-8') }));
   });
 });
 

@@ -77,22 +77,33 @@ function utf8Length(s: string): number {
   return new TextEncoder().encode(s).length;
 }
 
-/** One decoded shard. `values` is int8 codes, fp16 bits, or float32 values (rows × dim). */
-export interface Shard {
+/** A decoded shard's vectors and text digests. `values` is int8 codes, fp16 bits, or float32 values (rows × dim). */
+export interface ShardVectors {
   dtype: VectorDtype;
   dim: number;
   rows: number;
   values: Int8Array | Uint16Array | Float32Array;
   /** int8 only: value = code × scale. */
   scales: Float32Array | null;
-  /** Row r's text sha256 as hex. */
-  textSha256: string[];
+  /** Row r's text sha256 at bytes [32r, 32r + 32): packed, as at 1M rows a hex string per row costs seconds and ~100 MB. */
+  textShas: Uint8Array;
+}
+
+/** One decoded shard with its item ids. */
+export interface Shard extends ShardVectors {
   ids: string[];
+}
+
+/** Row r's text sha256 as lowercase hex. */
+export function shardShaHex(s: ShardVectors, r: number): string {
+  let out = '';
+  for (let i = r * 32; i < r * 32 + 32; i++) out += HEX[s.textShas[i]!];
+  return out;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-function hexToBytes(hex: string, out: Uint8Array, at: number): void {
+export function hexToBytes(hex: string, out: Uint8Array, at: number): void {
   for (let i = 0; i < 32; i++) out[at + i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
 }
 
@@ -176,32 +187,49 @@ export function encodeShard(dtype: VectorDtype, dim: number, vectors: Float32Arr
   return out;
 }
 
-/** Decodes a shard's bytes; VECTORS_FORMAT (naming `file`) when they do not fit `rows`. */
-export function decodeShard(bytes: Uint8Array, dtype: VectorDtype, dim: number, rows: number, file: string): Shard {
-  const bad = (why: string) => new HllmError('VECTORS_FORMAT', `${file}: ${why}. Rebuild the vectors with \`hllm embed\`.`, { file });
+/**
+ * Decodes a shard's vectors and text digests, without its ids (what the engine needs); the id
+ * section must still hold exactly `rows` newline-ended ids. VECTORS_FORMAT (naming `file`) when
+ * the sections do not fit `rows`.
+ */
+export function decodeShardVectors(bytes: Uint8Array, dtype: VectorDtype, dim: number, rows: number, file: string): ShardVectors {
   const vBytes = rows * dim * valueBytes(dtype);
   const sBytes = dtype === 'int8' ? rows * 4 : 0;
   const fixed = vBytes + sBytes + rows * 32;
-  if (bytes.length < fixed) throw bad(`${bytes.length} bytes is too short for ${rows} ${dtype} rows of dim ${dim}`);
-  // Copies (slice) keep every typed array aligned whatever the section offsets.
-  const body = bytes.slice(0, vBytes);
-  const values = dtype === 'int8' ? new Int8Array(body.buffer) : dtype === 'fp16' ? new Uint16Array(body.buffer) : new Float32Array(body.buffer);
-  const scales = dtype === 'int8' ? new Float32Array(bytes.slice(vBytes, vBytes + sBytes).buffer) : null;
-  const textSha256: string[] = new Array(rows);
-  const base = vBytes + sBytes;
-  for (let r = 0; r < rows; r++) {
-    let s = '';
-    for (let i = 0; i < 32; i++) s += HEX[bytes[base + r * 32 + i]!];
-    textSha256[r] = s;
+  if (bytes.length < fixed) throw badShard(file, `${bytes.length} bytes is too short for ${rows} ${dtype} rows of dim ${dim}`);
+  let lines = 0;
+  for (let i = fixed; i < bytes.length; i++) if (bytes[i] === 10) lines++;
+  if (lines !== rows || (rows > 0 && bytes[bytes.length - 1] !== 10) || (rows === 0 && bytes.length !== fixed)) throw badShard(file, `its id section holds ${lines} ids, not ${rows}`);
+  // Copies into fresh buffers keep every typed array aligned whatever the section offsets (and
+  // hold no view of `bytes`: a Node Buffer's slice() is a view of a shared pool).
+  const copy = (a: number, b: number) => new Uint8Array(bytes.subarray(a, b)).buffer;
+  const body = copy(0, vBytes);
+  const values = dtype === 'int8' ? new Int8Array(body) : dtype === 'fp16' ? new Uint16Array(body) : new Float32Array(body);
+  const scales = dtype === 'int8' ? new Float32Array(copy(vBytes, vBytes + sBytes)) : null;
+  return { dtype, dim, rows, values, scales, textShas: new Uint8Array(copy(vBytes + sBytes, fixed)) };
+}
+
+function badShard(file: string, why: string): HllmError {
+  return new HllmError('VECTORS_FORMAT', `${file}: ${why}. Rebuild the vectors with \`hllm embed\`.`, { file });
+}
+
+/** Decodes a shard's bytes with its ids (UTF-8); VECTORS_FORMAT (naming `file`) when they do not fit `rows`. */
+export function decodeShard(bytes: Uint8Array, dtype: VectorDtype, dim: number, rows: number, file: string): Shard {
+  const v = decodeShardVectors(bytes, dtype, dim, rows, file);
+  const fixed = rows * dim * valueBytes(dtype) + (dtype === 'int8' ? rows * 4 : 0) + rows * 32;
+  let idText: string;
+  try {
+    idText = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(fixed));
+  } catch {
+    throw badShard(file, 'its id section is not valid UTF-8');
   }
-  const idText = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(fixed));
   const ids = idText.split('\n');
-  if (ids.pop() !== '' || ids.length !== rows) throw bad(`its id section holds ${ids.length} ids, not ${rows}`);
-  return { dtype, dim, rows, values, scales, textSha256, ids };
+  ids.pop();
+  return { ...v, ids };
 }
 
 /** Row r of a decoded shard as float32 (dequantised). */
-export function shardRow(s: Shard, r: number): Float32Array {
+export function shardRow(s: ShardVectors, r: number): Float32Array {
   const out = new Float32Array(s.dim);
   const o = r * s.dim;
   if (s.dtype === 'int8') { const sc = s.scales![r]!; for (let i = 0; i < s.dim; i++) out[i] = (s.values as Int8Array)[o + i]! * sc; }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HllmError } from '../errors.ts';
-import { decodeShard, parseVectorManifest, shardRow, type Shard, type VectorManifest } from './format.ts';
+import { decodeShard, parseVectorManifest, shardRow, shardShaHex, type Shard, type VectorManifest } from './format.ts';
 
 export interface ShardSet {
   manifest: VectorManifest;
@@ -56,6 +56,6 @@ export function vectorsById(set: ShardSet): Map<string, Float32Array> {
 /** Every row's text sha256, by item id. */
 export function textShasById(set: ShardSet): Map<string, string> {
   const m = new Map<string, string>();
-  for (const { shard } of set.shards) shard.ids.forEach((id, r) => m.set(id, shard.textSha256[r]!));
+  for (const { shard } of set.shards) shard.ids.forEach((id, r) => m.set(id, shardShaHex(shard, r)));
   return m;
 }

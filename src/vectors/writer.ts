@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { HllmError } from '../errors.ts';
-import { decodeShard, encodeShard, parseVectorManifest, VECTOR_FORMAT, VECTOR_FORMAT_VERSION, type ShardEntry, type VectorDtype, type VectorManifest } from './format.ts';
+import { decodeShard, encodeShard, parseVectorManifest, shardShaHex, VECTOR_FORMAT, VECTOR_FORMAT_VERSION, type ShardEntry, type VectorDtype, type VectorManifest } from './format.ts';
 import { chunkRows, planShards, subsetShard, type PreviousShard, type RowKey } from './shard-plan.ts';
 
 /** Default shard size target: small enough for HTTP caches and resumable downloads. */
@@ -103,7 +103,7 @@ function readPrevious(dir: string, o: WriteVectorsOptions, warn: (m: string) => 
       continue;
     }
     const s = decodeShard(bytes, manifest.dtype, manifest.dim, entry.rows, entry.path);
-    shards.push({ path: entry.path, entry, bytes, ids: s.ids, rows: s.ids.map((id, i) => ({ id, textSha256: s.textSha256[i]! })) });
+    shards.push({ path: entry.path, entry, bytes, ids: s.ids, rows: s.ids.map((id, i) => ({ id, textSha256: shardShaHex(s, i) })) });
   }
   return { manifest, shards };
 }
