@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HllmError } from '../errors.ts';
 import { parseCatalogText, parseCsv, validateCatalog } from './catalog.ts';
+import { fastEntry, schemaEntry } from './catalog-schema.ts';
 
 function rejection(f: () => unknown): HllmError {
   try {
@@ -88,5 +89,29 @@ describe('odd but valid catalogues pass through unchanged', () => {
     expect(items).toHaveLength(100_000);
     expect(items[99_999]).toEqual({ id: '99999', title: 'Movie 99999, The (1999)', genres: 'Drama|Comedy' });
     expect(ms).toBeLessThan(15_000);
+  });
+});
+
+describe('the fast entry path (catalog-schema.ts fastEntry)', () => {
+  it('gives exactly the schema path\'s item whenever it takes an entry, and leaves every other entry to it', () => {
+    const val = fc.oneof(fc.string(), fc.constantFrom('', ' 7 ', 'x'), fc.double(), fc.integer(), fc.constant(null), fc.constant(undefined), fc.array(fc.string(), { maxLength: 2 }), fc.constant({ nested: 1 }), fc.boolean());
+    const key = fc.oneof(fc.constantFrom('id', 'item_id', 'title', 'genres', '__proto__', 'constructor', 'toString'), fc.string({ maxLength: 4 }));
+    fc.assert(fc.property(fc.array(fc.tuple(key, val), { maxLength: 6 }), (pairs) => {
+      const raw = Object.fromEntries(pairs);
+      const fast = fastEntry(raw);
+      let slow: unknown;
+      try { slow = schemaEntry(raw, 0); } catch (e) { slow = e; }
+      if (fast !== null) {
+        expect(slow).not.toBeInstanceOf(Error);
+        expect(fast).toStrictEqual(slow);
+        expect(Object.getPrototypeOf(fast)).toBe(Object.prototype);
+      }
+    }), { numRuns: 3000 });
+  });
+
+  it('takes the CSV rows papaparse makes (so a big CSV skips the schema) and not arrays, NaN or a missing id', () => {
+    expect(fastEntry({ item_id: ' 12 ', title: 'Heat', genres: '' })).toStrictEqual({ id: '12', title: 'Heat', genres: '' });
+    expect(fastEntry({ id: 3, item_id: 'x', year: 1995 })).toStrictEqual({ id: '3', item_id: 'x', year: 1995 });
+    for (const raw of [{ id: '1', tags: ['a'] }, { id: '1', n: Number.NaN }, { title: 'no id' }, { id: '  ' }, [], 'str', null]) expect(fastEntry(raw)).toBeNull();
   });
 });

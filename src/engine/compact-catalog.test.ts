@@ -1,13 +1,14 @@
 // The packed catalogue against the plain-object behaviour it replaced: the same ids, items,
 // rows, search results and catalogue diff, on random catalogues (fast-check), and duplicate
 // ids still rejected with both rows named.
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HllmError } from '../errors.ts';
 import type { CatalogItem } from '../protocol.ts';
 import { diffCatalog, type PreparedCatalog } from './catalog-index.ts';
 import { CompactCatalog, PackedIds } from './compact-catalog.ts';
-import { sha256Hex, sha256Many, sha256ManyHex } from './sha256.ts';
+import { sha256Hex, sha256Many, sha256ManyHex, sha256ManyPortable } from './sha256.ts';
 
 /** The search of catalog-search.ts before packing, verbatim: one haystack string per item. */
 const SKIP = new Set(['id', 'item_id', 'image', 'url', 'href']);
@@ -66,6 +67,15 @@ describe('CompactCatalog', () => {
   it('hashes texts in a batch exactly as sha256Hex does, one at a time', async () => {
     const texts = ['', 'title: Heat', 'é😀\u0000', 'x'.repeat(5000)];
     expect(await sha256ManyHex(texts)).toEqual(await Promise.all(texts.map(fakeSha)));
+  });
+
+  it("the browsers' hash-wasm batch gives node:crypto's digests, lone surrogates included", async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.constant('\ud800x'), fc.string({ minLength: 400, maxLength: 3000 })), { maxLength: 20 }), async (texts) => {
+      const want = new Uint8Array(texts.length * 32);
+      texts.forEach((t, i) => want.set(createHash('sha256').update(new TextEncoder().encode(t)).digest(), i * 32));
+      expect(await sha256ManyPortable(texts)).toEqual(want);
+      expect(await sha256Many(texts)).toEqual(want);
+    }), { numRuns: 100 });
   });
 
   it('rejects a repeated id with INVALID_CATALOG naming both rows', () => {

@@ -8,7 +8,7 @@
 // → catalogue bytes → the stored warm index when catalogue bytes, model and vector set are
 // unchanged (warm-index.ts), else parse + diff + shards + encode only items with no shard row
 // and no stored (model key, text sha256) vector → delete other models' vectors and unused
-// shards → ready.
+// shards → ready; the warm index is written after that, before dispose() closes the store.
 import { HllmError } from '../errors.ts';
 import type {
   Backend, CatalogItem, CatalogSource, CatalogUpdate, Dtype, Engine, EngineOptions, EngineStats, ExportData,
@@ -74,6 +74,8 @@ export class HllmEngine implements Engine {
   private disposed = false;
   private pop: { index: CatalogIndex; pop: Popularity | null } | null = null;
   private warnedNoPopularity = false;
+  /** The pending warm-index write (applyCatalog), awaited before the store closes. */
+  private warmWrite: Promise<void> = Promise.resolve();
   private counters = { encoderCalls: 0, itemsEncoded: 0, userEncoderCalls: 0, cacheHits: 0 };
   private readonly fetcher: Fetcher;
   private readonly warn: (m: string) => void;
@@ -118,6 +120,7 @@ export class HllmEngine implements Engine {
       // A failed start must not leave sessions or a DB connection behind.
       const L = this.loaded;
       this.loaded = null;
+      await this.warmWrite;
       await Promise.allSettled([models.release(), L?.store.close()]);
       throw e;
     }
@@ -221,8 +224,12 @@ export class HllmEngine implements Engine {
     await L.store.putCatalog(this.index.catalog.snapshot());
     if (diff.droppedShas.length > 0) await L.store.deleteVectors(L.modelKey, diff.droppedShas);
     t.mark('encode', 'snapshot-store');
-    await saveWarmIndex(L.store, this.index, warmKey);
-    t.mark('encode', 'warm-index-store');
+    // The warm index is a cache for the next start: written after this call returns (at 1M items
+    // its digest and the ~200 MB put take seconds), in order, and awaited by dispose(). A failed
+    // write loses only the cache (the next start parses the catalogue again).
+    const built = this.index;
+    this.warmWrite = this.warmWrite.then(() => saveWarmIndex(L.store, built, warmKey))
+      .catch((e) => this.warn(`hllm: the catalogue index could not be stored (${(e as Error).message}); the next start parses the catalogue again.`));
     return { added: diff.added, changed: diff.changed, removed: diff.removed, encoded: todo.length };
   }
 
@@ -355,6 +362,7 @@ export class HllmEngine implements Engine {
     this.disposed = true;
     const L = this.loaded;
     this.loaded = null;
+    await this.warmWrite;
     this.index.table.dispose();
     if (L) await Promise.all([L.models.release(), L.store.close()]);
   }
