@@ -55,13 +55,27 @@ describe('CompactCatalog', () => {
       expect(cat.size).toBe(items.length);
       items.forEach((it, i) => {
         expect(cat.id(i)).toBe(it.id);
-        expect(cat.item(i)).toEqual(it);
+        expect(cat.item(i)).toStrictEqual(it);
+        expect(Object.keys(cat.item(i))).toEqual(Object.keys(it));
         expect(cat.rowOf(it.id)).toBe(i);
         expect(cat.textSha(i)).toBe(shas[i]);
       });
       expect(cat.rowOf(`${items[0]!.id}\u0000`)).toBeUndefined();
       for (const q of [...queries, items[0]!.title ?? '', 'nothing-like-this']) expect(cat.text.match(q)).toEqual(oldMatch(items, String(q)));
     }), { numRuns: 150 });
+  });
+
+  it('stores field names once per shape, and its parts rebuild the same items', async () => {
+    const items: CatalogItem[] = Array.from({ length: 1000 }, (_, i) => (i % 10 ? { id: String(i), title: `T${i}`, genres: 'Drama' } : { id: String(i), year: i, tags: ['a', 'b'] }));
+    items.push(JSON.parse('{"id":"p","__proto__":"own field","title":"x"}') as CatalogItem);
+    const cat = CompactCatalog.build(items, await sha256ManyHex(items.map((it) => it.id)));
+    const p = cat.parts();
+    expect(JSON.parse(p.shapes)).toEqual([['year', 'tags'], ['title', 'genres'], ['__proto__', 'title']]);
+    expect(p.json).not.toContain('title');
+    const again = CompactCatalog.fromParts(p);
+    items.forEach((it, i) => expect(again.item(i)).toStrictEqual(JSON.parse(JSON.stringify(it))));
+    expect(Object.getPrototypeOf(again.item(1000))).toBe(Object.prototype);
+    expect(() => CompactCatalog.fromParts({ ...p, shapes: '[["id"]]' })).toThrow(/shapes/);
   });
 
   it('hashes texts in a batch exactly as sha256Hex does, one at a time', async () => {

@@ -24,7 +24,7 @@ export interface WarmSource {
 }
 
 /** Bumped when the record layout or the way an index is built changes: old records then miss. */
-const WARM_FORMAT = 2;
+const WARM_FORMAT = 3;
 
 /**
  * The key a warm index is stored under and looked up by.
@@ -41,7 +41,7 @@ const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.b
 /** Checksum (xxHash128, sha256.ts checksum) over every field but the digest: at 1M rows SHA-256 took ~1 s of a warm start. */
 async function digestOf(r: Omit<WarmIndexRecord, 'digest'>): Promise<string> {
   const head = JSON.stringify({ builtFrom: r.builtFrom, dtype: r.dtype, dim: r.dim, shardRows: r.shardRows, rows: r.idEnds.length, scales: r.scales?.length ?? null });
-  return checksum([head, r.ids, bytesOf(r.idEnds), r.json, bytesOf(r.jsonEnds), r.textShas, bytesOf(r.values), r.scales ? bytesOf(r.scales) : new Uint8Array(0)]);
+  return checksum([head, r.ids, bytesOf(r.idEnds), r.json, bytesOf(r.jsonEnds), r.shapes, r.textShas, bytesOf(r.values), r.scales ? bytesOf(r.scales) : new Uint8Array(0)]);
 }
 
 /** Whether packed end offsets fit a string of `length` (non-decreasing, last = length). */
@@ -54,7 +54,7 @@ function endsFit(ends: Uint32Array, length: number): boolean {
 /** Why the record cannot be an index of `dim`-d rows, or null when its shape is sound. */
 function shapeError(r: WarmIndexRecord, dim: number): string | null {
   const n = r.idEnds?.length;
-  if (typeof r.ids !== 'string' || typeof r.json !== 'string' || !(r.idEnds instanceof Uint32Array) || !(r.jsonEnds instanceof Uint32Array) || !(r.textShas instanceof Uint8Array)) return 'a field has the wrong type';
+  if (typeof r.ids !== 'string' || typeof r.json !== 'string' || typeof r.shapes !== 'string' || !(r.idEnds instanceof Uint32Array) || !(r.jsonEnds instanceof Uint32Array) || !(r.textShas instanceof Uint8Array)) return 'a field has the wrong type';
   if (r.dim !== dim || r.jsonEnds.length !== n || r.textShas.length !== n * 32 || !(r.shardRows >= 0 && r.shardRows <= n)) return 'the row counts do not agree';
   const int8 = r.dtype === 'int8';
   if (int8 ? !(r.values instanceof Int8Array) || !(r.scales instanceof Float32Array) || r.scales.length !== n : !(r.values instanceof Float32Array) || r.scales !== null) return 'the vector table has the wrong type';
@@ -71,7 +71,7 @@ export async function packWarmIndex(index: CatalogIndex, builtFrom: string): Pro
   const p = index.catalog.parts();
   const t = index.table;
   const body: Omit<WarmIndexRecord, 'digest'> = {
-    builtFrom, ids: p.ids, idEnds: p.idEnds, json: p.json, jsonEnds: p.jsonEnds, textShas: p.textShas,
+    builtFrom, ids: p.ids, idEnds: p.idEnds, json: p.json, jsonEnds: p.jsonEnds, shapes: p.shapes, textShas: p.textShas,
     dtype: t.dtype, dim: t.dim, values: t.values.slice(), scales: t.scales ? t.scales.slice() : null, shardRows: index.shardRows,
   };
   return { ...body, digest: await digestOf(body) };

@@ -33,9 +33,11 @@ export interface WarmIndexRecord {
   builtFrom: string;
   ids: string;
   idEnds: Uint32Array;
-  /** Each item's JSON, packed like ids. */
+  /** Each item's field values as a JSON array `[shape, value…]`, packed like ids (engine/compact-catalog.ts CatalogParts). */
   json: string;
   jsonEnds: Uint32Array;
+  /** JSON of the field names of each shape. */
+  shapes: string;
   textShas: Uint8Array;
   dtype: 'fp32' | 'int8';
   dim: number;
