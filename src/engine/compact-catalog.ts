@@ -147,10 +147,15 @@ export interface CatalogParts {
 class Shapes {
   readonly list: string[][] = [];
   private readonly index = new Map<string, number>();
+  private last = -1;
   of(keys: string[]): number {
+    // Consecutive items nearly always share a shape (every CSV row does): compare with the last one first.
+    const prev = this.last >= 0 ? this.list[this.last]! : null;
+    if (prev && prev.length === keys.length && prev.every((k, i) => k === keys[i])) return this.last;
     const k = JSON.stringify(keys);
     let n = this.index.get(k);
     if (n === undefined) { n = this.list.length; this.list.push(keys); this.index.set(k, n); }
+    this.last = n;
     return n;
   }
 }
@@ -197,9 +202,10 @@ export class CompactCatalog {
     let je = 0;
     for (let i = 0; i < n; i++) {
       const it = items[i]!;
-      const keys = Object.keys(it).filter((k) => k !== 'id');
-      const row: unknown[] = [shapes.of(keys)];
-      for (const k of keys) row.push(it[k]);
+      const keys: string[] = [];
+      const row: unknown[] = [0];
+      for (const k of Object.keys(it)) if (k !== 'id') { keys.push(k); row.push(it[k]); }
+      row[0] = shapes.of(keys);
       const j = JSON.stringify(row);
       idParts[i] = it.id;
       jsonParts[i] = j;
