@@ -119,9 +119,91 @@ function siftUp(heap: usize, i: i32, v: f64): void {
   return m;
 }
 
-/** int8 rows: q holds blocks×8 int16 query codes (zero-padded), sq their scale. Returns the candidate count at `cand`. */
+/**
+ * Four int8 rows' integer dots with the query, as [row r, r+1, r+2, r+3]: each query block is
+ * loaded once for four rows, and the four horizontal sums take one transpose (6 shuffles,
+ * 3 adds) instead of 4 × (4 extracts + 3 adds). The sums are exactly dotInt8's.
+ */
+// @ts-ignore: decorator
+@inline function dot4Int8(row0: usize, dim: usize, q: usize, blocks: i32): v128 {
+  const row1 = row0 + dim;
+  const row2 = row1 + dim;
+  const row3 = row2 + dim;
+  let a0 = i32x4.splat(0);
+  let a1 = i32x4.splat(0);
+  let a2 = i32x4.splat(0);
+  let a3 = i32x4.splat(0);
+  for (let b = 0; b < blocks; b++) {
+    const o = <usize>b << 3;
+    const qv = v128.load(q + (o << 1));
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load8x8_s(row0 + o), qv));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load8x8_s(row1 + o), qv));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load8x8_s(row2 + o), qv));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.load8x8_s(row3 + o), qv));
+  }
+  // x = [a0₀+a0₂, a1₀+a1₂, a0₁+a0₃, a1₁+a1₃], y the same for a2, a3; then pair them up.
+  const x = i32x4.add(i32x4.shuffle(a0, a1, 0, 4, 1, 5), i32x4.shuffle(a0, a1, 2, 6, 3, 7));
+  const y = i32x4.add(i32x4.shuffle(a2, a3, 0, 4, 1, 5), i32x4.shuffle(a2, a3, 2, 6, 3, 7));
+  return i32x4.add(i32x4.shuffle(x, y, 0, 1, 4, 5), i32x4.shuffle(x, y, 2, 3, 6, 7));
+}
+
+// The scan state of scanInt8 (per instance: each scan thread instantiates its own module).
+let gSize = 0;
+let gN = 0;
+let gThr = -Infinity;
+
+/** scan()'s per-row step for an approximate score `a` of row r, on the globals above. */
+function consider(r: i32, a: f64, mask: usize, slack: f64, heap: usize, k: i32, cand: usize): void {
+  if (a < gThr) return;
+  if (mask != 0 && load<u8>(mask + <usize>r) != 0) return;
+  store<i32>(cand + (<usize>gN << 2), r);
+  gN++;
+  if (gSize < k) {
+    siftUp(heap, gSize, a);
+    gSize++;
+    if (gSize == k) gThr = load<f64>(heap) - slack;
+  } else if (a > load<f64>(heap)) {
+    siftDown(heap, k, a);
+    gThr = load<f64>(heap) - slack;
+  }
+}
+
+/**
+ * int8 rows: q holds blocks×8 int16 query codes (zero-padded), sq their scale. Returns the
+ * candidate count at `cand`. The same candidates as scan(true, …): four rows at a time with
+ * dot4Int8, each row's approximate score computed as approx() does (<f64>dot × sq × 1/‖row‖),
+ * the four rejected together when all are under the threshold (almost every block, once the
+ * heap is full), the rest one by one in row order; remaining rows through scan().
+ */
 export function scanInt8(values: usize, invNorm: usize, mask: usize, start: i32, end: i32, dim: i32, q: usize, blocks: i32, sq: f64, slack: f64, heap: usize, k: i32, cand: usize): i32 {
-  return scan(true, values, invNorm, mask, start, end, dim, q, blocks, sq, slack, heap, k, cand);
+  gSize = 0;
+  gN = 0;
+  gThr = -Infinity;
+  let r = start;
+  for (; r + 4 <= end; r += 4) {
+    const d = dot4Int8(values + <usize>r * <usize>dim, <usize>dim, q, blocks);
+    const inv = invNorm + (<usize>r << 3);
+    const s0 = <f64>i32x4.extract_lane(d, 0) * sq * load<f64>(inv);
+    const s1 = <f64>i32x4.extract_lane(d, 1) * sq * load<f64>(inv, 8);
+    const s2 = <f64>i32x4.extract_lane(d, 2) * sq * load<f64>(inv, 16);
+    const s3 = <f64>i32x4.extract_lane(d, 3) * sq * load<f64>(inv, 24);
+    if (s0 < gThr && s1 < gThr && s2 < gThr && s3 < gThr) continue;
+    consider(r, s0, mask, slack, heap, k, cand);
+    consider(r + 1, s1, mask, slack, heap, k, cand);
+    consider(r + 2, s2, mask, slack, heap, k, cand);
+    consider(r + 3, s3, mask, slack, heap, k, cand);
+  }
+  for (; r < end; r++) consider(r, approx(true, values, invNorm, r, dim, q, blocks, sq), mask, slack, heap, k, cand);
+  // Rows appended while the threshold was lower: keep those still in reach of the final k-th.
+  let m = 0;
+  for (let i = 0; i < gN; i++) {
+    const row = load<i32>(cand + (<usize>i << 2));
+    if (approx(true, values, invNorm, row, dim, q, blocks, sq) >= gThr) {
+      store<i32>(cand + (<usize>m << 2), row);
+      m++;
+    }
+  }
+  return m;
 }
 
 /** float32 rows: q holds blocks×4 float32 query values (zero-padded). */
