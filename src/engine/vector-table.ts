@@ -66,6 +66,19 @@ export class VectorTable {
     for (let r = 0; r < scales.length; r++) this.updateNorm(start + r);
   }
 
+  /**
+   * Copies a whole table's rows, scales (int8) and 1/‖row‖ in (a stored table: no norm to
+   * recompute, which at 1M int8 rows took ~0.6 s in JS).
+   */
+  loadRows(values: Float32Array | Int8Array, scales: Float32Array | null, invNorm: Float64Array): void {
+    if (values.length !== this.values.length || (values instanceof Int8Array) !== (this.dtype === 'int8') || invNorm.length !== this.rows || (scales?.length ?? this.rows) !== this.rows || (scales === null) !== (this.scales === null)) {
+      throw new RangeError('VectorTable.loadRows: the arrays do not fit this table');
+    }
+    (this.values as Float32Array | Int8Array).set(values as never);
+    if (scales) this.scales!.set(scales);
+    this.invNorm.set(invNorm);
+  }
+
   private updateNorm(i: number): void {
     const o = i * this.dim;
     let s = 0;

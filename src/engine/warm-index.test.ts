@@ -190,6 +190,8 @@ describe('warm index record checks (no model)', () => {
     ['item JSON changed', (r: WarmIndexRecord) => ({ ...r, json: r.json.replace('Toy', 'Tay') }), 'digest'],
     ['offsets out of range', (r: WarmIndexRecord) => ({ ...r, jsonEnds: r.jsonEnds.map((x) => x + 1) }), 'offsets'],
     ['a text sha flipped', (r: WarmIndexRecord) => { const t = r.textShas.slice(); t[0] = t[0]! ^ 1; return { ...r, textShas: t }; }, 'digest'],
+    ['a row norm changed', (r: WarmIndexRecord) => { const n = r.invNorm.slice(); n[3] = n[3]! * 2; return { ...r, invNorm: n }; }, 'digest'],
+    ['row norms missing (an older layout)', (r: WarmIndexRecord) => { const { invNorm: _n, ...rest } = r; return rest as WarmIndexRecord; }, 'row norms'],
     ['a field name changed', (r: WarmIndexRecord) => ({ ...r, shapes: r.shapes.replace('title', 'titel') }), 'digest'],
     ['field shapes missing (an older layout)', (r: WarmIndexRecord) => { const { shapes: _s, ...rest } = r; return rest as WarmIndexRecord; }, 'wrong type'],
   ])('%s: detected as damaged', async (_name, damage, why) => {

@@ -24,7 +24,7 @@ export interface WarmSource {
 }
 
 /** Bumped when the record layout or the way an index is built changes: old records then miss. */
-const WARM_FORMAT = 3;
+const WARM_FORMAT = 4;
 
 /**
  * The key a warm index is stored under and looked up by.
@@ -41,7 +41,7 @@ const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.b
 /** Checksum (xxHash128, sha256.ts checksum) over every field but the digest: at 1M rows SHA-256 took ~1 s of a warm start. */
 async function digestOf(r: Omit<WarmIndexRecord, 'digest'>): Promise<string> {
   const head = JSON.stringify({ builtFrom: r.builtFrom, dtype: r.dtype, dim: r.dim, shardRows: r.shardRows, rows: r.idEnds.length, scales: r.scales?.length ?? null });
-  return checksum([head, r.ids, bytesOf(r.idEnds), r.json, bytesOf(r.jsonEnds), r.shapes, r.textShas, bytesOf(r.values), r.scales ? bytesOf(r.scales) : new Uint8Array(0)]);
+  return checksum([head, r.ids, bytesOf(r.idEnds), r.json, bytesOf(r.jsonEnds), r.shapes, r.textShas, bytesOf(r.values), r.scales ? bytesOf(r.scales) : new Uint8Array(0), bytesOf(r.invNorm)]);
 }
 
 /** Whether packed end offsets fit a string of `length` (non-decreasing, last = length). */
@@ -59,6 +59,7 @@ function shapeError(r: WarmIndexRecord, dim: number): string | null {
   const int8 = r.dtype === 'int8';
   if (int8 ? !(r.values instanceof Int8Array) || !(r.scales instanceof Float32Array) || r.scales.length !== n : !(r.values instanceof Float32Array) || r.scales !== null) return 'the vector table has the wrong type';
   if (r.values.length !== n * dim) return 'the vector table has the wrong size';
+  if (!(r.invNorm instanceof Float64Array) || r.invNorm.length !== n) return 'the row norms do not fit the table';
   if (!endsFit(r.idEnds, r.ids.length) || !endsFit(r.jsonEnds, r.json.length)) return 'the packed offsets do not fit';
   return null;
 }
@@ -72,7 +73,7 @@ export async function packWarmIndex(index: CatalogIndex, builtFrom: string): Pro
   const t = index.table;
   const body: Omit<WarmIndexRecord, 'digest'> = {
     builtFrom, ids: p.ids, idEnds: p.idEnds, json: p.json, jsonEnds: p.jsonEnds, shapes: p.shapes, textShas: p.textShas,
-    dtype: t.dtype, dim: t.dim, values: t.values.slice(), scales: t.scales ? t.scales.slice() : null, shardRows: index.shardRows,
+    dtype: t.dtype, dim: t.dim, values: t.values.slice(), scales: t.scales ? t.scales.slice() : null, invNorm: t.invNorm.slice(), shardRows: index.shardRows,
   };
   return { ...body, digest: await digestOf(body) };
 }
@@ -82,11 +83,7 @@ export async function unpackWarmIndex(r: WarmIndexRecord, tableOptions: TableOpt
   const catalog = CompactCatalog.fromParts(r);
   const rows = r.idEnds.length;
   const table = await createVectorTable(r.dtype, r.dim, rows, tableOptions);
-  if (r.dtype === 'int8') {
-    if (rows > 0) table.setInt8Rows(0, r.values as Int8Array, r.scales!);
-  } else {
-    for (let i = 0; i < rows; i++) table.setRaw(i, r.values.subarray(i * r.dim, (i + 1) * r.dim));
-  }
+  table.loadRows(r.values, r.scales, r.invNorm);
   return new CatalogIndex(catalog, table, r.dim, r.shardRows);
 }
 

@@ -44,6 +44,8 @@ export interface WarmIndexRecord {
   /** rows × dim float32 values, or int8 codes with one scale per row. */
   values: Float32Array | Int8Array;
   scales: Float32Array | null;
+  /** 1 / L2 norm of each row, as the table computed it (vector-table.ts). */
+  invNorm: Float64Array;
   /** Rows whose vector came from vector shards. */
   shardRows: number;
   digest: string;
