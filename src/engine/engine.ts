@@ -74,6 +74,8 @@ export class HllmEngine implements Engine {
   private disposed = false;
   private pop: { index: CatalogIndex; pop: Popularity | null } | null = null;
   private warnedNoPopularity = false;
+  /** The last user vector and what it was computed from (userVector). */
+  private lastUser: { index: CatalogIndex; rows: number[]; vector: Promise<Float32Array> } | null = null;
   /** The pending warm-index write (applyCatalog), awaited before the store closes. */
   private warmWrite: Promise<void> = Promise.resolve();
   private counters = { encoderCalls: 0, itemsEncoded: 0, userEncoderCalls: 0, cacheHits: 0 };
@@ -282,9 +284,21 @@ export class HllmEngine implements Engine {
     return recommendMode(this.modes(), options);
   }
 
+  /**
+   * The user vector of these catalogue rows (oldest first). The last one is kept: a page that
+   * asks again with the same history and catalogue (several widget rows, a re-render) skips the
+   * User LLM. Each caller gets its own copy (the page side may take the buffer).
+   */
   private async userVector(rows: number[]): Promise<Float32Array> {
     const L = this.ready();
-    return L.models.run((s) => encodeUsers(s.user, [rows.map((r) => this.index.rawRow(r))], L.manifest.dim, L.manifest.max_history, () => this.counters.userEncoderCalls++));
+    const c = this.lastUser;
+    if (c && c.index === this.index && c.rows.length === rows.length && c.rows.every((r, i) => r === rows[i])) return (await c.vector).slice();
+    const vector = L.models.run((s) => encodeUsers(s.user, [rows.map((r) => this.index.rawRow(r))], L.manifest.dim, L.manifest.max_history, () => this.counters.userEncoderCalls++));
+    const entry = { index: this.index, rows: [...rows], vector };
+    this.lastUser = entry;
+    // A failed run is not kept.
+    vector.catch(() => { if (this.lastUser === entry) this.lastUser = null; });
+    return (await vector).slice();
   }
 
   async similar(itemId: string, options: number | SimilarOptions = 10): Promise<Recommendation[]> {
