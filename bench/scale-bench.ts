@@ -10,9 +10,9 @@
 // Writes bench/results/scale-<date>-<items>.{json,md}. A row that cannot be measured is null
 // with a reason. Imports: vite, @playwright/test, the kernel build plugin, make-synthetic, src/eval/seeded-rng, node:*.
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { build } from 'vite';
@@ -125,7 +125,12 @@ async function main(): Promise<void> {
   const server = await serve([['/synthetic/', SYN], ['/demo-vectors/', demo.dir], ['/', PAGE_OUT], ['/', resolve(ROOT, 'public')]], sent);
   const url = `http://127.0.0.1:${PORT}/bench/page/scale.html`;
   // ForceEagerMeasureMemory: measureUserAgentSpecificMemory answers now instead of at the next GC (up to 20 s later).
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'] });
+  // A persistent profile, as a real visitor has: an incognito-style context keeps IndexedDB and
+  // its blobs in memory under a much smaller quota, which no real site's visitor runs under.
+  const profile = mkdtempSync(join(tmpdir(), 'hllm-scale-profile-'));
+  const ctx = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'] });
+  // A persistent context has no Browser object to ask for its version.
+  const version = spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).stdout.trim();
   const r = rng(7);
   const history = Array.from({ length: 50 }, () => String(1 + Math.floor(r() * N)));
   const demoIds = ['1', '2', '3', '6', '10', '32', '47', '50', '110', '260'];
@@ -140,45 +145,48 @@ async function main(): Promise<void> {
   let demoCold: ScaleRunResult | null = null;
   let shardBytesWarm: number | null = null;
   try {
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
+    const page = ctx.pages()[0] ?? await ctx.newPage();
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`page ${m.type()}: ${m.text().slice(0, 300)}`); });
     const big = { catalog: '/synthetic/items.csv', vectors: '/synthetic/vectors/', dbName: `scale-${N}` };
     await page.goto(url);
     log(`cold start, ${N} items`);
-    cold = await step('cold', () => runOn(page, { ...big, track: history, reps: REPS, memory: true }));
+    cold = await step('cold', () => runOn(page, { ...big, track: history, reps: REPS, freshIds: [], memory: true }));
     if (cold) log(`cold: ready ${cold.readyMs.toFixed(0)} ms, first rec ${cold.firstRecommendationMs.toFixed(0)} ms, encoded ${cold.stats.itemsEncoded}, recommend p50 ${median(cold.recommendMs)?.toFixed(2)} ms; ${phaseLine(cold)}`);
     const before = sent.get('/synthetic/.bin') ?? 0;
     for (let i = 0; i < WARM_REPS; i++) {
       await page.reload();
-      const w = await step(`warm${i}`, () => runOn(page, { ...big, track: [], reps: 10, memory: i === 0 }));
+      const w = await step(`warm${i}`, () => runOn(page, { ...big, track: [], reps: REPS, freshIds: history.slice(0, 10), memory: i === 0 }));
       if (w) { warm.push(w); log(`warm ${i}: first rec ${w.firstRecommendationMs.toFixed(0)} ms, encoded ${w.stats.itemsEncoded}; ${phaseLine(w)}`); }
     }
     // Shard (.bin) bytes the warm starts fetched: must be 0, the shards are in IndexedDB.
     shardBytesWarm = (sent.get('/synthetic/.bin') ?? 0) - before;
     const d = { catalog: '/catalogs/ml-latest-small/items.csv', vectors: '/demo-vectors/', dbName: 'scale-demo' };
     await page.reload();
-    demoCold = await step('demoCold', () => runOn(page, { ...d, track: demoIds, reps: 0, memory: false }));
+    demoCold = await step('demoCold', () => runOn(page, { ...d, track: demoIds, reps: 0, freshIds: [], memory: false }));
     for (let i = 0; i < WARM_REPS; i++) {
       await page.reload();
-      const w = await step(`demoWarm${i}`, () => runOn(page, { ...d, track: [], reps: 0, memory: false }));
+      const w = await step(`demoWarm${i}`, () => runOn(page, { ...d, track: [], reps: 0, freshIds: [], memory: false }));
       if (w) { demoWarm.push(w); log(`demo warm ${i}: first rec ${w.firstRecommendationMs.toFixed(0)} ms; ${phaseLine(w)}`); }
     }
-    await ctx.close();
   } finally {
-    await browser.close();
+    await ctx.close();
+    rmSync(profile, { recursive: true, force: true });
     server.close();
   }
 
   const warmMem = warm[0]?.memory ?? null;
   const mem = cold?.memory ?? null;
   const rows: Record<'recommendP50' | 'workerMemory' | 'warmStart' | 'demoWarmStart' | 'coldStart' | 'itemsEncodedCold', Row> = {
-    recommendP50: cold && cold.recommendMs.length
-      ? { value: median(cold.recommendMs), unit: 'ms', goal: '≤ 10 ms', detail: { p95: pct(cold.recommendMs, 0.95), reps: cold.recommendMs.length, warmPageP50: median(warm.flatMap((w) => w.recommendMs)) } }
-      : { value: null, unit: 'ms', goal: '≤ 10 ms', reason: errors.cold ?? 'no cold run' },
-    workerMemory: mem
-      ? { value: mem.workerBytes / 2 ** 20, unit: 'MiB', goal: '≤ 150 MB', detail: { pageAndWorkersMiB: mem.totalBytes / 2 ** 20, afterWarmStartWorkerMiB: warmMem ? warmMem.workerBytes / 2 ** 20 : null, breakdown: mem.breakdown } }
-      : { value: null, unit: 'MiB', goal: '≤ 150 MB', reason: cold?.memoryError ?? errors.cold ?? 'no cold run' },
+    // Steady state: the warm pages' calls (nothing else runs in the engine). Right after the cold
+    // start the warm-index write (engine.ts, after init()) shares the worker with the first calls.
+    recommendP50: warm.some((w) => w.recommendMs.length)
+      ? { value: median(warm.flatMap((w) => w.recommendMs)), unit: 'ms', goal: '≤ 10 ms', detail: { p95: pct(warm.flatMap((w) => w.recommendMs), 0.95), reps: warm.flatMap((w) => w.recommendMs).length, similarP50: median(warm.flatMap((w) => w.similarMs)), embedUserP50: median(warm.flatMap((w) => w.embedUserMs)), afterColdStartP50: cold ? median(cold.recommendMs) : null, afterColdStartP95: cold ? pct(cold.recommendMs, 0.95) : null, afterTrackP50: median(warm.flatMap((w) => w.freshMs)), afterTrackP95: pct(warm.flatMap((w) => w.freshMs), 0.95), afterTrackReps: warm.flatMap((w) => w.freshMs).length } }
+      : { value: null, unit: 'ms', goal: '≤ 10 ms', reason: errors.warm0 ?? 'no warm run' },
+    // Steady state: a warm start holds the index and nothing else. Right after the cold start the
+    // build's garbage and the warm-index write (engine.ts, after init()) may still be in the heap.
+    workerMemory: warmMem
+      ? { value: warmMem.workerBytes / 2 ** 20, unit: 'MiB', goal: '≤ 150 MB', detail: { MB: warmMem.workerBytes / 1e6, pageAndWorkersMiB: warmMem.totalBytes / 2 ** 20, afterColdStartWorkerMiB: mem ? mem.workerBytes / 2 ** 20 : null, breakdown: warmMem.breakdown, coldBreakdown: mem?.breakdown ?? null } }
+      : { value: null, unit: 'MiB', goal: '≤ 150 MB', reason: warm[0]?.memoryError ?? errors.warm0 ?? 'no warm run' },
     warmStart: warm.length
       ? { value: median(warm.map((w) => w.firstRecommendationMs)), unit: 'ms', goal: '≤ 3 s', detail: { runs: warm.map((w) => w.firstRecommendationMs), readyMs: warm.map((w) => w.readyMs), sinceNavigationMs: warm.map((w) => w.sinceNavigationMs), phases: warm.map((w) => w.phases), itemsEncoded: warm.map((w) => w.stats.itemsEncoded), shardBytesFetched: shardBytesWarm } }
       : { value: null, unit: 'ms', goal: '≤ 3 s', reason: errors.warm0 ?? 'no warm run' },
@@ -195,7 +203,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const out = {
     bench: 'scale-bench', date: new Date().toISOString(), items: N, history: 50, k: 10, reps: REPS, warmReps: WARM_REPS,
-    env: { chromium: browser.version(), node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgStart: load0, loadavgEnd: loadavg(),
+    env: { chromium: version, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgStart: load0, loadavgEnd: loadavg(),
       ready: cold?.ready ?? warm[0]?.ready ?? null, crossOriginIsolated: cold?.crossOriginIsolated ?? null, server: 'node:http, Vite-built page, COOP/COEP' },
     bytesServed: Object.fromEntries(sent), rows, errors, runs,
   };
@@ -206,11 +214,15 @@ async function main(): Promise<void> {
   const nf = N.toLocaleString('en-US');
   const md = [
     `# Scale bench, ${nf} items (${date})`, '',
-    `Chromium ${browser.version()} headless, WASM, one thread, real engine worker via createRecommender, cross-origin isolated page.`,
+    `Chromium ${version} headless, WASM, one thread, real engine worker via createRecommender, cross-origin isolated page.`,
     `Load average at start ${load0.map((l) => l.toFixed(2)).join(' / ')}, at end ${out.env.loadavgEnd.map((l) => l.toFixed(2)).join(' / ')} (${cpus().length} cores, shared).`, '',
     '| row | result | goal |', '|---|---|---|',
-    `| \`recommend()\` p50, ${nf} items, history 50 (${REPS} calls after the cold start; p95 ${(rows.recommendP50.detail as { p95?: number } | undefined)?.p95?.toFixed(2) ?? '–'} ms; p50 of the warm pages' ${warm.length * 10} calls ${median(warm.flatMap((w) => w.recommendMs))?.toFixed(2) ?? '–'} ms) | ${fmt(rows.recommendP50)} | ≤ 10 ms |`,
-    `| worker memory, ${nf} int8 rows (measureUserAgentSpecificMemory, DedicatedWorker scope) | ${fmt(rows.workerMemory)} | ≤ 150 MB |`,
+    `| \`recommend()\` p50, ${nf} items, history 50, warm pages, the same history each call (the user vector reused; ${warm.flatMap((w) => w.recommendMs).length} calls; p95 ${(rows.recommendP50.detail as { p95?: number } | undefined)?.p95?.toFixed(2) ?? '–'} ms) | ${fmt(rows.recommendP50)} | ≤ 10 ms |`,
+    `| \`recommend()\` p50 right after a \`track()\` (a new history each call: the User LLM runs), warm pages (${warm.flatMap((w) => w.freshMs).length} calls; p95 ${pct(warm.flatMap((w) => w.freshMs), 0.95)?.toFixed(2) ?? '–'} ms) | ${median(warm.flatMap((w) => w.freshMs))?.toFixed(2) ?? '–'} ms | ≤ 10 ms |`,
+    `| of which: \`similar()\` p50 (top-K scan + rules, no User LLM) / \`embedUser()\` p50 (User LLM only), same pages | ${median(warm.flatMap((w) => w.similarMs))?.toFixed(2) ?? '–'} ms / ${median(warm.flatMap((w) => w.embedUserMs))?.toFixed(2) ?? '–'} ms | — |`,
+    `| the same right after the cold start (${REPS} calls, beside the warm-index write; p95 ${cold ? pct(cold.recommendMs, 0.95)?.toFixed(2) ?? '–' : '–'} ms) | ${cold ? `${median(cold.recommendMs)?.toFixed(2) ?? '–'} ms` : 'not run'} | — |`,
+    `| worker memory, ${nf} int8 rows, after a warm start (measureUserAgentSpecificMemory, DedicatedWorker scope) | ${fmt(rows.workerMemory)}${warmMem ? ` (${(warmMem.workerBytes / 1e6).toFixed(1)} MB)` : ''} | ≤ 150 MB |`,
+    `| the same, right after the cold start (build garbage and the warm-index write may still be held) | ${mem ? `${(mem.workerBytes / 2 ** 20).toFixed(2)} MiB` : `not measured: ${cold?.memoryError ?? errors.cold ?? 'no cold run'}`} | — |`,
     `| warm start (reload, IndexedDB filled) to first recommendation, ${nf} items (median of ${warm.length}) | ${fmt(rows.warmStart)} | ≤ 3 s |`,
     `| warm start to first recommendation, demo's ${(rows.demoWarmStart.detail as { items?: number } | undefined)?.items ?? 3650} items (median of ${demoWarm.length}) | ${fmt(rows.demoWarmStart)} | ≤ 1 s |`,
     `| cold start from localhost shards to first recommendation, ${nf} items (1 run) | ${fmt(rows.coldStart)} | ≤ 30 s |`,

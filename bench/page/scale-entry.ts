@@ -12,8 +12,10 @@ export interface ScaleRunOptions {
   dbName: string;
   /** Items to track before the first recommendation; 0 = keep the stored history. */
   track: string[];
-  /** Timed recommend() calls after the first one (0 = none). */
+  /** Timed recommend() calls after the first one (0 = none): the same history, so the engine reuses its user vector. */
   reps: number;
+  /** Then this many recommend() calls each right after a track() of the next id here (a new history: the User LLM runs). */
+  freshIds: string[];
   memory: boolean;
 }
 
@@ -34,6 +36,11 @@ export interface ScaleRunResult {
   ready: { backend: string; dtype: string; items: number; encoded: number; cached: number; fromShards: number; threads: number; storage: string };
   stats: { itemsEncoded: number; shardRows: number; cacheHits: number; catalogItems: number; historyEvents: number };
   recommendMs: number[];
+  /** recommend() right after a track() (freshIds). */
+  freshMs: number[];
+  /** The same number of similar() calls (top-K + rules, no User LLM) and embedUser() calls (User LLM only). */
+  similarMs: number[];
+  embedUserMs: number[];
   /** ms after createRecommender() of the first and last progress event of each phase. */
   phases: Record<string, [number, number]>;
   /** The engine's step timings (progress detail 'step <name> <ms> ms', src/engine/step-timer.ts) and other details without a file name, in order. */
@@ -84,6 +91,28 @@ async function measureMemory(): Promise<MemoryResult> {
       await rec.recommend({ k: 10 });
       recommendMs.push(performance.now() - s);
     }
+    // Where a recommend() goes: the same calls without the User LLM (similar(): the top-K scan,
+    // rules and items) and the User LLM alone (embedUser(): history → user vector).
+    const similarMs: number[] = [];
+    const embedUserMs: number[] = [];
+    const seed = first[0]?.id;
+    const hist = (await rec.history()).map((e) => e.itemId);
+    for (let i = 0; i < o.reps && seed !== undefined && hist.length > 0; i++) {
+      let s = performance.now();
+      await rec.similar(seed, 10);
+      similarMs.push(performance.now() - s);
+      s = performance.now();
+      // Alternating histories: the engine keeps only the last user vector, so each call runs the User LLM.
+      await rec.embedUser(i % 2 ? hist : hist.slice(0, -1));
+      embedUserMs.push(performance.now() - s);
+    }
+    const freshMs: number[] = [];
+    for (const id of o.freshIds) {
+      await rec.track(id);
+      const s = performance.now();
+      await rec.recommend({ k: 10 });
+      freshMs.push(performance.now() - s);
+    }
     const st = await rec.stats();
     let memory: MemoryResult | null = null;
     let memoryError: string | undefined;
@@ -94,7 +123,7 @@ async function measureMemory(): Promise<MemoryResult> {
       readyMs, firstRecommendationMs: tFirst - t0 - trackMs, trackMs, sinceNavigationMs: tFirst,
       ready: { backend: info.backend, dtype: info.dtype, items: info.items, encoded: info.encoded, cached: info.cached, fromShards: info.fromShards, threads: info.threads, storage: info.storage },
       stats: { itemsEncoded: st.itemsEncoded, shardRows: st.shardRows, cacheHits: st.cacheHits, catalogItems: st.catalogItems, historyEvents: st.historyEvents },
-      recommendMs, phases, steps, topIds: first.map((r) => r.id), memory, memoryError, crossOriginIsolated: globalThis.crossOriginIsolated,
+      recommendMs, freshMs, similarMs, embedUserMs, phases, steps, topIds: first.map((r) => r.id), memory, memoryError, crossOriginIsolated: globalThis.crossOriginIsolated,
     };
   } finally {
     await rec.dispose();
