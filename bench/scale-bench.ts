@@ -3,7 +3,8 @@
 // isolated, for performance.measureUserAgentSpecificMemory) together with public/ (the default
 // model), the synthetic catalogue + int8 shards of bench/make-synthetic.ts and the demo's shards,
 // and drives the real engine worker (createRecommender) with Playwright: cold start from shards,
-// recommend() on a history of 50, worker memory, warm starts after a reload, the demo's warm start.
+// recommend() on a history of 50, worker memory, warm starts after a reload, the demo's warm start,
+// and `hllm embed` items/s in Node against the same model encoding the demo catalogue in the page.
 //
 //   npx tsx bench/scale-bench.ts [--items 1000000] [--reps 30] [--warm-reps 3] [--port 4260]
 //
@@ -143,6 +144,14 @@ async function main(): Promise<void> {
   const warm: ScaleRunResult[] = [];
   const demoWarm: ScaleRunResult[] = [];
   let demoCold: ScaleRunResult | null = null;
+  let demoEncode: ScaleRunResult | null = null;
+  // hllm embed in Node on the demo's catalogue, same model and item-encoder dtype choice (auto).
+  const embedOut = mkdtempSync(join(tmpdir(), 'hllm-scale-embed-'));
+  const embedRun = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/hllm.ts', 'embed', '--no-progress', '--json', '--model', 'public/models/default',
+    '--catalog', 'public/catalogs/ml-latest-small/items.csv', '--out', embedOut], { cwd: ROOT, encoding: 'utf8' });
+  rmSync(embedOut, { recursive: true, force: true });
+  const embedJson = embedRun.status === 0 ? JSON.parse(embedRun.stdout.trim().split('\n').at(-1)!) as { encoded: number; itemsPerSecond: number | null; modelDtype: string; seconds: number } : null;
+  if (!embedJson) log(`hllm embed failed: ${embedRun.stderr.slice(0, 400)}`);
   let shardBytesWarm: number | null = null;
   try {
     const page = ctx.pages()[0] ?? await ctx.newPage();
@@ -168,15 +177,22 @@ async function main(): Promise<void> {
       const w = await step(`demoWarm${i}`, () => runOn(page, { ...d, track: [], reps: 0, freshIds: [], memory: false }));
       if (w) { demoWarm.push(w); log(`demo warm ${i}: first rec ${w.firstRecommendationMs.toFixed(0)} ms; ${phaseLine(w)}`); }
     }
+    // The same model encoding the demo's catalogue on the device (no shards), for the ratio to hllm embed.
+    await page.reload();
+    demoEncode = await step('demoEncode', () => runOn(page, { catalog: d.catalog, dbName: 'scale-demo-encode', track: [], reps: 0, freshIds: [], memory: false }));
   } finally {
     await ctx.close();
     rmSync(profile, { recursive: true, force: true });
     server.close();
   }
 
+  // Device encoding rate: items encoded over the encode phase (first to last progress event; sessions
+  // are already made). hllm embed's itemsPerSecond: items over the time inside its encode calls.
+  const enc = demoEncode?.phases.encode;
+  const deviceRate = demoEncode && enc && enc[1] > enc[0] ? demoEncode.ready.encoded / ((enc[1] - enc[0]) / 1000) : null;
   const warmMem = warm[0]?.memory ?? null;
   const mem = cold?.memory ?? null;
-  const rows: Record<'recommendP50' | 'workerMemory' | 'warmStart' | 'demoWarmStart' | 'coldStart' | 'itemsEncodedCold', Row> = {
+  const rows: Record<'recommendP50' | 'workerMemory' | 'warmStart' | 'demoWarmStart' | 'coldStart' | 'embedRatio' | 'itemsEncodedCold', Row> = {
     // Steady state: the warm pages' calls (nothing else runs in the engine). Right after the cold
     // start the warm-index write (engine.ts, after init()) shares the worker with the first calls.
     recommendP50: warm.some((w) => w.recommendMs.length)
@@ -196,6 +212,9 @@ async function main(): Promise<void> {
     coldStart: cold
       ? { value: cold.firstRecommendationMs, unit: 'ms', goal: '≤ 30 s', detail: { readyMs: cold.readyMs, phases: cold.phases, itemsEncoded: cold.stats.itemsEncoded, fromShards: cold.ready.fromShards, reps: 1 } }
       : { value: null, unit: 'ms', goal: '≤ 30 s', reason: errors.cold ?? 'no cold run' },
+    embedRatio: embedJson?.itemsPerSecond && deviceRate
+      ? { value: embedJson.itemsPerSecond / deviceRate, unit: '×', goal: 'report', detail: { hllmEmbedItemsPerSecond: embedJson.itemsPerSecond, hllmEmbedModelDtype: embedJson.modelDtype, hllmEmbedSeconds: embedJson.seconds, hllmEmbedEncoded: embedJson.encoded, deviceItemsPerSecond: deviceRate, deviceEncoded: demoEncode!.ready.encoded, deviceDtype: demoEncode!.ready.dtype } }
+      : { value: null, unit: '×', goal: 'report', reason: errors.demoEncode ?? (embedJson ? 'no device encode phase' : `hllm embed failed: ${embedRun.stderr.slice(0, 200)}`) },
     itemsEncodedCold: cold
       ? { value: cold.stats.itemsEncoded, unit: 'items', goal: '= 0' }
       : { value: null, unit: 'items', goal: '= 0', reason: errors.cold ?? 'no cold run' },
@@ -226,7 +245,8 @@ async function main(): Promise<void> {
     `| warm start (reload, IndexedDB filled) to first recommendation, ${nf} items (median of ${warm.length}) | ${fmt(rows.warmStart)} | ≤ 3 s |`,
     `| warm start to first recommendation, demo's ${(rows.demoWarmStart.detail as { items?: number } | undefined)?.items ?? 3650} items (median of ${demoWarm.length}) | ${fmt(rows.demoWarmStart)} | ≤ 1 s |`,
     `| cold start from localhost shards to first recommendation, ${nf} items (1 run) | ${fmt(rows.coldStart)} | ≤ 30 s |`,
-    `| items encoded on the device in the cold start | ${fmt(rows.itemsEncodedCold)} | 0 |`, '',
+    `| items encoded on the device in the cold start | ${fmt(rows.itemsEncodedCold)} | 0 |`,
+    `| \`hllm embed\` items/s in Node ÷ the engine's on-device encoding in this Chromium, same model, the demo's ${(rows.embedRatio.detail as { deviceEncoded?: number } | undefined)?.deviceEncoded ?? 3650} items | ${rows.embedRatio.value === null ? `not measured: ${rows.embedRatio.reason}` : `${rows.embedRatio.value.toFixed(2)}× (${(rows.embedRatio.detail as { hllmEmbedItemsPerSecond: number }).hllmEmbedItemsPerSecond.toFixed(0)} vs ${(rows.embedRatio.detail as { deviceItemsPerSecond: number }).deviceItemsPerSecond.toFixed(0)} items/s, item encoder ${(rows.embedRatio.detail as { hllmEmbedModelDtype: string }).hllmEmbedModelDtype} / ${(rows.embedRatio.detail as { deviceDtype: string }).deviceDtype})`} | report |`, '',
     `Where the starts spend their time (ms after createRecommender(), first–last progress event per phase): cold ${phaseLine(cold)}; first warm ${phaseLine(warm[0] ?? null)}; first demo warm ${phaseLine(demoWarm[0] ?? null)}.`, '',
     'Start times run from createRecommender() to the first recommend() result (the 50 track() calls of the cold run excluded); page load is not included (see sinceNavigationMs in the JSON).',
     Object.keys(errors).length ? `\nErrors: ${Object.entries(errors).map(([k, v]) => `${k}: ${v}`).join('; ')}` : '', '',

@@ -6,9 +6,9 @@
 import { createRecommender } from '../../src/index.ts';
 
 export interface ScaleRunOptions {
-  /** Catalogue URL (CSV) and vector shard folder URL. */
+  /** Catalogue URL (CSV) and vector shard folder URL (none: encode every item on the device). */
   catalog: string;
-  vectors: string;
+  vectors?: string;
   dbName: string;
   /** Items to track before the first recommendation; 0 = keep the stored history. */
   track: string[];
