@@ -43,10 +43,6 @@ export class CatalogIndex {
     return this.catalog.rowOf(id);
   }
 
-  textSha(i: number): string {
-    return this.catalog.textSha(i);
-  }
-
   /** Search text of every item, built on first use and kept for this catalogue's lifetime. */
   get text(): CatalogText {
     return this.catalog.text;

@@ -8,7 +8,7 @@ import { HllmError } from '../errors.ts';
 import type { CatalogItem } from '../protocol.ts';
 import { diffCatalog, type PreparedCatalog } from './catalog-index.ts';
 import { CompactCatalog, PackedIds } from './compact-catalog.ts';
-import { sha256Hex, sha256Many, sha256ManyHex, sha256ManyPortable } from './sha256.ts';
+import { hexOf, sha256Hex, sha256Many, sha256ManyPortable } from './sha256.ts';
 
 /** The search of catalog-search.ts before packing, verbatim: one haystack string per item. */
 const SKIP = new Set(['id', 'item_id', 'image', 'url', 'href']);
@@ -46,6 +46,7 @@ const catalog = fc.uniqueArray(
 ).map((rs) => rs.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as CatalogItem));
 
 const fakeSha = (s: string) => sha256Hex(s);
+const sha256ManyHex = async (texts: string[]) => { const d = await sha256Many(texts); return texts.map((_, i) => hexOf(d, i * 32)); };
 
 describe('CompactCatalog', () => {
   it('holds the same ids, items, rows and search results as the plain arrays', async () => {

@@ -90,12 +90,6 @@ export async function sha256ManyPortable(texts: readonly string[]): Promise<Uint
   return out;
 }
 
-/** Hex digests of sha256Many, for callers that key by string (the CLI, small catalogues). */
-export async function sha256ManyHex(texts: readonly string[]): Promise<string[]> {
-  const d = await sha256Many(texts);
-  return Array.from({ length: texts.length }, (_, i) => hexOf(d, i * 32));
-}
-
 /**
  * xxHash128 (hex) of the parts in order, each prefixed by its kind and length so that moving
  * bytes between parts changes the result; strings are hashed as UTF-8. For integrity checks of

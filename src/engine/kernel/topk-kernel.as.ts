@@ -107,7 +107,12 @@ function siftUp(heap: usize, i: i32, v: f64): void {
       thr = load<f64>(heap) - slack;
     }
   }
-  // Rows appended while the threshold was lower: keep those still in reach of the final k-th.
+  return keepInReach(isInt8, values, invNorm, dim, q, blocks, sq, cand, n, thr);
+}
+
+/** Of the n rows at `cand`, appended while the threshold was lower, keeps (in place) those still in reach of the final one; their count. */
+// @ts-ignore: decorator
+@inline function keepInReach(isInt8: bool, values: usize, invNorm: usize, dim: i32, q: usize, blocks: i32, sq: f64, cand: usize, n: i32, thr: f64): i32 {
   let m = 0;
   for (let i = 0; i < n; i++) {
     const r = load<i32>(cand + (<usize>i << 2));
@@ -205,16 +210,7 @@ export function scanInt8(values: usize, invNorm: usize, mask: usize, start: i32,
     consider(r + 3, s3, mask, slack, heap, k, cand);
   }
   for (; r < end; r++) consider(r, approx(true, values, invNorm, r, dim, q, blocks, sq), mask, slack, heap, k, cand);
-  // Rows appended while the threshold was lower: keep those still in reach of the final k-th.
-  let m = 0;
-  for (let i = 0; i < gN; i++) {
-    const row = load<i32>(cand + (<usize>i << 2));
-    if (approx(true, values, invNorm, row, dim, q, blocks, sq) >= gThr) {
-      store<i32>(cand + (<usize>m << 2), row);
-      m++;
-    }
-  }
-  return m;
+  return keepInReach(true, values, invNorm, dim, q, blocks, sq, cand, gN, gThr);
 }
 
 /** float32 rows: q holds blocks×4 float32 query values (zero-padded). */
