@@ -147,7 +147,7 @@ def test_ts_decode_shard_reads_our_bytes(model, tmp_path):
         embed(model, tmp_path / dt, dt, catalog="odd.json")
     script = """
 import { readFileSync } from 'node:fs';
-import { decodeShard, encodeShard, shardRow, parseVectorManifest } from './src/vectors/format.ts';
+import { decodeShard, encodeShard, shardRow, shardShaHex, parseVectorManifest } from './src/vectors/format.ts';
 const out = {};
 for (const dir of process.argv.slice(2)) {
   const man = parseVectorManifest(JSON.parse(readFileSync(dir + '/vectors.json', 'utf8')));
@@ -157,8 +157,9 @@ for (const dir of process.argv.slice(2)) {
   const rows = Array.from({ length: d.rows }, (_, r) => Array.from(shardRow(d, r)));
   // re-encode the decoded values with the TS writer: the same bytes as ours
   const flat = new Float32Array(rows.flat());
-  const again = encodeShard(man.dtype, man.dim, flat, d.textSha256, d.ids);
-  out[man.dtype] = { ids: d.ids, shas: d.textSha256, rows, same: Buffer.compare(Buffer.from(again), Buffer.from(bytes)) === 0 };
+  const shas = Array.from({ length: d.rows }, (_, r) => shardShaHex(d, r));
+  const again = encodeShard(man.dtype, man.dim, flat, shas, d.ids);
+  out[man.dtype] = { ids: d.ids, shas, rows, same: Buffer.compare(Buffer.from(again), Buffer.from(bytes)) === 0 };
 }
 console.log(JSON.stringify(out));
 """
