@@ -85,29 +85,30 @@ function siftUp(heap: usize, i: i32, v: f64): void {
   store<f64>(heap + (<usize>i << 3), v);
 }
 
-// @ts-ignore: decorator
-@inline function scan(isInt8: bool, values: usize, invNorm: usize, mask: usize, start: i32, end: i32, dim: i32, q: usize, blocks: i32, sq: f64, slack: f64, heap: usize, k: i32, cand: usize): i32 {
-  let size = 0;
-  let n = 0;
-  let thr = -Infinity; // heap min − slack once the heap is full
-  for (let r = start; r < end; r++) {
-    const a = approx(isInt8, values, invNorm, r, dim, q, blocks, sq);
-    if (a < thr) continue;
-    // Reached rarely: the mask is only read for rows that could matter.
-    if (mask != 0 && load<u8>(mask + <usize>r) != 0) continue;
-    store<i32>(cand + (<usize>n << 2), r);
-    n++;
-    if (a == Infinity) continue;
-    if (size < k) {
-      siftUp(heap, size, a);
-      size++;
-      if (size == k) thr = load<f64>(heap) - slack;
-    } else if (a > load<f64>(heap)) {
-      siftDown(heap, k, a);
-      thr = load<f64>(heap) - slack;
-    }
+// The scan state (per instance: each scan thread instantiates its own module), reset by each scan.
+let gSize = 0;
+let gN = 0;
+let gThr = -Infinity; // heap min − slack once the heap is full
+
+/**
+ * One row's step of a scan, on the globals above: a row whose approximate score `a` can still be
+ * in the top k and is not masked (the mask is read only for such rows, rarely) becomes a
+ * candidate; a finite score also enters the size-k heap, raising the threshold.
+ */
+function consider(r: i32, a: f64, mask: usize, slack: f64, heap: usize, k: i32, cand: usize): void {
+  if (a < gThr) return;
+  if (mask != 0 && load<u8>(mask + <usize>r) != 0) return;
+  store<i32>(cand + (<usize>gN << 2), r);
+  gN++;
+  if (a == Infinity) return;
+  if (gSize < k) {
+    siftUp(heap, gSize, a);
+    gSize++;
+    if (gSize == k) gThr = load<f64>(heap) - slack;
+  } else if (a > load<f64>(heap)) {
+    siftDown(heap, k, a);
+    gThr = load<f64>(heap) - slack;
   }
-  return keepInReach(isInt8, values, invNorm, dim, q, blocks, sq, cand, n, thr);
 }
 
 /** Of the n rows at `cand`, appended while the threshold was lower, keeps (in place) those still in reach of the final one; their count. */
@@ -163,33 +164,12 @@ function siftUp(heap: usize, i: i32, v: f64): void {
   return i32x4.add(i32x4.shuffle(x, y, 0, 1, 4, 5), i32x4.shuffle(x, y, 2, 3, 6, 7));
 }
 
-// The scan state of scanInt8 (per instance: each scan thread instantiates its own module).
-let gSize = 0;
-let gN = 0;
-let gThr = -Infinity;
-
-/** scan()'s per-row step for an approximate score `a` of row r, on the globals above. */
-function consider(r: i32, a: f64, mask: usize, slack: f64, heap: usize, k: i32, cand: usize): void {
-  if (a < gThr) return;
-  if (mask != 0 && load<u8>(mask + <usize>r) != 0) return;
-  store<i32>(cand + (<usize>gN << 2), r);
-  gN++;
-  if (gSize < k) {
-    siftUp(heap, gSize, a);
-    gSize++;
-    if (gSize == k) gThr = load<f64>(heap) - slack;
-  } else if (a > load<f64>(heap)) {
-    siftDown(heap, k, a);
-    gThr = load<f64>(heap) - slack;
-  }
-}
-
 /**
  * int8 rows: q holds blocks×8 int16 query codes (zero-padded), sq their scale. Returns the
- * candidate count at `cand`. The same candidates as scan(true, …): four rows at a time with
+ * candidate count at `cand`. The same candidates as a row-by-row scan: four rows at a time with
  * dot4Int8, each row's approximate score computed as approx() does (<f64>dot × sq × 1/‖row‖),
  * the four rejected together when all are under the threshold (almost every block, once the
- * heap is full), the rest one by one in row order; remaining rows through scan().
+ * heap is full), the rest one by one in row order; the last rows (< 4) one by one.
  */
 export function scanInt8(values: usize, invNorm: usize, mask: usize, start: i32, end: i32, dim: i32, q: usize, blocks: i32, sq: f64, slack: f64, heap: usize, k: i32, cand: usize): i32 {
   gSize = 0;
@@ -215,5 +195,12 @@ export function scanInt8(values: usize, invNorm: usize, mask: usize, start: i32,
 
 /** float32 rows: q holds blocks×4 float32 query values (zero-padded). */
 export function scanF32(values: usize, invNorm: usize, mask: usize, start: i32, end: i32, dim: i32, q: usize, blocks: i32, slack: f64, heap: usize, k: i32, cand: usize): i32 {
-  return scan(false, values, invNorm, mask, start, end, dim, q, blocks, 1.0, slack, heap, k, cand);
+  gSize = 0;
+  gN = 0;
+  gThr = -Infinity;
+  for (let r = start; r < end; r++) {
+    const a = approx(false, values, invNorm, r, dim, q, blocks, 1.0);
+    if (a >= gThr) consider(r, a, mask, slack, heap, k, cand);
+  }
+  return keepInReach(false, values, invNorm, dim, q, blocks, 1.0, cand, gN, gThr);
 }
