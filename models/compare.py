@@ -5,7 +5,9 @@
 
 Three models, each trained per seed on the same split by the same script, each keeping its best
 checkpoint by validation NDCG@10 and reported on test:
-- hllm: the default model's recipe (HLLM_FLAGS; --hllm-flags replaces it);
+- hllm: the default model's recipe (HLLM_FLAGS; --hllm-flags replaces it); with --hllm-grid its
+  learning rate x dropout is tuned on VALIDATION by the same rule as sasrec_full's, so neither
+  model gets more tuning than the other;
 - sasrec_full: SASRec with a cross-entropy over the whole catalogue at every position (the
   strong baseline of Klenitskiy & Vasilev, RecSys 2023), learning rate x dropout tuned on the
   VALIDATION N@10 over --full-lrs x --full-dropouts (or the --full-grid pairs, to extend a grid
@@ -49,6 +51,8 @@ def parse(argv):
     p.add_argument("--patience", type=int, default=6, help="evaluations (every 50 steps) without a better valid N@10")
     p.add_argument("--eval-every", type=int, default=50)
     p.add_argument("--hllm-flags", default=" ".join(HLLM_FLAGS), help="train.py flags for HLLM")
+    p.add_argument("--hllm-grid", nargs="+", metavar="LR:DROPOUT", default=None,
+                   help="tune HLLM over these pairs on top of --hllm-flags, like --full-grid (default: no tuning)")
     p.add_argument("--sasrec-lrs", type=float, nargs="+", default=[5e-4, 1e-3, 2e-3],
                    help="learning rates for the sampled-softmax SASRec, tried on the first seed")
     p.add_argument("--full-lrs", type=float, nargs="+", default=[5e-4, 1e-3, 2e-3],
@@ -112,13 +116,22 @@ def main(argv=None):
               f"({', '.join(f'{t} {v:.4f}' for t, v in mean_valid.items())})", flush=True)
         return seeds[best]
 
+    def lr_dropout_grid(pairs):
+        # train.py keeps the last of a repeated flag, so these override --hllm-flags' --lr
+        return {f"-lr{lr:g}-do{do:g}": ["--lr", str(lr), "--m-dropout", str(do)] for lr, do in pairs}
+
+    def parse_pairs(specs):
+        return [tuple(map(float, g.split(":"))) for g in specs]
+
     if "hllm" in a.only:
-        runs["hllm"] = [train("hllm", s, a.hllm_flags.split()) for s in a.seeds]
+        if a.hllm_grid:
+            runs["hllm"] = tuned("hllm", lr_dropout_grid(parse_pairs(a.hllm_grid)), a.hllm_flags.split())
+        else:
+            runs["hllm"] = [train("hllm", s, a.hllm_flags.split()) for s in a.seeds]
     if "sasrec_full" in a.only:
-        pairs = ([tuple(map(float, g.split(":"))) for g in a.full_grid] if a.full_grid
+        pairs = (parse_pairs(a.full_grid) if a.full_grid
                  else [(lr, do) for lr in a.full_lrs for do in a.full_dropouts])
-        grid = {f"-lr{lr:g}-do{do:g}": ["--lr", str(lr), "--m-dropout", str(do)] for lr, do in pairs}
-        runs["sasrec_full"] = tuned("sasrec_full", grid, ["--model", "sasrec", "--loss", "full"])
+        runs["sasrec_full"] = tuned("sasrec_full", lr_dropout_grid(pairs), ["--model", "sasrec", "--loss", "full"])
     if "sasrec" in a.only:
         grid = {f"-lr{lr:g}": ["--lr", str(lr)] for lr in a.sasrec_lrs}
         runs["sasrec"] = tuned("sasrec", grid, ["--model", "sasrec", "--loss", "sampled"])

@@ -157,6 +157,17 @@ def ort_metrics(runner, paths, dt, tokens, pad_id, pairs, mc):
     return m, embs
 
 
+
+def load_quality_bars(files):
+    """The multi-seed comparisons behind the quality bar, as compare.py wrote them (summary.json),
+    keyed by data set (models/data/ml-100k/out -> "ml-100k") whatever folder holds each summary."""
+    bars = {}
+    for f in files:
+        with open(f) as fh:
+            bar = json.load(fh)
+        bars[datasets.data_name(bar.get("data", os.path.dirname(os.path.abspath(f))))] = bar
+    return bars
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("checkpoint")
@@ -237,13 +248,7 @@ def main(argv=None):
         with open(a.selection) as fh:
             metrics["selection"] = json.load(fh)
     if a.quality_bar:
-        # The multi-seed comparisons behind the quality bar, as compare.py wrote them.
-        metrics["quality_bar"] = {}
-        for f in a.quality_bar:
-            with open(f) as fh:
-                bar = json.load(fh)
-            # keyed by the data set (models/data/ml-100k/out -> "ml-100k"), whatever folder holds the summary
-            metrics["quality_bar"][datasets.data_name(bar.get("data", os.path.dirname(os.path.abspath(f))))] = bar
+        metrics["quality_bar"] = load_quality_bars(a.quality_bar)
 
     print("4/5 golden.json and side files")
     catalog = None

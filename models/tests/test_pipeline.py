@@ -75,6 +75,26 @@ def test_compare_tunes_both_sasrecs_on_validation_and_summarises_seeds(slice_dat
     assert again.count("reusing") == 11 and "step 4/4 loss" not in again
 
 
+def test_compare_tunes_hllm_by_the_same_validation_rule_when_given_a_grid(slice_data, tmp_path):
+    out = tmp_path / "cmp"
+    base = "--lr 2e-3 --m-item-layers 1 --loss full --aux-weight 0"
+    log = run([sys.executable, "models/compare.py", "--data", str(slice_data), "--seeds", "0", "1", "--only", "hllm",
+               "--hllm-steps", "4", "--eval-every", "2", "--patience", "0", "--hllm-flags", base,
+               "--hllm-grid", "1e-3:0.1", "3e-3:0.4", "--finalists", "1", "--out", str(out), *TINY])
+    s = json.load(open(out / "summary.json"))
+    h = s["tuning"]["hllm"]
+    assert set(h["grid"]) == {"-lr0.001-do0.1", "-lr0.003-do0.4"}
+    # one finalist: the first seed's best VALIDATION N@10, which seed 1 then trains with
+    assert h["chosen"] == max(h["grid"], key=lambda t: h["grid"][t]["valid_N@10"]) and list(h["finalists"]) == [h["chosen"]]
+    seed1 = log.split(f"== hllm{h['chosen']} seed 1:")[1].splitlines()[0]
+    # the base recipe comes first and the grid's lr / dropout after it, so the grid's win (argparse keeps the last)
+    assert seed1.index(base) < seed1.index(" ".join(h["flags"])) and f"--out {out}/hllm{h['chosen']}-1 " in seed1
+    cfg = json.load(open(out / f"hllm{h['chosen']}-1" / "train_log.json"))
+    assert cfg["train_config"]["lr"] == float(h["flags"][1]) and cfg["train_config"]["aux_weight"] == 0.0
+    assert cfg["model_config"]["dropout"] == float(h["flags"][3])
+    assert [r["seed"] for r in s["runs"]["hllm"]] == [0, 1] and "sasrec_full" not in s["summary"]
+
+
 def test_export_quantise_parity_and_manifest(trained, tmp_path):
     out = tmp_path / "model"
     (tmp_path / "q-run").mkdir()

@@ -173,3 +173,29 @@ def test_a_data_set_is_named_after_its_folder_not_out():
     assert dataset.data_name("models/data/ml-100k/out") == "ml-100k"
     assert dataset.data_name("models/data/ml-100k/out/") == "ml-100k"
     assert dataset.data_name("/tmp/shop-items") == "shop-items"
+
+
+def test_recording_a_rerun_comparison_replaces_only_its_entry_in_the_shipped_manifest(tmp_path):
+    import subprocess
+    shipped = open("public/models/default/hllm.json").read()
+    man_path = tmp_path / "hllm.json"
+    man_path.write_text(shipped)
+    new = tmp_path / "q" / "summary.json"
+    new.parent.mkdir()
+    new.write_text(json.dumps({"data": "models/data/ml-100k/out", "seeds": [0, 1, 2],
+                               "summary": {"hllm": {"N@10": {"mean": 0.5}}}}))
+    out = run([sys.executable, "models/record_quality_bar.py", str(man_path), str(new)])
+    assert "recorded the ml-100k comparison" in out
+    before, after = json.loads(shipped), json.load(open(man_path))
+    assert after["metrics"]["quality_bar"]["ml-100k"]["summary"]["hllm"]["N@10"]["mean"] == 0.5
+    assert after["metrics"]["quality_bar"]["ml-latest-small"] == before["metrics"]["quality_bar"]["ml-latest-small"]
+    del after["metrics"]["quality_bar"]["ml-100k"], before["metrics"]["quality_bar"]["ml-100k"]
+    assert after == before  # files, sha256, test and selection metrics untouched
+    # the model's own data set is refused: its test metrics would then describe another run
+    own = tmp_path / "own" / "summary.json"
+    own.parent.mkdir()
+    own.write_text(json.dumps({"data": "models/data/ml-latest-small/out", "summary": {}}))
+    kept = man_path.read_text()
+    r = subprocess.run([sys.executable, "models/record_quality_bar.py", str(man_path), str(own)],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "own data set" in r.stderr and man_path.read_text() == kept
