@@ -32,6 +32,8 @@ best=$($PY models/pick_best.py $(for s in $seeds; do echo $runs/compare/hllm-$s;
 chosen=$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["tuning"]["sasrec_full"]["chosen"])' $runs/compare/summary.json)
 baseline=$($PY models/pick_best.py $runs/compare/sasrec_full$chosen-*)
 quality_bar=$runs/compare/summary.json
+# ML100K_SUMMARY=models/runs/q-ml100k/summary.json adds the ml-100k bar (models/quality-ml100k.sh,
+# which can also record a re-run of it alone in an already exported hllm.json)
 [ -n "${ML100K_SUMMARY:-}" ] && quality_bar="$quality_bar $ML100K_SUMMARY"
 # shellcheck disable=SC2086
 $PY models/export.py "$best/checkpoint.pt" public/models/default --id hllm-ml-latest-small \
