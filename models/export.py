@@ -157,7 +157,6 @@ def ort_metrics(runner, paths, dt, tokens, pad_id, pairs, mc):
     return m, embs
 
 
-
 def load_quality_bars(files):
     """The multi-seed comparisons behind the quality bar, as compare.py wrote them (summary.json),
     keyed by data set (models/data/ml-100k/out -> "ml-100k") whatever folder holds each summary."""
@@ -167,6 +166,7 @@ def load_quality_bars(files):
             bar = json.load(fh)
         bars[datasets.data_name(bar.get("data", os.path.dirname(os.path.abspath(f))))] = bar
     return bars
+
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
