@@ -145,7 +145,7 @@ test('quota exceeded while storing shards: memory, one warning, history intact',
   const origin = new URL(page.url()).origin;
   // Chromium's IndexedDB caches the space left and asks the quota manager again only for a
   // write larger than that: a 50 MB quota before the first write keeps that cache small, and
-  // one 60 MB write after the quota drops to 1 byte refreshes it (see probeQuota()).
+  // writes of 60 MB and up after the quota drops to 1 byte refresh it (see probeQuota()).
   await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 50 * 2 ** 20 });
   // History first, in IndexedDB, from a start without shards.
   await startRecommender(page, { ...base, dbName: db });
