@@ -11,7 +11,7 @@ import { defineConfig } from 'vitest/config';
 import { cliBuild, demoVectors } from './src/cli/build-plugins.ts';
 import { demoServiceWorker } from './src/demo/pwa-config.ts';
 import { embedAndLibraryBuilds } from './src/embed/build-plugin.ts';
-import { topkKernelWasm } from './src/engine/kernel/topk-kernel-build.ts';
+import { topkKernelWasm } from './src/engine/index/kernel/topk-kernel-build.ts';
 
 // e2e only: COOP/COEP on exactly one page, e2e/pages/engine-isolated.html, so it is cross-origin
 // isolated (SharedArrayBuffer, the threaded top-K scan) while engine.html stays a plain page.

@@ -7,10 +7,10 @@
 //
 // Imports: src/engine (catalog parser, catalog-index, compact-catalog), ./stats, node:fs.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { diffCatalog, prepareCatalog, type PreparedCatalog } from '../src/engine/catalog-index.ts';
-import { parseCatalogText } from '../src/engine/catalog.ts';
-import { CompactCatalog } from '../src/engine/compact-catalog.ts';
-import { parseManifest } from '../src/engine/manifest.ts';
+import { diffCatalog, prepareCatalog, type PreparedCatalog } from '../src/engine/index/catalog-index.ts';
+import { parseCatalogText } from '../src/engine/catalog/catalog.ts';
+import { CompactCatalog } from '../src/engine/catalog/compact-catalog.ts';
+import { parseManifest } from '../src/engine/model/manifest.ts';
 import { median, quantile } from './stats.ts';
 
 const arg = (name: string, dflt: string): string => {

@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { chromium } from '@playwright/test';
 import { createEngine, type Dtype, type Progress } from '../src/index.ts';
-import { parseCsv } from '../src/engine/catalog.ts';
+import { parseCsv } from '../src/engine/catalog/catalog.ts';
 
 // Node quirk (measured here): once onnxruntime-web is loaded, setImmediate callbacks wait
 // seconds, and fake-indexeddb schedules every request with setImmediate. Route it through

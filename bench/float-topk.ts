@@ -1,9 +1,9 @@
 // The float32 top-K baseline the benchmarks time the engine's kernel against: a contiguous
 // Float32Array of L2-normalised rows, dot products and a size-K min-heap (O(N log K)), plus
 // the "because" lookup over float rows. The engine itself ranks with the int8 kernel
-// (src/engine/vector-table.ts), so this lives with the benches, not in src/.
+// (src/engine/index/vector-table.ts), so this lives with the benches, not in src/.
 // Imports: src/engine/ranking (Scored type) only. Pure.
-import type { Scored } from '../src/engine/ranking.ts';
+import type { Scored } from '../src/engine/index/ranking.ts';
 
 /** Dot product of q with row r of a row-major matrix. */
 function dotRow(m: Float32Array, dim: number, r: number, q: Float32Array): number {

@@ -11,11 +11,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Papa from 'papaparse';
-import { planBackend } from '../src/engine/backend-policy.ts';
-import { prepareItems } from '../src/engine/catalog-index.ts';
-import { parseCsv } from '../src/engine/catalog.ts';
-import { parseManifest } from '../src/engine/manifest.ts';
-import { modelKeyOf } from '../src/engine/model-loader.ts';
+import { planBackend } from '../src/engine/model/backend-policy.ts';
+import { prepareItems } from '../src/engine/index/catalog-index.ts';
+import { parseCsv } from '../src/engine/catalog/catalog.ts';
+import { parseManifest } from '../src/engine/model/manifest.ts';
+import { modelKeyOf } from '../src/engine/model/model-loader.ts';
 import { encodeShard, VECTOR_FORMAT, VECTOR_FORMAT_VERSION, type VectorManifest } from '../src/vectors/format.ts';
 import { rng } from '../src/eval/seeded-rng.ts';
 

@@ -17,7 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { build } from 'vite';
-import { topkKernelWasm } from '../src/engine/kernel/topk-kernel-build.ts';
+import { topkKernelWasm } from '../src/engine/index/kernel/topk-kernel-build.ts';
 import { CHROMIUM_ARGS } from './browser.ts';
 import { makeSynthetic } from './make-synthetic.ts';
 import type { ScaleRunOptions, ScaleRunResult } from './page/scale-entry.ts';

@@ -8,7 +8,7 @@ import 'fake-indexeddb/auto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCsv } from '../src/engine/catalog.ts';
+import { parseCsv } from '../src/engine/catalog/catalog.ts';
 import { createEngine, type HllmEngine } from '../src/engine/engine.ts';
 import type { EngineOptions } from '../src/protocol.ts';
 import { buildShardFixture } from '../src/testing/shard-fixture.ts';

@@ -6,13 +6,13 @@
 // Imports: src/engine modules, src/index.ts (createEngine), ./float-topk, ./stats. No Node or DOM APIs:
 // the runner passes them in through BenchEnv.
 import { createEngine, type Backend, type CatalogItem } from '../src/index.ts';
-import { parseCsv } from '../src/engine/catalog.ts';
-import { encodeItemRows, encodeUsers } from '../src/engine/encoders.ts';
-import { createModel, type OnnxModel } from '../src/engine/ort-backend.ts';
-import { normalize } from '../src/engine/ranking.ts';
+import { parseCsv } from '../src/engine/catalog/catalog.ts';
+import { encodeItemRows, encodeUsers } from '../src/engine/model/encoders.ts';
+import { createModel, type OnnxModel } from '../src/engine/model/ort-backend.ts';
+import { normalize } from '../src/engine/index/ranking.ts';
 import { mostSimilar, topK } from './float-topk.ts';
-import { buildItemText } from '../src/engine/text-builder.ts';
-import { createItemTokenizer } from '../src/engine/tokenizer.ts';
+import { buildItemText } from '../src/engine/catalog/text-builder.ts';
+import { createItemTokenizer } from '../src/engine/model/tokenizer.ts';
 import { bertFlops, itemFlops, median, now, quantile, timeRuns, type ModelShape } from './stats.ts';
 
 export interface BenchConfig {

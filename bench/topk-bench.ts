@@ -6,7 +6,7 @@
 // Imports: node:fs, node:os, topk-core, topk-threads-core, topk-browser, topk-kernel-build.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { compileTopkKernel } from '../src/engine/kernel/topk-kernel-build.ts';
+import { compileTopkKernel } from '../src/engine/index/kernel/topk-kernel-build.ts';
 import { runTopkChromium } from './topk-browser.ts';
 import { DEFAULTS, runTopkBench, topkSummary } from './topk-core.ts';
 import { threadedSummary } from './topk-threads-core.ts';

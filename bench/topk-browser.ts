@@ -5,7 +5,7 @@
 // topk-core and topk-threads-core types.
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
-import { topkKernelWasm } from '../src/engine/kernel/topk-kernel-build.ts';
+import { topkKernelWasm } from '../src/engine/index/kernel/topk-kernel-build.ts';
 import { CHROMIUM_ARGS } from './browser.ts';
 import type { TopkBenchOptions, TopkBenchResult } from './topk-core.ts';
 import type { ThreadedBench } from './topk-threads-core.ts';

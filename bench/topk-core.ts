@@ -4,10 +4,10 @@
 // the same table, and of a float32 scan (bench/float-topk.ts), each against the same run's copy
 // bandwidth (TypedArray.set of the bytes the kernel reads per query).
 // Imports: engine/vector-table, engine/ranking, engine/kernel/topk-scanner, bench/float-topk, bench/stats.
-import { createKernelTable } from '../src/engine/kernel/topk-scanner.ts';
-import { normalize } from '../src/engine/ranking.ts';
+import { createKernelTable } from '../src/engine/index/kernel/topk-scanner.ts';
+import { normalize } from '../src/engine/index/ranking.ts';
 import { topK as floatTopK } from './float-topk.ts';
-import { bruteForceTopK } from '../src/engine/vector-table.ts';
+import { bruteForceTopK } from '../src/engine/index/vector-table.ts';
 import { median, now } from './stats.ts';
 
 export interface TopkBenchOptions { rows: number; dim: number; k: number; history: number; reps: number; bruteReps: number; seed: number }

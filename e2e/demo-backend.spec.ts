@@ -3,7 +3,7 @@
 // ?backend=wasm says that instead. Real engine worker, real IndexedDB, Debian Chromium.
 // Imports: @playwright/test, ./support/demo.
 import { expect, test } from '@playwright/test';
-import { DEMO, openDemo } from './support/demo';
+import { DEMO, openDemo } from './support/demo.ts';
 
 test("the demo defaults to backend 'auto' and shows the reason; ?backend=wasm is honoured", async ({ page }) => {
   await openDemo(page);

@@ -2,7 +2,7 @@
 // "because you liked" reasons; a reload keeps history and recommendations; wiping clears
 // both. Real engine (WASM), real IndexedDB, Debian Chromium. Imports: @playwright/test, ./support.
 import { expect, test } from '@playwright/test';
-import { expectPopularRows, LIKED, likeFive, openDemo, readRecs, recItems, waitReady } from './support/demo';
+import { expectPopularRows, LIKED, likeFive, openDemo, readRecs, recItems, waitReady } from './support/demo.ts';
 
 test('like 5 → 10 recommendations with reasons; reload keeps them; wipe clears them', async ({ page }) => {
   await openDemo(page);

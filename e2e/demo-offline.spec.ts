@@ -3,7 +3,7 @@
 // starts the engine and recommends, and new likes still re-rank.
 // Imports: @playwright/test, ./support.
 import { expect, test } from '@playwright/test';
-import { DEMO, LIKED, like, openDemo, recItems, waitReady } from './support/demo';
+import { DEMO, LIKED, like, openDemo, recItems, waitReady } from './support/demo.ts';
 
 test('after the first visit the demo recommends with the network cut', async ({ page, context }) => {
   await openDemo(page);

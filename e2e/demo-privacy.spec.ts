@@ -3,7 +3,7 @@
 // None may leave the page's origin, and no URL or body may carry an item id from the history.
 // Imports: @playwright/test, ./support.
 import { expect, test } from '@playwright/test';
-import { DEMO, LIKED, likeFive, openDemo, readRecs, recItems, waitReady } from './support/demo';
+import { DEMO, LIKED, likeFive, openDemo, readRecs, recItems, waitReady } from './support/demo.ts';
 
 interface Seen { url: string; method: string; body: string | null }
 

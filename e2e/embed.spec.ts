@@ -4,7 +4,7 @@
 // fetched from there with CORS, nothing from a CDN), show recommendations in the
 // target element and answer through window.HLLM. Imports: @playwright/test, ./support.
 import { expect, test } from '@playwright/test';
-import { DEMO, expectPopularRows, HOST, LIKED, START_TIMEOUT } from './support/demo';
+import { DEMO, expectPopularRows, HOST, LIKED, START_TIMEOUT } from './support/demo.ts';
 
 test('script tag on a non-isolated page of another origin shows recommendations', async ({ page, context }) => {
   const urls: string[] = [];
@@ -47,6 +47,6 @@ test('script tag on a non-isolated page of another origin shows recommendations'
 
 declare global {
   interface Window {
-    HLLM?: import('../src/embed/hllm-embed').HllmGlobal;
+    HLLM?: import('../src/embed/hllm-embed.ts').HllmGlobal;
   }
 }

@@ -4,7 +4,7 @@
 // mid-job (killed on an observed progress event) restarting with reads retried.
 // Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
-import { catalog, CATALOG_URL, cosine, golden, goldenParity, killMidSetCatalog, openEnginePage, startRecommender } from './support/engine';
+import { catalog, CATALOG_URL, cosine, golden, goldenParity, killMidSetCatalog, openEnginePage, startRecommender } from './support/engine.ts';
 
 const MIN_COS = 0.9999;
 

@@ -5,7 +5,7 @@
 // Imports: @playwright/test, ./support/engine, src/index (Node engine).
 import { expect, test } from '@playwright/test';
 import { createEngine } from '../src/index.ts';
-import { catalog, cosine, golden, goldenParity, openEnginePage, startRecommender } from './support/engine';
+import { catalog, cosine, golden, goldenParity, openEnginePage, startRecommender } from './support/engine.ts';
 
 const MIN_COS = 0.9999;
 const users = golden.users.filter((u) => u.history.length <= 60).slice(0, 2);

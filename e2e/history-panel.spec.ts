@@ -6,7 +6,7 @@
 // leave the origin, none may be a write, none may carry a history item id.
 // Imports: @playwright/test, ./support/demo.
 import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { DEMO, LIKED, like, openDemo, readRecs, waitReady } from './support/demo';
+import { DEMO, LIKED, like, openDemo, readRecs, waitReady } from './support/demo.ts';
 
 interface Seen { url: string; method: string; body: string | null }
 

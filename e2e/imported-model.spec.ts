@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { CatalogItem } from '../src/protocol.ts';
-import { cosine, openEnginePage, startRecommender } from './support/engine';
+import { cosine, openEnginePage, startRecommender } from './support/engine.ts';
 
 let tmp = '';
 test.beforeAll(() => {

@@ -3,7 +3,7 @@
 // Also checks the ARIA shape: a list of listitems holding named buttons.
 // Imports: @playwright/test, ./support.
 import { expect, test, type Page } from '@playwright/test';
-import { LIKED, openDemo, recItems, waitReady } from './support/demo';
+import { LIKED, openDemo, recItems, waitReady } from './support/demo.ts';
 
 /** The focused element, looking through open shadow roots. */
 function focused(page: Page) {

@@ -3,7 +3,7 @@
 // progress batch by batch; cancel() stops it and the previous catalogue keeps working.
 // Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
-import { catalog, openEnginePage, startRecommender } from './support/engine';
+import { catalog, openEnginePage, startRecommender } from './support/engine.ts';
 
 test('100k items: the page never freezes, encoding streams progress, cancel keeps the old catalogue', async ({ page }) => {
   await openEnginePage(page);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { preview, type PreviewServer } from 'vite';
-import { buildAndPack, installTarball, viteBuild, type Packed } from './support/package-install';
+import { buildAndPack, installTarball, viteBuild, type Packed } from './support/package-install.ts';
 
 const PORT = Number(process.env.HLLM_E2E_PKG_PORT ?? 4178);
 const APP_URL = `http://127.0.0.1:${PORT}`;

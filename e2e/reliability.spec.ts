@@ -5,7 +5,7 @@
 // localStorage; calls before ready / after dispose; track()+recommend() sent together.
 // Imports: @playwright/test, ./support/engine.
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { catalog, ENGINE_PAGE, openEnginePage, startRecommender } from './support/engine';
+import { catalog, ENGINE_PAGE, openEnginePage, startRecommender } from './support/engine.ts';
 
 const items = catalog.slice(0, 50);
 

@@ -6,7 +6,7 @@
 // the engine to WASM in the same session, with the same recommendations and no error.
 // Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
-import { catalog, killMidSetCatalog, openEnginePage, startRecommender } from './support/engine';
+import { catalog, killMidSetCatalog, openEnginePage, startRecommender } from './support/engine.ts';
 
 const items = catalog.slice(0, 40);
 const more = catalog.slice(0, 400);

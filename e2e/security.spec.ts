@@ -10,8 +10,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { DEMO, expectPopularRows, LIKED, like, openDemo, recItems, START_TIMEOUT } from './support/demo';
-import { IMAGE_PAYLOADS, TEXT_PAYLOADS } from './support/xss-payloads';
+import { DEMO, expectPopularRows, LIKED, like, openDemo, recItems, START_TIMEOUT } from './support/demo.ts';
+import { IMAGE_PAYLOADS, TEXT_PAYLOADS } from './support/xss-payloads.ts';
 
 test.use({ serviceWorkers: 'block' });
 

@@ -3,7 +3,7 @@
 // and persistence across a page reload.
 // Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
-import { openEnginePage } from './support/engine';
+import { openEnginePage } from './support/engine.ts';
 
 test('IndexedDB: migrations, vectors, history and persistence across reload', async ({ page }) => {
   await openEnginePage(page);

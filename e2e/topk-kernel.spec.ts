@@ -4,7 +4,7 @@
 // asking for 4 threads there still scans on one (no SharedArrayBuffer is tried).
 // Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
-import { openEnginePage } from './support/engine';
+import { openEnginePage } from './support/engine.ts';
 
 const single = { wasmScanner: true, mismatches: 0, firstMismatch: null, isolated: false, scanThreads: 1, scanThreadsAtEnd: 1, crashed: false, warnings: [] };
 

@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { buildItemText } from '../src/engine/text-builder.ts';
-import type { Manifest } from '../src/engine/manifest.ts';
+import { buildItemText } from '../src/engine/catalog/text-builder.ts';
+import type { Manifest } from '../src/engine/model/manifest.ts';
 import { encodeShard, type VectorManifest } from '../src/vectors/format.ts';
-import { catalog, startRecommender } from './support/engine';
+import { catalog, startRecommender } from './support/engine.ts';
 
 const ROWS = 140_000;
 const PER_SHARD = 35_000;

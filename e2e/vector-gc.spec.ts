@@ -4,7 +4,7 @@
 // (a restart encodes nothing) and the history is exactly as it was.
 // Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
-import { catalog, openEnginePage, startRecommender } from './support/engine';
+import { catalog, openEnginePage, startRecommender } from './support/engine.ts';
 
 test('IndexedDB: a ready model deletes other models\' vectors and keeps history', async ({ page }) => {
   await openEnginePage(page);

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { encodeShard, type VectorManifest } from '../src/vectors/format.ts';
-import { catalog, openEnginePage, startRecommender } from './support/engine';
+import { catalog, openEnginePage, startRecommender } from './support/engine.ts';
 
 const items = catalog.slice(0, 40);
 const history = [items[0]!.id, items[3]!.id, items[7]!.id];

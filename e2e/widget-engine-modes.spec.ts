@@ -5,7 +5,7 @@
 // Imports: @playwright/test, ./support/engine (catalogue).
 import { expect, test, type Page } from '@playwright/test';
 import type { CatalogItem } from '../src/protocol.ts';
-import { catalog } from './support/engine';
+import { catalog } from './support/engine.ts';
 
 const ITEMS: CatalogItem[] = catalog.slice(0, 100).map((it, i) => ({ ...it, sales: 1000 - i * 7 }));
 

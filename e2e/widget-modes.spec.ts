@@ -6,8 +6,8 @@
 // Imports: @playwright/test, ./support/engine (catalogue), ./support/xss-payloads.
 import { expect, test, type Page } from '@playwright/test';
 import type { CatalogItem } from '../src/protocol.ts';
-import { catalog } from './support/engine';
-import { IMAGE_PAYLOADS, TEXT_PAYLOADS } from './support/xss-payloads';
+import { catalog } from './support/engine.ts';
+import { IMAGE_PAYLOADS, TEXT_PAYLOADS } from './support/xss-payloads.ts';
 
 const PAGE = '/e2e/pages/widget.html';
 const SLICE: CatalogItem[] = catalog.slice(0, 100);

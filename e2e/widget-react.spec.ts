@@ -3,7 +3,7 @@
 // receives its hllm-view / hllm-click events; the real engine ranks in its worker.
 // Imports: @playwright/test, ./support/engine (catalogue).
 import { expect, test } from '@playwright/test';
-import { catalog } from './support/engine';
+import { catalog } from './support/engine.ts';
 
 test('a React page passes properties and receives hllm-view and hllm-click', async ({ page }) => {
   await page.setViewportSize({ width: 1200, height: 900 });

@@ -3,7 +3,7 @@
 // shows a readable alert (and fires hllm-error) when the model cannot be loaded.
 // Imports: @playwright/test, ./support.
 import { expect, test } from '@playwright/test';
-import { DEMO, expectPopularRows, LIKED, START_TIMEOUT } from './support/demo';
+import { DEMO, expectPopularRows, LIKED, START_TIMEOUT } from './support/demo.ts';
 
 const PAGE = `${DEMO}/src/demo/widget.html`;
 

@@ -53,7 +53,7 @@ class EmbedConfig:
     log_every: int = 10        # progress lines per rank (a line every ~10% of its slice)
 
 
-# -- text rules: src/engine/text-builder.ts, line for line -----------------------------------
+# -- text rules: src/engine/catalog/text-builder.ts, line for line -----------------------------------
 # Python's str.strip() whitespace is what the TS pyStrip mirrors, so plain .strip() is the rule.
 
 def js_string(v):
@@ -88,7 +88,7 @@ def build_item_text(item, m):
 
 
 def model_key(m, item_sha, tok_sha):
-    """The engine's modelKey (src/engine/model-loader.ts): sha256 of JSON.stringify of these keys, in this order."""
+    """The engine's modelKey (src/engine/model/model-loader.ts): sha256 of JSON.stringify of these keys, in this order."""
     obj = {"item_encoder": item_sha, "tokenizer": tok_sha, "prompt": m["prompt"], "text_fields": m["text_fields"],
            "field_template": m["field_template"], "field_separator": m["field_separator"],
            "max_text_tokens": m["max_text_tokens"], "bos": m["bos_token_id"], "item_token": m["item_token_id"],
@@ -98,7 +98,7 @@ def model_key(m, item_sha, tok_sha):
 
 
 def read_catalog(path):
-    """[{id, field: value}] from a CSV (item_id or id column) or a JSON array, like src/engine/catalog.ts."""
+    """[{id, field: value}] from a CSV (item_id or id column) or a JSON array, like src/engine/catalog/catalog.ts."""
     with open(path, encoding="utf-8-sig", newline="") as f:
         text = f.read()
     if text.lstrip().startswith(("[", "{")):

@@ -1,6 +1,6 @@
 // Encodes texts with a Hugging Face tokenizer.json for the Python pipeline, which cannot: Debian
 // has no `tokenizers` package. It uses @huggingface/tokenizers exactly as the engine does
-// (src/engine/tokenizer.ts: new Tokenizer(json, config), encode without special tokens), so the
+// (src/engine/model/tokenizer.ts: new Tokenizer(json, config), encode without special tokens), so the
 // ids Python trains on and writes to golden.json are the ids the browser computes.
 // Usage: node models/hf_tokenize.mjs job.json  (job: {tokenizer, config?, texts}; prints {ids, vocab_size})
 import { readFileSync } from 'node:fs';

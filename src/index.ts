@@ -5,7 +5,7 @@
 
 export { createRecommender, Recommender, type RecommenderOptions } from './client.ts';
 export { createEngine, HllmEngine, type CreateEngineOptions } from './engine/engine.ts';
-export type { Fetcher } from './engine/fetcher.ts';
+export type { Fetcher } from './io/fetcher.ts';
 export { HllmError, isHllmError, type HllmErrorCode } from './errors.ts';
 export { detectCapabilities, type Capabilities, type WebGpuInfo } from './env.ts';
 export type {

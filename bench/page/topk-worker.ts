@@ -2,8 +2,8 @@
 // (the browser build's path) and runs topk-core, then (the page is cross-origin isolated) the
 // threaded scan with the shared-memory build. Imports: ../topk-core, ../topk-threads-core, the
 // `?topk-wasm` and `?topk-wasm-shared` bytes.
-import bytes from '../../src/engine/kernel/topk-kernel.as.ts?topk-wasm';
-import sharedBytes from '../../src/engine/kernel/topk-kernel.as.ts?topk-wasm-shared';
+import bytes from '../../src/engine/index/kernel/topk-kernel.as.ts?topk-wasm';
+import sharedBytes from '../../src/engine/index/kernel/topk-kernel.as.ts?topk-wasm-shared';
 import { runTopkBench, type TopkBenchOptions } from '../topk-core.ts';
 import { runThreadedTopkBench } from '../topk-threads-core.ts';
 

@@ -4,7 +4,7 @@
 // Imports: @playwright/test, node:fs, src/engine/catalog (CSV parsing, pure).
 import { readFileSync } from 'node:fs';
 import { expect, type Page } from '@playwright/test';
-import { parseCsv } from '../../src/engine/catalog.ts';
+import { parseCsv } from '../../src/engine/catalog/catalog.ts';
 import type { CatalogItem, EngineOptions, ReadyInfo } from '../../src/protocol.ts';
 
 export const ENGINE_PAGE = '/e2e/pages/engine.html';

@@ -1,6 +1,6 @@
 """Write a tiny random Llama-GQA checkpoint in the Hugging Face layout and import it into a model
 folder with models/import_checkpoint.py, every graph in ONNX external data (as a > 2 GB model has
-it). Used by the engine's tests in Node (src/engine/imported-model.test.ts) and Chromium
+it). Used by the engine's tests in Node (src/engine/model/imported-model.test.ts) and Chromium
 (e2e/imported-model.spec.ts). Usage: /usr/bin/python3 models/tests/make_tiny_import.py OUT_DIR
 """
 import os

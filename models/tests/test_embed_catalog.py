@@ -122,10 +122,10 @@ def test_model_key_and_text_hashes_match_the_ts_engine(model, tmp_path):
     got = read_vectors(tmp_path / "v")
     script = """
 import { readFileSync } from 'node:fs';
-import { buildItemText } from './src/engine/text-builder.ts';
-import { parseCatalogText } from './src/engine/catalog.ts';
-import { parseManifest } from './src/engine/manifest.ts';
-import { fetchModelFiles } from './src/engine/model-loader.ts';
+import { buildItemText } from './src/engine/catalog/text-builder.ts';
+import { parseCatalogText } from './src/engine/catalog/catalog.ts';
+import { parseManifest } from './src/engine/model/manifest.ts';
+import { fetchModelFiles } from './src/engine/model/model-loader.ts';
 import { createHash } from 'node:crypto';
 const [dir, cat] = process.argv.slice(2);
 const m = parseManifest(JSON.parse(readFileSync(dir + '/hllm.json', 'utf8')));

@@ -15,7 +15,7 @@ import { chmodSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InlineConfig, Plugin, ResolvedConfig } from 'vite';
-import { topkKernelWasm } from '../engine/kernel/topk-kernel-build.ts';
+import { topkKernelWasm } from '../engine/index/kernel/topk-kernel-build.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const DEMO_VECTORS = 'public/catalogs/ml-latest-small/vectors';

@@ -1,11 +1,11 @@
 // `hllm embed`: encodes a catalogue with a model folder into a vector shard set
 // (docs/vector-format.md) with the browser engine's own code on ONNX Runtime's WASM backend
-// (src/engine/item-embedder.ts), incrementally (--previous) and resumably (OUT/.partial).
+// (src/engine/model/item-embedder.ts), incrementally (--previous) and resumably (OUT/.partial).
 // Imports: commander, cli-progress, engine (item-embedder, catalog, fetcher), vectors (writer), ./progress.
 import { Command, Option } from 'commander';
-import { defaultFetcher } from '../engine/fetcher.ts';
-import { loadCatalog } from '../engine/catalog.ts';
-import { ItemEmbedder } from '../engine/item-embedder.ts';
+import { defaultFetcher } from '../io/fetcher.ts';
+import { loadCatalog } from '../engine/catalog/catalog.ts';
+import { ItemEmbedder } from '../engine/model/item-embedder.ts';
 import type { DtypeOption } from '../protocol.ts';
 import { VECTOR_DTYPES, type VectorDtype } from '../vectors/format.ts';
 import { DEFAULT_SHARD_BYTES, writeVectors, type WriteVectorsResult } from '../vectors/writer.ts';

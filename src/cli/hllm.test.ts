@@ -10,7 +10,7 @@ import { cpSync, existsSync, rmSync, mkdirSync, mkdtempSync, readFileSync, readd
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../engine/catalog.ts';
+import { parseCsv } from '../engine/catalog/catalog.ts';
 import { createEngine } from '../engine/engine.ts';
 import type { CatalogItem } from '../protocol.ts';
 import { readShardSet, vectorsById } from '../vectors/read-set.ts';

@@ -7,7 +7,7 @@
  * ../protocol (types).
  */
 import type { CatalogItem, SearchOptions, SearchResult } from '../protocol.ts';
-import { displayGenres, displayTitle } from './catalog-data';
+import { displayGenres, displayTitle } from './catalog-data.ts';
 
 const PAGE = 25;
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type HllmEngine } from '../engine/engine.ts';
-import { displayGenres, displayTitle, lookupTitles } from './catalog-data';
+import { displayGenres, displayTitle, lookupTitles } from './catalog-data.ts';
 
 const items = [
   { id: '1', title: 'Toy Story (1995)', genres: 'Adventure|Animation|Children' },

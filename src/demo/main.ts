@@ -7,13 +7,13 @@
  * privacy panel), the timings chart and the licence. May import: ../index (public
  * engine API), ../widget, ./catalog-*, ./timings, ./sw-register.
  */
-import { createRecommender } from '../index';
-import '../widget/index';
-import type { HistoryEvent } from '../index';
-import type { WidgetRecommender } from '../widget/index';
-import { mountCatalogBrowser } from './catalog-browser';
-import { registerServiceWorker } from './sw-register';
-import { PhaseClock, TimingsView } from './timings';
+import { createRecommender } from '../index.ts';
+import '../widget/index.ts';
+import type { HistoryEvent } from '../index.ts';
+import type { WidgetRecommender } from '../widget/index.ts';
+import { mountCatalogBrowser } from './catalog-browser.ts';
+import { registerServiceWorker } from './sw-register.ts';
+import { PhaseClock, TimingsView } from './timings.ts';
 
 const BASE = import.meta.env.BASE_URL;
 const MODEL = new URL(`${BASE}models/default/`, location.href).href;

@@ -3,7 +3,7 @@
  * the step durations the demo charts. May import: ./timings, vitest.
  */
 import { describe, expect, it } from 'vitest';
-import { PhaseClock } from './timings';
+import { PhaseClock } from './timings.ts';
 
 describe('PhaseClock', () => {
   it('times each step from the end of the previous one to its own last event', () => {

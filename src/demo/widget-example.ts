@@ -18,6 +18,6 @@ for (const type of ['hllm-ready', 'hllm-click', 'hllm-error']) {
   });
 }
 // Import after the overrides so the element upgrades with the final attributes.
-await import('../widget/index');
+await import('../widget/index.ts');
 
 export {}; // a module, so top-level await is allowed

@@ -18,7 +18,7 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InlineConfig, Plugin, ResolvedConfig } from 'vite';
-import { topkKernelWasm } from '../engine/kernel/topk-kernel-build.ts';
+import { topkKernelWasm } from '../engine/index/kernel/topk-kernel-build.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 

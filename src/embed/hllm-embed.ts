@@ -21,8 +21,8 @@
 import workerUrl from '../../workers/engine.worker.ts?worker&url';
 import { createRecommender, type Recommender } from '../client.ts';
 import type { HistoryEvent, ReadyInfo, Recommendation, RecommendOptions, TrackOptions } from '../protocol.ts';
-import { defineHllmRecommendations, type HllmRecommendationsElement } from '../widget/index';
-import { startWorker } from './cross-origin-worker';
+import { defineHllmRecommendations, type HllmRecommendationsElement } from '../widget/index.ts';
+import { startWorker } from './cross-origin-worker.ts';
 
 /** The global the embed installs as `window.HLLM`. */
 export interface HllmGlobal {

@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HllmError, type HllmErrorCode } from '../errors.ts';
 import type { CatalogItem, EngineOptions, Progress } from '../protocol.ts';
-import { parseCsv } from './catalog.ts';
+import { parseCsv } from './catalog/catalog.ts';
 import { createEngine, type HllmEngine } from './engine.ts';
-import { defaultFetcher, type Fetcher } from './fetcher.ts';
-import { cosine } from './ranking.ts';
+import { defaultFetcher, type Fetcher } from '../io/fetcher.ts';
+import { cosine } from './index/ranking.ts';
 
 // Node quirk (measured here): once onnxruntime-web is loaded, setImmediate callbacks wait
 // seconds, and fake-indexeddb schedules every request with setImmediate. Route it through

@@ -17,21 +17,21 @@ import type {
 } from '../protocol.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { Store } from '../storage/types.ts';
-import { buildIndex, CatalogIndex, diffCatalog, prepareCatalog, shaOf, shardRowsOf } from './catalog-index.ts';
-import { catalogItems, readCatalog, validateCatalog } from './catalog.ts';
-import { encodeItemRows, encodeUsers } from './encoders.ts';
-import { defaultFetcher, type Fetcher } from './fetcher.ts';
-import type { Manifest } from './manifest.ts';
-import { importHistory } from './history-import.ts';
-import { SessionHolder } from './device-loss.ts';
-import { popularMode, recommendMode, similarMode, type ModeContext } from './modes.ts';
-import { buildPopularity, type Popularity } from './popularity.ts';
-import { buildItemText } from './text-builder.ts';
-import type { ItemTokenizer } from './tokenizer.ts';
+import { buildIndex, CatalogIndex, diffCatalog, prepareCatalog, shaOf, shardRowsOf } from './index/catalog-index.ts';
+import { catalogItems, readCatalog, validateCatalog } from './catalog/catalog.ts';
+import { encodeItemRows, encodeUsers } from './model/encoders.ts';
+import { defaultFetcher, type Fetcher } from '../io/fetcher.ts';
+import type { Manifest } from './model/manifest.ts';
+import { importHistory } from './history/history-import.ts';
+import { SessionHolder } from './model/device-loss.ts';
+import { popularMode, recommendMode, similarMode, type ModeContext } from './recommend/modes.ts';
+import { buildPopularity, type Popularity } from './recommend/popularity.ts';
+import { buildItemText } from './catalog/text-builder.ts';
+import type { ItemTokenizer } from './model/tokenizer.ts';
 import { stepTimer, type StepTimer } from './step-timer.ts';
-import { openVectorSource, type VectorSource } from './vector-shards.ts';
-import { loadWarmIndex, saveWarmIndex, warmKeyOf } from './warm-index.ts';
-import { checkInitOptions, startModel } from './model-start.ts';
+import { openVectorSource, type VectorSource } from './index/vector-shards.ts';
+import { loadWarmIndex, saveWarmIndex, warmKeyOf } from './index/warm-index.ts';
+import { checkInitOptions, startModel } from './model/model-start.ts';
 
 /** Progress detail of a start that took the stored warm index (no parse, hash or diff). */
 export const WARM_INDEX_USED = 'catalogue unchanged: stored index used';

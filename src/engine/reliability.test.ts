@@ -11,9 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { HllmError, type HllmErrorCode } from '../errors.ts';
 import type { CatalogItem, CatalogSource, EngineOptions } from '../protocol.ts';
 import { IdbStore } from '../storage/idb-store.ts';
-import { parseCsv } from './catalog.ts';
+import { parseCsv } from './catalog/catalog.ts';
 import { createEngine } from './engine.ts';
-import { defaultFetcher, type Fetcher } from './fetcher.ts';
+import { defaultFetcher, type Fetcher } from '../io/fetcher.ts';
 import { workerApi } from './worker-adapter.ts';
 import { snapshotIds } from '../storage/catalog-snapshot.ts';
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, Option } from 'commander';
 import type { Dtype } from '../index.ts';
-import { availableDtypes, parseManifest } from '../engine/manifest.ts';
+import { availableDtypes, parseManifest } from '../engine/model/manifest.ts';
 import { loadDataset, PAIR_SETS, type PairSet } from './dataset.ts';
 import type { Metrics } from './metrics.ts';
 import { compareWith, table } from './report.ts';

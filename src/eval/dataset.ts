@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Papa from 'papaparse';
-import { pyStrip } from '../engine/text-builder.ts';
+import { pyStrip } from '../engine/catalog/text-builder.ts';
 
 export interface EvalDataset {
   /** index → external item id; '' at index 0 (padding). */

@@ -5,7 +5,7 @@
 // is done here, because the metric needs the target's full rank, not a top-K.
 // Imports: the public engine entry (src/index.ts), engine ranking helpers, ./dataset, ./metrics.
 import { createEngine, type CatalogItem, type Dtype, type Progress } from '../index.ts';
-import { normalize } from '../engine/ranking.ts';
+import { normalize } from '../engine/index/ranking.ts';
 import { pairsFor, trainSplit, type EvalDataset, type Pair, type PairSet } from './dataset.ts';
 import { metricsFromRanks, popularityScores, rankTarget, type Metrics } from './metrics.ts';
 

@@ -23,7 +23,7 @@ export interface CatalogSnapshot {
 }
 
 /**
- * The catalogue ready to rank, as the engine last built it (engine/warm-index.ts): the packed
+ * The catalogue ready to rank, as the engine last built it (engine/index/warm-index.ts): the packed
  * catalogue and its vector table, so a start whose catalogue source, model and vector set are
  * unchanged (`builtFrom`) loads it instead of parsing, hashing and diffing the catalogue again.
  * Only a cache: it may be missing or dropped at any time. `digest` covers every other field.
@@ -33,7 +33,7 @@ export interface WarmIndexRecord {
   builtFrom: string;
   ids: string;
   idEnds: Uint32Array;
-  /** Each item's field values as a JSON array `[shape, value…]`, packed like ids (engine/compact-catalog.ts CatalogParts). */
+  /** Each item's field values as a JSON array `[shape, value…]`, packed like ids (engine/catalog/compact-catalog.ts CatalogParts). */
   json: string;
   jsonEnds: Uint32Array;
   /** JSON of the field names of each shape. */

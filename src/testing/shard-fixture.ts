@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HllmEngine } from '../engine/engine.ts';
-import { sha256Hex } from '../engine/sha256.ts';
+import { sha256Hex } from '../io/sha256.ts';
 import type { CatalogItem } from '../protocol.ts';
 import { encodeShard, type VectorDtype, type VectorManifest } from '../vectors/format.ts';
 

@@ -4,7 +4,7 @@
 // writes vectors.json last. Every file is written to a temp name and renamed; finished new
 // shards are recorded in OUT/.partial/journal.json, so a run that is killed and started again
 // with the same inputs skips them (each checked by sha256) and encodes only what is left.
-// Node only (used by `hllm embed`). Synchronous fs on purpose: see src/engine/sha256.ts on
+// Node only (used by `hllm embed`). Synchronous fs on purpose: see src/io/sha256.ts on
 // threadpool completions once ORT is loaded in Node.
 // Imports: node:fs, node:path, node:crypto, errors, ./format, ./shard-plan.
 import { createHash } from 'node:crypto';

@@ -4,7 +4,7 @@
  * writing direction (in RTL "next" scrolls towards the left). The list itself
  * scroll-snaps by CSS (./styles). May import: ./widget-types (types).
  */
-import type { WidgetLabels } from './widget-types';
+import type { WidgetLabels } from './widget-types.ts';
 
 /** True when `node` lays out right-to-left (its own or an inherited `dir`). */
 export function isRtl(node: Element): boolean {

@@ -5,7 +5,7 @@
  * element only as the fallback). Logical properties only, so `dir="rtl"` mirrors it.
  * May import: ./styles (canAdoptStyles, HOST_THEME).
  */
-import { canAdoptStyles, HOST_THEME } from './styles';
+import { canAdoptStyles, HOST_THEME } from './styles.ts';
 
 export const HISTORY_CSS = `
 :host {${HOST_THEME}  --_danger: var(--hllm-error-color, #b3261e);

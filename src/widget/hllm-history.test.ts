@@ -7,12 +7,12 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HllmError } from '../errors.ts';
-import { importHistory } from '../engine/history-import.ts';
+import { importHistory } from '../engine/history/history-import.ts';
 import type { CatalogItem, ExportData, HistoryEvent } from '../protocol.ts';
 import { MemoryStore } from '../storage/memory-store.ts';
-import './index';
-import type { HllmHistoryChangeDetail, HllmHistoryElement } from './index';
-import type { HistoryRecommender } from './widget-types';
+import './index.ts';
+import type { HllmHistoryChangeDetail, HllmHistoryElement } from './index.ts';
+import type { HistoryRecommender } from './widget-types.ts';
 
 const XSS = '<img src=x onerror="window.__xss=1">';
 const CATALOG: CatalogItem[] = [{ id: '1', title: 'Alien (1979)' }, { id: '2', title: XSS }, { id: '3', title: 'Heat (1995)' }];

@@ -9,9 +9,9 @@
  * May import: ./history-render, ./history-styles, ./widget-types, ../protocol (types).
  */
 import type { CatalogItem, HistoryEvent, ImportOptions } from '../protocol.ts';
-import { dateFormatter, exportFileName, mergeLabels, renderRows, type HistoryLabels } from './history-render';
-import { applyHistoryStyles } from './history-styles';
-import type { HistoryRecommender } from './widget-types';
+import { dateFormatter, exportFileName, mergeLabels, renderRows, type HistoryLabels } from './history-render.ts';
+import { applyHistoryStyles } from './history-styles.ts';
+import type { HistoryRecommender } from './widget-types.ts';
 
 /** Detail of `hllm-history-change`: what changed and how many events are stored now. */
 export interface HllmHistoryChangeDetail {

@@ -5,9 +5,9 @@
  * May import: ./index, ./widget-types, vitest.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import './index';
-import type { HllmRecommendationsElement } from './index';
-import type { WidgetProgress, WidgetRecommendation, WidgetRecommender } from './widget-types';
+import './index.ts';
+import type { HllmRecommendationsElement } from './index.ts';
+import type { WidgetProgress, WidgetRecommendation, WidgetRecommender } from './widget-types.ts';
 
 function fakeEngine(opts: { fail?: unknown; recs?: WidgetRecommendation[] } = {}) {
   const listeners: Array<(p: WidgetProgress) => void> = [];

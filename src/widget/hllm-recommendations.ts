@@ -14,19 +14,19 @@
  * itself never lands in a page bundle: it runs in the worker).
  */
 import { createRecommender } from '../client.ts';
-import { isRtl } from './carousel';
-import { fill } from './labels';
-import { NEEDS_ITEMS, runQuery } from './query';
-import { describeError, renderEmpty, renderError, renderList, renderLoading, updateLoading } from './render';
-import { applyWidgetStyles } from './styles';
-import { ViewTracker } from './view-tracker';
-import { WidgetProperties } from './widget-properties';
+import { isRtl } from './carousel.ts';
+import { fill } from './labels.ts';
+import { NEEDS_ITEMS, runQuery } from './query.ts';
+import { describeError, renderEmpty, renderError, renderList, renderLoading, updateLoading } from './render.ts';
+import { applyWidgetStyles } from './styles.ts';
+import { ViewTracker } from './view-tracker.ts';
+import { WidgetProperties } from './widget-properties.ts';
 import type {
   HllmClickDetail, HllmErrorDetail, HllmItemDetail, HllmRecommendationsEventMap, WidgetLabels, WidgetMode,
   WidgetProgress, WidgetRecommendation, WidgetRecommender,
-} from './widget-types';
+} from './widget-types.ts';
 
-export type { HllmClickDetail, HllmErrorDetail, HllmViewDetail } from './widget-types';
+export type { HllmClickDetail, HllmErrorDetail, HllmViewDetail } from './widget-types.ts';
 
 const ENGINE_ATTRS = ['model', 'catalog', 'backend', 'dtype', 'vectors', 'vectors-mismatch'];
 const QUERY_ATTRS = ['k', 'mode', 'item', 'items', 'fallback'];

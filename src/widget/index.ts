@@ -5,16 +5,16 @@
  * nothing and throws nothing. May import: ./hllm-recommendations, ./hllm-history,
  * ./history-render, ./labels, ./widget-types.
  */
-import { HllmHistoryElement } from './hllm-history';
-import { HllmRecommendationsElement } from './hllm-recommendations';
+import { HllmHistoryElement } from './hllm-history.ts';
+import { HllmRecommendationsElement } from './hllm-recommendations.ts';
 
-export { HllmHistoryElement } from './hllm-history';
-export type { HllmHistoryChangeDetail } from './hllm-history';
-export { DEFAULT_HISTORY_LABELS } from './history-render';
-export type { HistoryLabels } from './history-render';
+export { HllmHistoryElement } from './hllm-history.ts';
+export type { HllmHistoryChangeDetail } from './hllm-history.ts';
+export { DEFAULT_HISTORY_LABELS } from './history-render.ts';
+export type { HistoryLabels } from './history-render.ts';
 
-export { HllmRecommendationsElement } from './hllm-recommendations';
-export { DEFAULT_LABELS } from './labels';
+export { HllmRecommendationsElement } from './hllm-recommendations.ts';
+export { DEFAULT_LABELS } from './labels.ts';
 export type {
   HistoryRecommender,
   HllmClickDetail,
@@ -30,7 +30,7 @@ export type {
   WidgetRecommendation,
   WidgetRecommender,
   WidgetRules,
-} from './widget-types';
+} from './widget-types.ts';
 
 /** The tag name the widget registers under. */
 export const TAG_NAME = 'hllm-recommendations';

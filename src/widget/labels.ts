@@ -3,7 +3,7 @@
  * `{title}` / `{message}` / `{percent}` slots and pick an item's reason by its
  * source. Pure functions, no DOM. May import: ./widget-types (types only).
  */
-import type { WidgetLabels, WidgetMode, WidgetRecommendation } from './widget-types';
+import type { WidgetLabels, WidgetMode, WidgetRecommendation } from './widget-types.ts';
 
 /** The strings the widget shows unless the host sets `labels`. */
 export const DEFAULT_LABELS: Readonly<WidgetLabels> = Object.freeze({

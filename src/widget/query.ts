@@ -4,7 +4,7 @@
  * popular). Pure apart from that call. May import: ../errors, ./widget-types (types).
  */
 import { HllmError } from '../errors.ts';
-import type { WidgetMode, WidgetRecommendation, WidgetRecommender, WidgetRules } from './widget-types';
+import type { WidgetMode, WidgetRecommendation, WidgetRecommender, WidgetRules } from './widget-types.ts';
 
 /** What a refresh asks for. */
 export interface WidgetQuery {

@@ -13,7 +13,7 @@ import {
   renderList,
   renderLoading,
   safeImageUrl,
-} from './render';
+} from './render.ts';
 
 const hostile = '<img src=x onerror="window.__pwned=1">Hostile & "quoted"';
 

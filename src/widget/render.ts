@@ -4,11 +4,11 @@
  * title like `<img onerror=…>` stays a title; every visible string comes from
  * the labels. May import: ./labels, ./safe-url, ./template, ./carousel, ./widget-types (types).
  */
-import { buildCarousel } from './carousel';
-import { DEFAULT_LABELS, fill, reasonFor } from './labels';
-import { safeImageUrl } from './safe-url';
-import { fillTemplate } from './template';
-import type { WidgetItem, WidgetLabels, WidgetLayout, WidgetMode, WidgetProgress, WidgetRecommendation } from './widget-types';
+import { buildCarousel } from './carousel.ts';
+import { DEFAULT_LABELS, fill, reasonFor } from './labels.ts';
+import { safeImageUrl } from './safe-url.ts';
+import { fillTemplate } from './template.ts';
+import type { WidgetItem, WidgetLabels, WidgetLayout, WidgetMode, WidgetProgress, WidgetRecommendation } from './widget-types.ts';
 
 const PHASES = ['download', 'verify', 'load', 'vectors', 'encode'] as const;
 
@@ -33,7 +33,7 @@ export function progressLabel(p: WidgetProgress | undefined, labels: WidgetLabel
   return fill(labels.progress, { phase, percent });
 }
 
-export { safeImageUrl } from './safe-url';
+export { safeImageUrl } from './safe-url.ts';
 
 /** Title to show for an item; falls back to its id so a row is never blank. */
 export function itemTitle(item: WidgetItem | undefined, id: string): string {

@@ -9,7 +9,7 @@ describe('widget in Node (SSR)', () => {
   it('imports without HTMLElement or customElements, and defines the class without registering it', async () => {
     expect(typeof globalThis.HTMLElement).toBe('undefined');
     expect(typeof globalThis.customElements).toBe('undefined');
-    const mod = await import('./index');
+    const mod = await import('./index.ts');
     expect(mod.TAG_NAME).toBe('hllm-recommendations');
     expect(typeof mod.HllmRecommendationsElement).toBe('function');
     expect(mod.HllmRecommendationsElement.observedAttributes).toContain('mode');

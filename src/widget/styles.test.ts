@@ -5,7 +5,7 @@
  * element only where it does not. May import: ./styles, vitest.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { applyWidgetStyles, canAdoptStyles, WIDGET_CSS } from './styles';
+import { applyWidgetStyles, canAdoptStyles, WIDGET_CSS } from './styles.ts';
 
 const shadow = (): ShadowRoot => document.createElement('div').attachShadow({ mode: 'open' });
 

@@ -4,8 +4,8 @@
  * set as textContent, or as an image `src` that passed safeImageUrl, never as
  * HTML. May import: ./safe-url, ./widget-types (types).
  */
-import { safeImageUrl } from './safe-url';
-import type { WidgetRecommendation } from './widget-types';
+import { safeImageUrl } from './safe-url.ts';
+import type { WidgetRecommendation } from './widget-types.ts';
 
 /** The text of catalogue field `field` (`id` is the recommendation's id); lists are joined with ", ". */
 export function fieldText(rec: WidgetRecommendation, field: string): string {

@@ -7,9 +7,9 @@
  * May import: ./index, ./widget-types, ../protocol (types), vitest.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import './index';
-import type { HllmRecommendationsElement, HllmViewDetail } from './index';
-import type { WidgetRecommendation, WidgetRecommender } from './widget-types';
+import './index.ts';
+import type { HllmRecommendationsElement, HllmViewDetail } from './index.ts';
+import type { WidgetRecommendation, WidgetRecommender } from './widget-types.ts';
 
 const rec = (id: string, extra: Partial<WidgetRecommendation> = {}): WidgetRecommendation => ({
   id, score: 0.5, item: { id, title: `Title ${id}`, genres: ['Drama', 'War'], image: `https://img.example/${id}.jpg` }, ...extra,

@@ -6,9 +6,9 @@
  * HTMLElement the base is an empty class and nothing touches the DOM on import.
  * May import: ./labels, ./query, ./widget-types (types).
  */
-import { mergeLabels } from './labels';
-import { parseIds } from './query';
-import type { WidgetLabels, WidgetLayout, WidgetMode, WidgetRules } from './widget-types';
+import { mergeLabels } from './labels.ts';
+import { parseIds } from './query.ts';
+import type { WidgetLabels, WidgetLayout, WidgetMode, WidgetRules } from './widget-types.ts';
 
 const DEFAULT_K = 10;
 const MAX_K = 100;

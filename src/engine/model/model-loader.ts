@@ -1,0 +1,138 @@
+// Reads a model folder: hllm.json, then the files one dtype needs, each checked against
+// the manifest's byte size and sha256 BEFORE anything uses it or writes to storage.
+// Imports: fetcher, sha256, manifest, errors, protocol types.
+import { HllmError } from '../../errors.ts';
+import type { Dtype, Progress } from '../../protocol.ts';
+import { fetchText, joinPath, type Fetcher } from '../../io/fetcher.ts';
+import { externalDataFiles, fileFor, parseManifest, runtimeFiles, type FileRole, type Manifest, type ManifestFile } from './manifest.ts';
+import { sha256Hex } from '../../io/sha256.ts';
+
+export async function fetchManifest(base: string, fetcher: Fetcher): Promise<Manifest> {
+  const url = joinPath(base, 'hllm.json');
+  let text: string;
+  try {
+    text = await fetchText(fetcher, url);
+  } catch (e) {
+    if (e instanceof HllmError && e.code === 'MODEL_FILE_MISSING') {
+      throw new HllmError('MODEL_FILE_MISSING', `no hllm.json at ${url}: 'model' must point at a model folder (exported by models/export.py).`, { url });
+    }
+    throw e;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new HllmError('MODEL_FORMAT', `hllm.json at ${url} is not valid JSON: ${(e as Error).message}`, { url });
+  }
+  return parseManifest(json);
+}
+
+/** Fetches and verifies one file; throws MODEL_INTEGRITY on any mismatch. */
+async function fetchVerified(base: string, f: ManifestFile, fetcher: Fetcher, onBytes?: (d: number, t: number) => void): Promise<Uint8Array> {
+  const url = joinPath(base, f.path);
+  const bytes = await fetcher(url, onBytes);
+  // A wrong path on a host with an SPA fallback answers 200 text/html: say so plainly.
+  if (!f.path.endsWith('.json') && /^\s*<(!doctype|html|head|body|\?xml)/i.test(new TextDecoder().decode(bytes.subarray(0, 64)))) {
+    throw new HllmError('MODEL_INTEGRITY', `${f.path} at ${url} is an HTML/XML page, not the model file: the server answered that URL with a web page. Check the 'model' URL and deploy the model folder there.`, { path: f.path });
+  }
+  if (bytes.byteLength !== f.bytes) {
+    throw new HllmError('MODEL_INTEGRITY', `${f.path} has ${bytes.byteLength} bytes, hllm.json says ${f.bytes}: the deployed file is not the one the manifest describes. Redeploy the model folder as a whole.`, { path: f.path });
+  }
+  const sha = await sha256Hex(bytes);
+  if (sha !== f.sha256) {
+    throw new HllmError('MODEL_INTEGRITY', `${f.path} has sha256 ${sha}, hllm.json says ${f.sha256}: the file is corrupt or from another export. Redeploy the model folder as a whole.`, { path: f.path, expected: f.sha256, actual: sha });
+  }
+  return bytes;
+}
+
+/** One external data file: `path` is the location the .onnx file names. */
+export interface ExternalData {
+  path: string;
+  data: Uint8Array;
+}
+
+export interface ModelFiles {
+  manifest: Manifest;
+  dtype: Dtype;
+  tokenizerJson: unknown;
+  tokenizerConfig: unknown;
+  itemEncoder: Uint8Array;
+  userEncoder: Uint8Array;
+  /** Each encoder's external data files (big models), as ORT's externalData wants them; [] when none. */
+  itemExternalData: ExternalData[];
+  userExternalData: ExternalData[];
+  /** Interaction counts per item id (file of role 'popularity'), or null when the folder ships none. */
+  popularity: Record<string, number> | null;
+  /** Identifies the item vectors: changes when the item encoder, tokenizer or text rules change. */
+  modelKey: string;
+}
+
+/**
+ * The item-vector cache key of one dtype of a model, from hllm.json alone (no download): the
+ * sha256 of its item encoder's and tokenizer's sha256s and the text rules.
+ * @example
+ * const key = await modelKeyOf(parseManifest(json), 'q8'); // vectors.json's model.key
+ */
+export async function modelKeyOf(m: Manifest, dtype: Dtype): Promise<string> {
+  const item = fileFor(m, 'item_encoder', dtype);
+  const tok = fileFor(m, 'tokenizer');
+  if (!item || !tok) throw new HllmError('MODEL_FORMAT', `hllm.json has no ${item ? 'tokenizer' : `${dtype} item encoder`}: pick a dtype the model folder ships.`, { dtype });
+  return sha256Hex(JSON.stringify({
+    item_encoder: item.sha256, tokenizer: tok.sha256, prompt: m.prompt, text_fields: m.text_fields,
+    field_template: m.field_template, field_separator: m.field_separator, max_text_tokens: m.max_text_tokens,
+    bos: m.bos_token_id, item_token: m.item_token_id, pad: m.pad_token_id,
+  }));
+}
+
+/** Downloads (progress 'download', bytes) and verifies (progress 'verify', files) one dtype. */
+export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, fetcher: Fetcher, onProgress?: (p: Progress) => void): Promise<ModelFiles> {
+  const files = runtimeFiles(m, dtype);
+  const totalBytes = files.reduce((a, f) => a + f.bytes, 0);
+  const got = new Map<string, number>();
+  const sum = () => [...got.values()].reduce((a, b) => a + b, 0);
+  let verified = 0;
+  const bytesByPath = new Map<string, Uint8Array>();
+  await Promise.all(
+    files.map(async (f) => {
+      const bytes = await fetchVerified(base, f, fetcher, (d) => {
+        got.set(f.path, d);
+        onProgress?.({ phase: 'download', done: sum(), total: totalBytes, detail: f.path });
+      });
+      bytesByPath.set(f.path, bytes);
+      onProgress?.({ phase: 'verify', done: ++verified, total: files.length, detail: f.path });
+    }),
+  );
+  const byRole = (role: FileRole, d?: Dtype) => {
+    const f = fileFor(m, role, d);
+    return f ? bytesByPath.get(f.path) : undefined;
+  };
+  const json = (role: FileRole) => {
+    const b = byRole(role);
+    if (!b) return undefined;
+    try {
+      return JSON.parse(new TextDecoder().decode(b));
+    } catch (e) {
+      throw new HllmError('MODEL_FORMAT', `${fileFor(m, role)?.path} is not valid JSON: ${(e as Error).message}`);
+    }
+  };
+  const item = fileFor(m, 'item_encoder', dtype)!;
+  const user = fileFor(m, 'user_encoder', dtype)!;
+  const ext = (enc: ManifestFile): ExternalData[] => externalDataFiles(m, enc).map((x) => ({ path: x.location!, data: bytesByPath.get(x.path)! }));
+  const modelKey = await modelKeyOf(m, dtype);
+  const counts = json('popularity') as unknown;
+  if (counts !== undefined && (typeof counts !== 'object' || counts === null || Array.isArray(counts) || Object.values(counts).some((n) => typeof n !== 'number' || !(n >= 0)))) {
+    throw new HllmError('MODEL_FORMAT', `${fileFor(m, 'popularity')?.path} must map item ids to non-negative interaction counts; re-export the model with models/export.py.`);
+  }
+  return {
+    popularity: (counts as Record<string, number> | undefined) ?? null,
+    manifest: m,
+    dtype,
+    tokenizerJson: json('tokenizer'),
+    tokenizerConfig: json('tokenizer_config') ?? {},
+    itemEncoder: bytesByPath.get(item.path)!,
+    userEncoder: bytesByPath.get(user.path)!,
+    itemExternalData: ext(item),
+    userExternalData: ext(user),
+    modelKey,
+  };
+}

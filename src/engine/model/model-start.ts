@@ -1,0 +1,67 @@
+// The model half of Engine.init(): checks the options, then capabilities → hllm.json → plan
+// backend/dtype → download + verify files → tokenizer → sessions (+ WebGPU self-check), and a
+// SessionHolder that can reopen them on WASM after a lost GPU device.
+// Imports: env, errors, protocol (types), and the engine's model modules (never ORT directly).
+import { defaultThreads, detectCapabilities } from '../../env.ts';
+import { HllmError } from '../../errors.ts';
+import type { EngineOptions, ProgressCallback } from '../../protocol.ts';
+import { planBackend } from './backend-policy.ts';
+import { SessionHolder } from './device-loss.ts';
+import type { Fetcher } from '../../io/fetcher.ts';
+import type { Manifest } from './manifest.ts';
+import { fetchManifest, fetchModelFiles, type ModelFiles } from './model-loader.ts';
+import { openOn, openSessions, type Sessions } from './sessions.ts';
+import type { StepTimer } from '../step-timer.ts';
+import { createItemTokenizer, type ItemTokenizer } from './tokenizer.ts';
+
+/** Throws INVALID_OPTIONS for an init() option outside its allowed values. */
+export function checkInitOptions(options: EngineOptions): void {
+  if (!options || typeof options.model !== 'string' || options.model === '') {
+    throw new HllmError('INVALID_OPTIONS', "'model' must be the URL (or, in Node, the path) of a model folder containing hllm.json.");
+  }
+  if (options.catalog === undefined || options.catalog === null) {
+    throw new HllmError('INVALID_OPTIONS', "'catalog' must be a URL of a JSON/CSV catalogue or an array of items.");
+  }
+  if (options.vectors !== undefined && (typeof options.vectors !== 'string' || options.vectors === '')) {
+    throw new HllmError('INVALID_OPTIONS', "'vectors' must be the URL (or, in Node, the path) of a vectors.json built by `hllm embed`, or of its folder.");
+  }
+  if (options.vectorsMismatch !== undefined && options.vectorsMismatch !== 'error' && options.vectorsMismatch !== 'encode') {
+    throw new HllmError('INVALID_OPTIONS', "'vectorsMismatch' must be 'error' or 'encode'.");
+  }
+}
+
+export interface StartedModel {
+  manifest: Manifest;
+  files: ModelFiles;
+  tok: ItemTokenizer;
+  threads: number;
+  models: SessionHolder;
+  sessions: Sessions;
+}
+
+/**
+ * Loads and opens the model of `options` (see the file comment), marking `timer` steps.
+ *
+ * @example
+ * ```ts
+ * const { manifest, models } = await startModel({ model: '/models/default/', catalog: [] }, defaultFetcher, timer);
+ * ```
+ */
+export async function startModel(options: EngineOptions, fetcher: Fetcher, timer: StepTimer, onProgress?: ProgressCallback): Promise<StartedModel> {
+  const caps = await detectCapabilities();
+  const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads(caps)));
+  const manifest = await fetchManifest(options.model, fetcher);
+  const plan = planBackend(manifest, caps, options.backend ?? 'auto', options.dtype ?? 'auto');
+  const files = await fetchModelFiles(options.model, manifest, plan.dtype, fetcher, onProgress);
+  timer.mark('verify', 'model-files');
+  const tok = createItemTokenizer(files.tokenizerJson, files.tokenizerConfig, manifest);
+  timer.mark('verify', 'tokenizer');
+  const forced = (options.backend ?? 'auto') !== 'auto';
+  const sessions = await openSessions(files, plan, forced, tok, threads, onProgress);
+  const models = await SessionHolder.create(sessions, async (reason) => {
+    // Fetched again (HTTP/service-worker cache) rather than kept: a big model's bytes would double its memory.
+    const again = await fetchModelFiles(options.model, manifest, plan.dtype, fetcher);
+    return { ...(await openOn(again, 'wasm', threads)), backend: 'wasm', dtype: plan.dtype, reason };
+  });
+  return { manifest, files, tok, threads, models, sessions };
+}

@@ -1,0 +1,152 @@
+// The ONLY module that imports onnxruntime-web. It loads ORT lazily (its own chunks),
+// points it at the local .wasm (never a CDN; in the npm library, where the host's bundler
+// put it), fixes the thread count, and wraps sessions so the rest of the engine never
+// touches ORT types.
+// Imports: onnxruntime-web/wasm and onnxruntime-web/webgpu (dynamic), their .wasm via ?url
+// (browser only), env.ts.
+//
+// Two ORT builds, one per backend: WASM sessions run on the plain build, WebGPU sessions on
+// the asyncify build that the WebGPU EP needs. The asyncify build is 2.5-3x slower for
+// CPU work (measured here: 438-565 vs 1,086-1,813 items/s on the item encoder), and a
+// device without a usable GPU never downloads it.
+//
+// loadOrt(build) once per build → createModel(bytes, backend) per graph → model.run(feeds).
+// Every ORT call (create, run, release) goes through ONE queue per process: sessions of a
+// build share one wasm instance, and overlapping calls of two sessions (one suspended in an
+// async WebGPU step) corrupted its state here ("__next_prime overflow").
+import type * as OrtNs from 'onnxruntime-web/webgpu';
+import { HllmError } from '../../errors.ts';
+import type { Backend } from '../../protocol.ts';
+import { isNode } from '../../env.ts';
+
+type Ort = typeof OrtNs;
+const ortPromises: Partial<Record<Backend, Promise<Ort>>> = {};
+let ortQueue: Promise<unknown> = Promise.resolve();
+
+/** Runs `f` after every earlier ORT call has settled. */
+function serial<T>(f: () => Promise<T>): Promise<T> {
+  const job = ortQueue.then(f);
+  ortQueue = job.catch(() => undefined);
+  return job;
+}
+
+/** Hidden from bundlers: these run in Node only. */
+const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
+
+/**
+ * `true` only in the npm library build (src/embed/build-plugin.ts defines it). There the
+ * host's bundler owns ORT: ORT's own `new URL('….wasm', import.meta.url)` finds the wasm it
+ * placed, so the package ships none. Undeclared elsewhere (app, embed, Node, tests).
+ */
+declare const __HLLM_HOST_BUNDLES_ORT__: boolean | undefined;
+const hostBundlesOrt = typeof __HLLM_HOST_BUNDLES_ORT__ !== 'undefined' && __HLLM_HOST_BUNDLES_ORT__;
+
+/** undefined: leave env.wasm.wasmPaths to ORT's default. */
+async function wasmLocation(build: Backend): Promise<string | { wasm: string } | undefined> {
+  if (isNode()) {
+    const { createRequire } = await nodeImport('node:module');
+    const { dirname } = await nodeImport('node:path');
+    const require = createRequire(import.meta.url);
+    // resolves to dist/ort.*.bundle.min.mjs; the .wasm files sit beside it.
+    return `${dirname(require.resolve(build === 'wasm' ? 'onnxruntime-web/wasm' : 'onnxruntime-web/webgpu'))}/`;
+  }
+  if (hostBundlesOrt) return undefined;
+  const mod = build === 'wasm'
+    ? await import('onnxruntime-web/ort-wasm-simd-threaded.wasm?url')
+    : await import('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url');
+  return { wasm: new URL(mod.default, globalThis.location?.href).href };
+}
+
+/** Loads the ORT build for one backend and sets its env. Thread count is fixed by the first call. */
+function loadOrt(build: Backend, threads: number): Promise<Ort> {
+  let p = ortPromises[build];
+  if (!p) {
+    p = (async () => {
+      const ort = (build === 'wasm' ? await import('onnxruntime-web/wasm') : await import('onnxruntime-web/webgpu')) as Ort;
+      const wasmPaths = await wasmLocation(build);
+      if (wasmPaths !== undefined) ort.env.wasm.wasmPaths = wasmPaths;
+      ort.env.wasm.numThreads = threads;
+      ort.env.wasm.proxy = false;
+      ort.env.logLevel = 'error';
+      return ort;
+    })();
+    p.catch(() => delete ortPromises[build]);
+    ortPromises[build] = p;
+  }
+  return p;
+}
+
+/** The part of a GPUDevice the engine uses: its loss signal, and destroy() for the test hook. */
+export interface GpuDeviceHandle {
+  readonly lost: Promise<{ reason: string; message: string }>;
+  destroy(): void;
+}
+
+/** The GPUDevice ORT's WebGPU sessions run on, or null before any WebGPU session exists. */
+export async function webgpuDevice(): Promise<GpuDeviceHandle | null> {
+  if (!ortPromises.webgpu) return null;
+  const ort = await ortPromises.webgpu;
+  try {
+    // Before the first WebGPU session this getter would CREATE a device; callers ask only after one.
+    return ((await ort.env.webgpu.device) as unknown as GpuDeviceHandle) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export interface Feed {
+  type: 'int64' | 'float32';
+  data: BigInt64Array | Float32Array;
+  dims: number[];
+}
+
+/** One ONNX graph on one backend. Calls are queued process-wide, never concurrent. */
+export interface OnnxModel {
+  readonly backend: Backend;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, Feed>, output: string): Promise<{ data: Float32Array; dims: number[] }>;
+  release(): Promise<void>;
+}
+
+/** `externalData`: the graph's external data files, `path` being the location the .onnx names. */
+export async function createModel(bytes: Uint8Array, backend: Backend, threads: number, externalData: { path: string; data: Uint8Array }[] = []): Promise<OnnxModel> {
+  const ort = await loadOrt(backend, threads);
+  let session: OrtNs.InferenceSession;
+  try {
+    session = await serial(() => ort.InferenceSession.create(bytes, {
+      executionProviders: [backend],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3, // errors only: the "nodes not assigned to EP" warning is expected (shape ops on CPU)
+      ...(externalData.length ? { externalData } : {}),
+    }));
+  } catch (e) {
+    throw new HllmError('BACKEND_UNAVAILABLE', `ONNX Runtime could not create a ${backend} session: ${(e as Error).message ?? e}. Try backend: 'wasm'.`, { backend });
+  }
+  return {
+    backend,
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    run(feeds, output) {
+      return serial(async () => {
+        const tensors: Record<string, OrtNs.Tensor> = {};
+        for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor(f.type, f.data, f.dims);
+        let result: OrtNs.InferenceSession.OnnxValueMapType;
+        try {
+          result = await session.run(tensors);
+        } catch (e) {
+          throw new HllmError('INFERENCE_FAILED', `${backend} inference failed: ${(e as Error).message ?? e}`, { backend });
+        }
+        const t = result[output];
+        if (!t) throw new HllmError('MODEL_FORMAT', `the graph has no output '${output}' (outputs: ${session.outputNames.join(', ')})`);
+        const data = (await t.getData()) as Float32Array;
+        const out = { data: new Float32Array(data), dims: [...t.dims] };
+        for (const v of Object.values(result)) v.dispose();
+        return out;
+      });
+    },
+    release() {
+      return serial(() => session.release());
+    },
+  };
+}
