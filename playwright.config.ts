@@ -1,6 +1,5 @@
 // Playwright: Chromium from Debian (/usr/bin/chromium) against a production build of the
 // e2e pages (`vite build --mode e2e`) served by `vite preview`; the config starts the server.
-// Imports: @playwright/test only.
 import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
 
 // HLLM_E2E_{ENGINE,DEMO,HOST,CSP}_PORT let two runs share a machine (e.g. two worktrees).

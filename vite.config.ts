@@ -1,5 +1,4 @@
 // Build, dev-server and unit-test configuration for the whole package.
-// Imports: vite/vitest config helpers, node:url, and the demo/embed/CLI build plugins under src/.
 //
 // `vite build` produces the app; `vite build --mode e2e` also builds the pages under
 // e2e/pages/ that the Playwright specs drive (into .tmp/dist-e2e, never into dist/).

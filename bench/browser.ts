@@ -1,7 +1,6 @@
 // Runs the suite in headless Chromium (Debian's /usr/bin/chromium, docs/design.md "Test environment"): a Vite
 // dev server (no project plugins) serves bench/page with COOP/COEP so the page is
 // cross-origin isolated (memory measurement), Playwright drives it once per backend.
-// Imports: vite, @playwright/test, ./suite types.
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import type { Backend } from '../src/index.ts';

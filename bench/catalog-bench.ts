@@ -4,8 +4,6 @@
 // collected (run with --expose-gc). Writes bench/results/catalog-node-<N>.json and .md.
 //
 //   node --expose-gc --import tsx bench/catalog-bench.ts [--dir .tmp/synthetic-1000000] [--reps 3]
-//
-// Imports: src/engine (catalog parser, catalog-index, compact-catalog), ./stats, node:fs.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { diffCatalog, prepareCatalog, type PreparedCatalog } from '../src/engine/index/catalog-index.ts';
 import { parseCatalogText } from '../src/engine/catalog/catalog.ts';

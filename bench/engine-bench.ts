@@ -4,7 +4,6 @@
 // fake-indexeddb); Chromium runs the real worker on WASM and WebGPU through Playwright.
 // Writes a JSON report.  Usage:
 //   npx tsx bench/engine-bench.ts [--out bench/results.json] [--node-only] [--gpu-items 100]
-// Imports: src/index, fake-indexeddb, playwright-core (chromium), node:*.
 import 'fake-indexeddb/auto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
 // Float32Array of L2-normalised rows, dot products and a size-K min-heap (O(N log K)), plus
 // the "because" lookup over float rows. The engine itself ranks with the int8 kernel
 // (src/engine/index/vector-table.ts), so this lives with the benches, not in src/.
-// Imports: src/engine/ranking (Scored type) only. Pure.
+// Pure.
 import type { Scored } from '../src/engine/index/ranking.ts';
 
 /** Dot product of q with row r of a row-major matrix. */

@@ -9,7 +9,6 @@
 // what is compared). Per pair set: N@10, R@10, users whose rank changed, and a user-cluster
 // bootstrap (2,000 resamples, seeded) 95 % CI of the relative N@10 difference vs fp32.
 // `npx tsx bench/int8-quality.ts` → bench/results/<date>-int8-quality.{json,md}.
-// Imports: node:*, src/engine item-embedder/ranking, src/eval (dataset, run-eval, paired), src/vectors/format.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -5,8 +5,6 @@
 // given both encodes 0 items. Output goes to a gitignored folder (.tmp/ by default).
 //
 //   npx tsx bench/make-synthetic.ts [--n 1000000] [--seed 1] [--out .tmp/synthetic-1000000] [--shard-rows 131072]
-//
-// Imports: src/engine (catalog parser, text builder, manifest, model key, sha256), src/vectors/format, papaparse, node:fs, src/eval/seeded-rng.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,6 @@
 // The Node benchmark environment: ORT WASM through the engine's ort-backend, files from
 // disk, fake-indexeddb as the engine's "IndexedDB" (Node has none; its cost is a JS
 // structured-clone store, so the warm-start figure is indicative only), peak RSS.
-// Imports: fake-indexeddb, node:fs, ./suite.
 import 'fake-indexeddb/auto';
 import { readFile } from 'node:fs/promises';
 import { runSuite, type BenchConfig, type SuiteResult } from './suite.ts';

@@ -2,7 +2,6 @@
 // builds the MatMul roofline probe, runs the suite in Node and in headless Chromium (WASM,
 // then WebGPU with small workloads: SwiftShader is 20-30× slower than WASM), and writes
 // bench/results/<date>-<machine>.json plus a markdown summary with one SVG chart per figure.
-// Imports: commander, node:*, ./node-env, ./browser, ./summary, ./suite types.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, totalmem } from 'node:os';

@@ -9,7 +9,7 @@
 //   npx tsx bench/scale-bench.ts [--items 1000000] [--reps 30] [--warm-reps 3] [--port 4260]
 //
 // Writes bench/results/scale-<date>-<items>.{json,md}. A row that cannot be measured is null
-// with a reason. Imports: vite, @playwright/test, the kernel build plugin, make-synthetic, src/eval/seeded-rng, node:*.
+// with a reason.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

@@ -3,7 +3,6 @@
 // on-device vs from fp32 / int8 shards, the warm start from stored shards, and how much of
 // recommend()'s top-10 int8 shards keep versus on-device float32 vectors.
 // `npx tsx bench/shards-bench.ts [--reps N]` → bench/results/<date>-shards-node.{json,md}.
-// Imports: fake-indexeddb, node:fs/os/path, src/engine, src/testing/shard-fixture, ./stats.
 import 'fake-indexeddb/auto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

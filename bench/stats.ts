@@ -1,5 +1,5 @@
 // Timing helpers shared by every benchmark environment: repeated runs, medians and
-// percentiles, and the model's FLOPs per item. Imports: nothing (runs in Node and browsers).
+// percentiles, and the model's FLOPs per item.
 
 export const now = (): number => performance.now();
 

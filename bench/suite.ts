@@ -3,7 +3,7 @@
 // encoders, ranking, createEngine + storage) against a reference measured in the same
 // run: a large MatMul on the same runtime/backend (roofline), a memory copy (bandwidth),
 // a naive one-run-per-item encoder, and the warm path's cold counterpart.
-// Imports: src/engine modules, src/index.ts (createEngine), ./float-topk, ./stats. No Node or DOM APIs:
+// No Node or DOM APIs:
 // the runner passes them in through BenchEnv.
 import { createEngine, type Backend, type CatalogItem } from '../src/index.ts';
 import { parseCsv } from '../src/engine/catalog/catalog.ts';

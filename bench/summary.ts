@@ -1,6 +1,6 @@
 // Turns a bench report into bench/results/<stamp>.md with one SVG chart per figure
 // (vega-lite compiled to vega, rendered headless to SVG: no canvas, no native deps) and
-// the goals checked against the WASM figures. Imports: vega, vega-lite, node:fs.
+// the goals checked against the WASM figures.
 import { writeFileSync } from 'node:fs';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';

@@ -3,7 +3,6 @@
 // Chromium worker (topk-browser.ts), there also the threaded scan with 1, 2 and 4 threads
 // (topk-threads-core.ts), with the machine's load average before and after.
 // Writes bench/results/topk-<date>.json and .md.
-// Imports: node:fs, node:os, topk-core, topk-threads-core, topk-browser, topk-kernel-build.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { compileTopkKernel } from '../src/engine/index/kernel/topk-kernel-build.ts';

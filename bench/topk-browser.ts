@@ -1,8 +1,7 @@
 // Runs the top-K kernel bench (topk-core) in a worker of headless Chromium (/usr/bin/chromium):
 // a Vite dev server with only the kernel plugin serves bench/page/topk.html with COOP/COEP: the
 // single-thread figures use the same scanner as on any page, and the threaded scan
-// (topk-threads-core) needs the isolation. Imports: vite, @playwright/test, topk-kernel-build,
-// topk-core and topk-threads-core types.
+// (topk-threads-core) needs the isolation.
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import { topkKernelWasm } from '../src/engine/index/kernel/topk-kernel-build.ts';

@@ -3,7 +3,6 @@
 // the median time of the WASM kernel's topK, of its candidate scan alone, of the JS brute force over
 // the same table, and of a float32 scan (bench/float-topk.ts), each against the same run's copy
 // bandwidth (TypedArray.set of the bytes the kernel reads per query).
-// Imports: engine/vector-table, engine/ranking, engine/kernel/topk-scanner, bench/float-topk, bench/stats.
 import { createKernelTable } from '../src/engine/index/kernel/topk-scanner.ts';
 import { normalize } from '../src/engine/index/ranking.ts';
 import { topK as floatTopK } from './float-topk.ts';

@@ -3,7 +3,6 @@
 // 50-row history masks each time), built by createThreadedTable exactly as the engine builds it,
 // and per count the median of VectorTable.topK (scan on this worker + scan workers, exact
 // re-score), its bytes/s against the same run's copy bandwidth, and a check against bruteForceTopK.
-// Imports: engine/kernel/topk-threads, engine/vector-table, engine/ranking, bench/stats.
 import { createThreadedTable } from '../src/engine/index/kernel/topk-threads.ts';
 import { normalize } from '../src/engine/index/ranking.ts';
 import { bruteForceTopK, type VectorTable } from '../src/engine/index/vector-table.ts';

@@ -1,7 +1,6 @@
 // The demo starts with backend 'auto' and shows why it runs where it runs. Chromium here has
 // only SwiftShader, a software WebGPU adapter, so 'auto' must refuse it and say so; forcing
 // ?backend=wasm says that instead. Real engine worker, real IndexedDB, Debian Chromium.
-// Imports: @playwright/test, ./support/demo.
 import { expect, test } from '@playwright/test';
 import { DEMO, openDemo } from './support/demo.ts';
 

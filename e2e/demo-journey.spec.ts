@@ -1,6 +1,6 @@
 // Journey: a person opens the demo, likes five movies and gets ten recommendations with
 // "because you liked" reasons; a reload keeps history and recommendations; wiping clears
-// both. Real engine (WASM), real IndexedDB, Debian Chromium. Imports: @playwright/test, ./support.
+// both. Real engine (WASM), real IndexedDB, Debian Chromium.
 import { expect, test } from '@playwright/test';
 import { expectPopularRows, LIKED, likeFive, openDemo, readRecs, recItems, waitReady } from './support/demo.ts';
 

@@ -1,7 +1,6 @@
 // Offline: after the first visit the service worker has precached the app, ORT's wasm,
 // the model and the catalogue; with the network cut (context.setOffline) a reload still
 // starts the engine and recommends, and new likes still re-rank.
-// Imports: @playwright/test, ./support.
 import { expect, test } from '@playwright/test';
 import { DEMO, LIKED, like, openDemo, recItems, waitReady } from './support/demo.ts';
 

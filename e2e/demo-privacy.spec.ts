@@ -1,7 +1,6 @@
 // Privacy: record every request (page, workers, service worker) during the whole journey
 // (first load, five likes, a click on a recommendation, reload, history, export, wipe).
 // None may leave the page's origin, and no URL or body may carry an item id from the history.
-// Imports: @playwright/test, ./support.
 import { expect, test } from '@playwright/test';
 import { DEMO, LIKED, likeFive, openDemo, readRecs, recItems, waitReady } from './support/demo.ts';
 

@@ -2,7 +2,7 @@
 // pastes the one-line script tag pointing at the demo server. The engine must start
 // single-threaded from the embed's origin (worker, ORT wasm, model and catalogue all
 // fetched from there with CORS, nothing from a CDN), show recommendations in the
-// target element and answer through window.HLLM. Imports: @playwright/test, ./support.
+// target element and answer through window.HLLM.
 import { expect, test } from '@playwright/test';
 import { DEMO, expectPopularRows, HOST, LIKED, START_TIMEOUT } from './support/demo.ts';
 

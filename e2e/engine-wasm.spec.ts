@@ -2,7 +2,6 @@
 // golden parity (tokens, item/user cosine ≥ 0.9999, golden top-10), zero re-encodes
 // after a reload, exactly 3 re-encodes after changing 3 items, and a worker that crashes
 // mid-job (killed on an observed progress event) restarting with reads retried.
-// Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
 import { catalog, CATALOG_URL, cosine, golden, goldenParity, killMidSetCatalog, openEnginePage, startRecommender } from './support/engine.ts';
 

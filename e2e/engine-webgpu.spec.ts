@@ -2,7 +2,6 @@
 // 20–30× slower than WASM, so the catalogue is small and WebGPU is forced — 'auto' picks
 // WASM over a software adapter): the self-check against WASM passes, golden parity holds (tokens, item/user cosine ≥ 0.9999), and recommend() returns the
 // same top-10 as the engine in Node, on WebGPU and on WASM.
-// Imports: @playwright/test, ./support/engine, src/index (Node engine).
 import { expect, test } from '@playwright/test';
 import { createEngine } from '../src/index.ts';
 import { catalog, cosine, golden, goldenParity, openEnginePage, startRecommender } from './support/engine.ts';

@@ -4,7 +4,6 @@
 // same recommendations, refuses a bad file with its INVALID_IMPORT text and loses nothing,
 // and works from the keyboard alone. Every request of both profiles is recorded: none may
 // leave the origin, none may be a write, none may carry a history item id.
-// Imports: @playwright/test, ./support/demo.
 import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { DEMO, LIKED, like, openDemo, readRecs, waitReady } from './support/demo.ts';
 

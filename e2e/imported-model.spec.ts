@@ -2,7 +2,6 @@
 // in ONNX external data, loaded by the engine's worker in Chromium (WASM): the data files are
 // fetched, verified and handed to ORT, and golden.json's item and user embeddings are reproduced.
 // The folder is built by the Python importer in beforeAll and served from disk by a route.
-// Imports: @playwright/test, node:*, ./support/engine.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,6 @@
 // Keyboard: with no mouse at all, a person can search, like movies, jump to the
 // recommendations, move between them and activate one (which is tracked and re-ranks).
 // Also checks the ARIA shape: a list of listitems holding named buttons.
-// Imports: @playwright/test, ./support.
 import { expect, test, type Page } from '@playwright/test';
 import { LIKED, openDemo, recItems, waitReady } from './support/demo.ts';
 

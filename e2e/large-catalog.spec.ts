@@ -1,7 +1,6 @@
 // A 100,000-item catalogue (10 MB of CSV) in Chromium (issue #6): parsing, validation,
 // hashing and encoding run in the worker, so the page keeps painting; encoding streams
 // progress batch by batch; cancel() stops it and the previous catalogue keeps working.
-// Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
 import { catalog, openEnginePage, startRecommender } from './support/engine.ts';
 

@@ -3,7 +3,6 @@
 // `vite preview` and opened in Chromium. The library ships no ONNX Runtime wasm of its own:
 // the host's bundler must place it, and the recommendation proves the engine found it.
 // HLLM_E2E_PKG_PORT sets the preview port (default 4178). Needs no server from the config.
-// Imports: @playwright/test, vite (preview), node:fs, node:os, node:path, ./support.
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -3,7 +3,6 @@
 // every acknowledged event (100 closes on the storage call track() awaits, 5 on track()
 // itself); forget() and exportData() agree with what IndexedDB holds; no cookies or
 // localStorage; calls before ready / after dispose; track()+recommend() sent together.
-// Imports: @playwright/test, ./support/engine.
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { catalog, ENGINE_PAGE, openEnginePage, startRecommender } from './support/engine.ts';
 

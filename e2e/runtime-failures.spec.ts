@@ -4,7 +4,6 @@
 // rejects with WORKER_CRASHED, the worker restarts from IndexedDB and reads (also those sent
 // to the dying worker) succeed; a WebGPU device lost mid-session moves
 // the engine to WASM in the same session, with the same recommendations and no error.
-// Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
 import { catalog, killMidSetCatalog, openEnginePage, startRecommender } from './support/engine.ts';
 

@@ -5,7 +5,6 @@
 // a small static server started here, and the widget is styled there (its stylesheet is an
 // adopted constructable sheet, which style-src 'self' allows); the built JS contains no
 // eval or new Function.
-// Imports: @playwright/test, node:http, node:fs, node:path, ./support.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';

@@ -1,7 +1,6 @@
 // The storage layer on Chromium's real IndexedDB: migration from every older schema,
 // Float32Array vectors keyed by (model sha, text sha), append-only history with forget,
 // and persistence across a page reload.
-// Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
 import { openEnginePage } from './support/engine.ts';
 

@@ -2,7 +2,6 @@
 // in a Web Worker of real Chromium on the (not cross-origin isolated) engine page: topK over
 // int8 and float32 tables equals the JS brute force on random queries with history masks, and
 // asking for 4 threads there still scans on one (no SharedArrayBuffer is tried).
-// Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
 import { openEnginePage } from './support/engine.ts';
 

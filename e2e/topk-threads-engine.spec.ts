@@ -3,8 +3,7 @@
 // vectors under the model's key, so nothing is encoded), started on the cross-origin-isolated
 // test page with threads: 2 reports scanThreads 2, on the plain engine page 1, and both give the
 // same recommendations (ids, scores, because) for the same history; the isolated page's history
-// never leaves the device. Imports: @playwright/test, node:crypto, ./support/engine,
-// src/engine/text-builder and src/vectors/format (pure).
+// never leaves the device.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';

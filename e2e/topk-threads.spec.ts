@@ -4,7 +4,6 @@
 // with history masks and exact ties (int8 and float32, odd dims, k past a range's rows); a scan
 // worker that dies mid-query degrades to one thread with one warning and no wrong result; dispose
 // ends the workers and topK keeps working. The plain page's one thread: e2e/topk-kernel.spec.ts.
-// Imports: @playwright/test.
 import { expect, test } from '@playwright/test';
 
 const exact = { wasmScanner: true, mismatches: 0, firstMismatch: null, isolated: true, crashed: false, warnings: [] };

@@ -2,7 +2,6 @@
 // a database holding another model key's vectors and some history is opened by a new
 // model; once it is ready the other key's vectors are gone, the new model's are all stored
 // (a restart encodes nothing) and the history is exactly as it was.
-// Imports: @playwright/test, ./support/engine.
 import { expect, test } from '@playwright/test';
 import { catalog, openEnginePage, startRecommender } from './support/engine.ts';
 

@@ -5,7 +5,6 @@
 // <hllm-recommendations vectors=…> starts its own engine from the shards.
 // The shard set is built from the page's own item vectors (the way `hllm embed` does) and
 // served with context.route, so every request for it is seen.
-// Imports: @playwright/test, node:crypto, ./support/engine, src/vectors/format (pure).
 import { createHash } from 'node:crypto';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { encodeShard, type VectorManifest } from '../src/vectors/format.ts';

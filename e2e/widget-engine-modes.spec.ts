@@ -2,7 +2,6 @@
 // the demo catalogue with a `sales` popularity field): similar shows an item's neighbours
 // and not the item, seeds leaves the history untouched, popular and the fallback fill the
 // rows for a fresh visitor.
-// Imports: @playwright/test, ./support/engine (catalogue).
 import { expect, test, type Page } from '@playwright/test';
 import type { CatalogItem } from '../src/protocol.ts';
 import { catalog } from './support/engine.ts';

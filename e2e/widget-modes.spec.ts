@@ -3,7 +3,6 @@
 // (once per visible item, never for hidden ones, no request), and the carousel laid out
 // right-to-left. Catalogues are slices of the demo catalogue (or hostile rows) handed in
 // as items, so each test encodes ~100 items, not 3,650.
-// Imports: @playwright/test, ./support/engine (catalogue), ./support/xss-payloads.
 import { expect, test, type Page } from '@playwright/test';
 import type { CatalogItem } from '../src/protocol.ts';
 import { catalog } from './support/engine.ts';

@@ -1,7 +1,6 @@
 // <hllm-recommendations> inside a React 19 app (e2e/pages/react.html, built by the e2e
 // vite build): React sets the element's properties (recommender, exclude, labels) and
 // receives its hllm-view / hllm-click events; the real engine ranks in its worker.
-// Imports: @playwright/test, ./support/engine (catalogue).
 import { expect, test } from '@playwright/test';
 import { catalog } from './support/engine.ts';
 

@@ -1,7 +1,6 @@
 // The widget on its own (attribute mode): it creates its own engine from `model` and
 // `catalog`, fires hllm-ready, shows k items after tracking, tracks clicks itself, and
 // shows a readable alert (and fires hllm-error) when the model cannot be loaded.
-// Imports: @playwright/test, ./support.
 import { expect, test } from '@playwright/test';
 import { DEMO, expectPopularRows, LIKED, START_TIMEOUT } from './support/demo.ts';
 

@@ -4,7 +4,7 @@
 // one worker; in-flight reads are answered by the new worker, in-flight writes reject with
 // WORKER_CRASHED, and a late signal about a dead worker never touches the new one.
 // (Real workers, Web Locks and ORT are exercised by e2e/engine-wasm.spec.ts and
-// e2e/runtime-failures.spec.ts.) Imports: vitest, comlink, client, protocol types.
+// e2e/runtime-failures.spec.ts.)
 import { expose } from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Recommender } from './client.ts';

@@ -4,7 +4,6 @@
 // exactly once; later signals about the same worker are ignored. A read call (CALL_KINDS
 // in protocol.ts) the dead worker never answered is sent once more, to the new worker; a
 // write rejects with 'WORKER_CRASHED', since it may already have committed.
-// Imports: comlink, comlink-setup, errors, worker-liveness, protocol.
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import { installErrorTransfer } from './comlink-setup.ts';
 import { HllmError, isHllmError } from './errors.ts';

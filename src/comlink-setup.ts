@@ -1,7 +1,6 @@
 // Registers comlink's 'throw' transfer handler on both sides of the worker boundary so an
 // HllmError arrives as an HllmError with its code and details (comlink's default keeps
 // only message, name and stack).
-// Imports: comlink, errors, protocol types.
 import { transferHandlers, type TransferHandler } from 'comlink';
 import { deserializeError, serializeError } from './errors.ts';
 import type { SerializedError } from './protocol.ts';

@@ -1,6 +1,6 @@
 // Capability detection: where we run (browser, worker, Node), WebGPU adapter and its
 // features/limits, cross-origin isolation (→ WASM threads) and IndexedDB.
-// Imports: nothing. Runs in page, worker and Node.
+// Runs in page, worker and Node.
 
 /** The few WebGPU shapes we read; TS's DOM lib has no WebGPU types. */
 interface GpuAdapterInfoLike {

@@ -1,6 +1,5 @@
 // Typed errors of the public API. Every failure the engine reports is an HllmError whose
 // `code` a caller can switch on; messages say what to do next.
-// Imports: protocol (types only; used by page, worker and Node alike).
 import type { SerializedError } from './protocol.ts';
 
 /** Every error code the engine can raise. */

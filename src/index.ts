@@ -1,7 +1,6 @@
 // The one public entry of the package: createRecommender (page, Web Worker), createEngine
 // (same thread: Node, workers, tests), the public types, the error class and CALL_KINDS
 // (which calls are retried after a worker death). Test hooks live in src/testing/, not here.
-// Imports: client, engine, errors, protocol, env.
 
 export { createRecommender, Recommender, type RecommenderOptions } from './client.ts';
 export { createEngine, HllmEngine, type CreateEngineOptions } from './engine/engine.ts';

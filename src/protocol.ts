@@ -2,7 +2,7 @@
 // (createEngine), the worker adapter and the page-side Recommender all implement, every
 // type that crosses the page ⇄ worker boundary, and CALL_KINDS, the one table saying
 // which calls only read (retried after a worker death) and which write.
-// Imports: types only (errors). The only runtime code is the CALL_KINDS table.
+// The only runtime code is the CALL_KINDS table.
 import type { HllmErrorCode } from './errors.ts';
 
 export type Backend = 'webgpu' | 'wasm';

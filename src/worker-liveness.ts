@@ -1,7 +1,6 @@
 // Page side: notices when the engine worker ends WITHOUT an error event — stopped by
 // terminate(), by its own close(), or by the browser killing it for memory. Such a worker
 // just stops answering, so pending calls would hang forever.
-// Imports: protocol types (the caller passes the worker's remote API).
 //
 // Two detectors. With the Web Locks API (secure contexts, all current browsers) the
 // worker takes a lock it never releases; the page queues for the same lock, and the

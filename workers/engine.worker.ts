@@ -1,5 +1,4 @@
 // The engine's Web Worker: exposes the engine over comlink. Nothing else lives here.
-// Imports: comlink, src/engine/worker-adapter.
 import { expose } from 'comlink';
 import { workerApi } from '../src/engine/worker-adapter.ts';
 

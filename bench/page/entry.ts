@@ -2,7 +2,6 @@
 // runs the shared suite in this (cross-origin-isolated) page with real IndexedDB and
 // reports peak memory with performance.measureUserAgentSpecificMemory(), and runs the
 // transformers.js baseline beside the engine.
-// Imports: ../suite, ./tjs-baseline.
 import type { Backend } from '../../src/index.ts';
 import { runSuite, type BenchConfig } from '../suite.ts';
 import { transformersJsBaseline } from './tjs-baseline.ts';

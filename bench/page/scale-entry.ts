@@ -2,7 +2,6 @@
 // worker through createRecommender on a catalogue + vector shards served by the bench server,
 // times start-up to the first recommendation, recommend() on a history, and measures memory
 // with performance.measureUserAgentSpecificMemory() (this page is cross-origin isolated).
-// Imports: the public API (src/index.ts).
 import { createRecommender } from '../../src/index.ts';
 
 export interface ScaleRunOptions {

@@ -2,7 +2,6 @@
 // @huggingface/transformers (its own ONNX Runtime Web build) on a BERT-shaped encoder of the
 // default Item LLM's size, written by bench/make-tjs-encoder.py. Strictly local: remote
 // models off, the model and ORT's wasm served by the bench's Vite server, no browser cache.
-// Imports: @huggingface/transformers (dynamic: only the bench page loads it), ../suite types.
 import type { Backend } from '../../src/index.ts';
 import type { TjsBaseline } from '../suite.ts';
 

@@ -1,6 +1,5 @@
 // Browser side of the top-K kernel bench: window.hllmTopkBench(options) runs topk-core in a
 // dedicated worker (where recommend() runs) and resolves with its result.
-// Imports: ../topk-core (types).
 import type { TopkBenchOptions, TopkBenchResult } from '../topk-core.ts';
 
 (window as unknown as Record<string, unknown>).hllmTopkBench = (o: TopkBenchOptions) =>

@@ -1,7 +1,6 @@
 // Worker of the top-K kernel bench page: compiles the kernel bytes the Vite plugin inlined
 // (the browser build's path) and runs topk-core, then (the page is cross-origin isolated) the
-// threaded scan with the shared-memory build. Imports: ../topk-core, ../topk-threads-core, the
-// `?topk-wasm` and `?topk-wasm-shared` bytes.
+// threaded scan with the shared-memory build.
 import bytes from '../../src/engine/index/kernel/topk-kernel.as.ts?topk-wasm';
 import sharedBytes from '../../src/engine/index/kernel/topk-kernel.as.ts?topk-wasm-shared';
 import { runTopkBench, type TopkBenchOptions } from '../topk-core.ts';

@@ -3,7 +3,6 @@
 // drive them with page.evaluate(), and registers <hllm-recommendations> for widget checks
 // that need this page's routes (e2e/vector-shards.spec.ts).
 // Also the script of engine-isolated.html (the same page, cross-origin isolated).
-// Imports: src/index.ts, src/widget (entry), src/testing/test-hooks, src/storage/*, ./topk-worker (type; spawned as a worker).
 import * as api from '../../src/index.ts';
 import { defineHllmRecommendations } from '../../src/widget/index.ts';
 import { IdbStore } from '../../src/storage/idb-store.ts';

@@ -3,7 +3,6 @@
 // events (React 19 maps `onhllm-click` to the element's own event), showing what it
 // received in #events. window.startApp(catalog, liked) starts the engine, tracks the
 // liked items, renders with `exclude` = the engine's own first pick, and returns that id. Written with createElement, not JSX, to need no JSX build.
-// Imports: react, react-dom/client, src/index.ts, src/widget/index.ts.
 import { createElement as h, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createRecommender, type CatalogItem, type Recommender } from '../../src/index.ts';

@@ -4,7 +4,6 @@
 // with the JS brute force on random queries and history masks; posts back the counts, the scan
 // threads used and the warnings. `crashAt`: before that query a scan worker is made to die
 // (failNextScan); `disposeAt`: the table is disposed (its workers end) before that query.
-// Imports: src/engine/vector-table, src/engine/ranking, src/engine/index/kernel/topk-threads (test seam).
 import { failNextScan } from '../../src/engine/index/kernel/topk-threads.ts';
 import { normalize } from '../../src/engine/index/ranking.ts';
 import { bruteForceTopK, createVectorTable, type TableDtype } from '../../src/engine/index/vector-table.ts';

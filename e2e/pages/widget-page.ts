@@ -1,7 +1,6 @@
 // Test page script: puts the public API on window and registers <hllm-recommendations>
 // (by importing the widget entry), so e2e/widget-modes.spec.ts can start a real engine
 // and mount widgets on it with page.evaluate().
-// Imports: src/index.ts, src/widget/index.ts.
 import * as api from '../../src/index.ts';
 import '../../src/widget/index.ts';
 

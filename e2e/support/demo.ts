@@ -1,7 +1,6 @@
 // Shared helpers for the demo/embed specs: where the servers are (started by
 // playwright.config.ts) and how a person drives the demo page. No mocks: every
 // helper goes through the real page, the real engine worker and IndexedDB.
-// Imports: @playwright/test only.
 import { expect, type Locator, type Page } from '@playwright/test';
 
 export const DEMO = `http://127.0.0.1:${process.env.HLLM_E2E_DEMO_PORT ?? 4173}`;

@@ -1,7 +1,6 @@
 // Helpers for the engine specs: open the e2e test page, start a recommender in its Web
 // Worker, and read golden.json / the catalogue on the Node side. No mocks: the page runs
 // the real worker, ONNX Runtime Web and IndexedDB.
-// Imports: @playwright/test, node:fs, src/engine/catalog (CSV parsing, pure).
 import { readFileSync } from 'node:fs';
 import { expect, type Page } from '@playwright/test';
 import { parseCsv } from '../../src/engine/catalog/catalog.ts';

@@ -1,7 +1,7 @@
 // A plain third-party "host site" for the embed spec: serves one HTML page on its own
 // port with no COOP/COEP headers (so no cross-origin isolation, no SharedArrayBuffer)
 // and a script tag that loads hllm-embed.js from the demo server's origin.
-// Usage: node e2e/support/host-server.mjs <port> <embed-origin>. Imports: node:http.
+// Usage: node e2e/support/host-server.mjs <port> <embed-origin>.
 import { createServer } from 'node:http';
 
 const port = Number(process.argv[2] ?? 4175);

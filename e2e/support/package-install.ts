@@ -1,7 +1,6 @@
 // Helpers for the package spec: pack a fresh build of hllm-web the way `npm publish` would,
 // and install that tarball into a scratch app with npm, offline. Nothing is faked: the
 // tarball is npm's own, and `npm ci` unpacks it and its dependencies from npm's cache.
-// Imports: node:child_process, node:crypto, node:fs, node:path.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // Writes docs/demo.png for the README and prints the demo's step timings, against a
 // running `npm start` (http://127.0.0.1:4173 unless DEMO_URL is set). Not a test: run it
-// by hand after UI changes. Usage: node e2e/support/take-screenshot.mjs. Imports: playwright.
+// by hand after UI changes. Usage: node e2e/support/take-screenshot.mjs.
 import { chromium } from '@playwright/test';
 
 const url = process.env.DEMO_URL ?? 'http://127.0.0.1:4173/';

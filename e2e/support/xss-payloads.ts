@@ -1,7 +1,6 @@
 // A corpus of hostile strings for catalogue titles, descriptions and image URLs (issue #6,
 // security). Each one, if it ever ran, would bump window.__xss or open a dialog; the
 // specs check that neither happens and that the text is shown literally.
-// Imports: nothing.
 
 const HIT = 'window.__xss=(window.__xss||0)+1';
 

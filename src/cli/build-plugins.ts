@@ -1,15 +1,12 @@
-/**
- * Role: build-time (Node) Vite plugins for the `hllm` command:
- *   - cliBuild(): after the app build, bundles src/cli/hllm.ts into <outDir>/cli/hllm.js
- *     (ESM for Node 20, `#!/usr/bin/env node`, the package's dependencies external), the
- *     package's `bin`. buildCli() is the same build on its own (the CLI tests use it).
- *   - demoVectors(): once the config is resolved (`vite build` and `vite` dev alike, but
- *     not under vitest) runs `hllm embed`
- *     for the demo catalogue into public/catalogs/ml-latest-small/vectors/ (gitignored),
- *     incrementally with --previous of itself, so the demo ships vector shards and a clean
- *     clone needs no extra step. Vite then copies them into dist/ with the rest of public/.
- * May import: vite, node:child_process, node:fs, node:path, node:url, the kernel's build plugin.
- */
+// Build-time (Node) Vite plugins for the `hllm` command:
+//   - cliBuild(): after the app build, bundles src/cli/hllm.ts into <outDir>/cli/hllm.js
+//     (ESM for Node 20, `#!/usr/bin/env node`, the package's dependencies external), the
+//     package's `bin`. buildCli() is the same build on its own (the CLI tests use it).
+//   - demoVectors(): once the config is resolved (`vite build` and `vite` dev alike, but
+//     not under vitest) runs `hllm embed`
+//     for the demo catalogue into public/catalogs/ml-latest-small/vectors/ (gitignored),
+//     incrementally with --previous of itself, so the demo ships vector shards and a clean
+//     clone needs no extra step. Vite then copies them into dist/ with the rest of public/.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';

@@ -1,7 +1,6 @@
 // `hllm embed`: encodes a catalogue with a model folder into a vector shard set
 // (docs/vector-format.md) with the browser engine's own code on ONNX Runtime's WASM backend
 // (src/engine/model/item-embedder.ts), incrementally (--previous) and resumably (OUT/.partial).
-// Imports: commander, cli-progress, engine (item-embedder, catalog, fetcher), vectors (writer), ./progress.
 import { Command, Option } from 'commander';
 import { defaultFetcher } from '../io/fetcher.ts';
 import { loadCatalog } from '../engine/catalog/catalog.ts';

@@ -4,7 +4,6 @@
 // own embedItems() and modelKey; incremental (--previous) with a counter of items encoded;
 // resume after SIGKILL, killed when the first shard file appears (an fs.watch event); and
 // the typed one-line errors of a bad catalogue and a corrupt model file.
-// Imports: vitest, node:*, the engine (createEngine, catalog parser), ./build-plugins, vectors reader.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, rmSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,7 +3,6 @@
 // checkout). Built to dist/cli/hllm.js by src/cli/build.ts; `npm run eval` / `npm run
 // bench` are aliases. An HllmError ends the run with exit code 1 and one line
 // "hllm: CODE: message" on stderr, no stack; a usage error is commander's (exit code 1).
-// Imports: commander, node:*, ./embed-command, ../eval/cli.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,5 @@
 // Progress for the CLI: a cli-progress bar with ETA on a TTY, plain "done/total (pct) ETA"
 // lines at most every 5 s otherwise (CI logs, pipes), nothing when disabled.
-// Imports: cli-progress.
 import { Presets, SingleBar } from 'cli-progress';
 
 export interface Reporter {

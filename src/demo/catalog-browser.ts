@@ -1,11 +1,8 @@
-/**
- * Role: the demo's catalogue panel: a search box and a paged list of movies,
- * each with a Like toggle and an Open button. Matches come a page at a time
- * from the engine's search() (the catalogue lives in the worker, not here). It
- * only renders and reports intents; main.ts decides what they do to the
- * engine. Text goes through textContent. May import: ./catalog-data,
- * ../protocol (types).
- */
+// The demo's catalogue panel: a search box and a paged list of movies,
+// each with a Like toggle and an Open button. Matches come a page at a time
+// from the engine's search() (the catalogue lives in the worker, not here). It
+// only renders and reports intents; main.ts decides what they do to the
+// engine. Text goes through textContent.
 import type { CatalogItem, SearchOptions, SearchResult } from '../protocol.ts';
 import { displayGenres, displayTitle } from './catalog-data.ts';
 

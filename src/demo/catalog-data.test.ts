@@ -1,8 +1,5 @@
-/**
- * Role: unit tests of how the demo formats engine items and looks up titles
- * (through a real Node engine's items(): the page never parses the catalogue).
- * May import: ./catalog-data, ../engine/engine, ../errors, vitest.
- */
+// Unit tests of how the demo formats engine items and looks up titles
+// (through a real Node engine's items(): the page never parses the catalogue).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type HllmEngine } from '../engine/engine.ts';
 import { displayGenres, displayTitle, lookupTitles } from './catalog-data.ts';

@@ -1,9 +1,6 @@
-/**
- * Role: how the demo shows catalogue items it gets from the engine. The
- * catalogue is parsed once, in the engine's worker; the page asks the engine
- * (search(), items()) and only formats what comes back. May import:
- * ../protocol (types), ../errors.
- */
+// How the demo shows catalogue items it gets from the engine. The
+// catalogue is parsed once, in the engine's worker; the page asks the engine
+// (search(), items()) and only formats what comes back.
 import { isHllmError } from '../errors.ts';
 import type { CatalogItem } from '../protocol.ts';
 

@@ -1,12 +1,9 @@
-/**
- * Role: entry of the demo page. Start-up sequence: register the service worker
- * (offline after the first visit), create one engine (backend 'auto' by default; `?backend=`
- * and `?dtype=` override), hand the engine to <hllm-recommendations>, then wire
- * the catalogue browser (search and titles come from the engine, which parses the
- * catalogue once in its worker), likes/opens, the history dialog (a <hllm-history>
- * privacy panel), the timings chart and the licence. May import: ../index (public
- * engine API), ../widget, ./catalog-*, ./timings, ./sw-register.
- */
+// Entry of the demo page. Start-up sequence: register the service worker
+// (offline after the first visit), create one engine (backend 'auto' by default; `?backend=`
+// and `?dtype=` override), hand the engine to <hllm-recommendations>, then wire
+// the catalogue browser (search and titles come from the engine, which parses the
+// catalogue once in its worker), likes/opens, the history dialog (a <hllm-history>
+// privacy panel), the timings chart and the licence.
 import { createRecommender } from '../index.ts';
 import '../widget/index.ts';
 import type { HistoryEvent } from '../index.ts';

@@ -1,10 +1,8 @@
-/**
- * Role: build-time (Node) configuration of the demo's service worker, used by
- * vite.config.ts. Workbox precaches everything the demo needs to start with the
- * network gone: the page, its chunks, the engine worker, ORT's wasm, the default
- * model and the catalogue with its licence and vector shards. The embed and library
- * builds are not precached: they serve other sites, not this page; nor is the CLI. May import: vite-plugin-pwa.
- */
+// Build-time (Node) configuration of the demo's service worker, used by
+// vite.config.ts. Workbox precaches everything the demo needs to start with the
+// network gone: the page, its chunks, the engine worker, ORT's wasm, the default
+// model and the catalogue with its licence and vector shards. The embed and library
+// builds are not precached: they serve other sites, not this page; nor is the CLI.
 import { VitePWA } from 'vite-plugin-pwa';
 
 /** The vite-plugin-pwa plugin configured for the demo page. */

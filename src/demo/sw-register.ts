@@ -1,11 +1,9 @@
 /// <reference types="vite-plugin-pwa/vanillajs" />
-/**
- * Role: registers the demo's service worker (generated at build time by
- * vite-plugin-pwa/workbox; it precaches the app, the ORT wasm, the default model
- * and the catalogue) and reports when the page is ready to work offline. Only
- * the demo registers it: the widget and the embed never install a worker on a
- * host site. May import: virtual:pwa-register.
- */
+// Registers the demo's service worker (generated at build time by
+// vite-plugin-pwa/workbox; it precaches the app, the ORT wasm, the default model
+// and the catalogue) and reports when the page is ready to work offline. Only
+// the demo registers it: the widget and the embed never install a worker on a
+// host site.
 import { registerSW } from 'virtual:pwa-register';
 
 /** Registers the worker; `out` receives a one-line status for people and tests. */

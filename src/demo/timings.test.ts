@@ -1,7 +1,5 @@
-/**
- * Role: unit tests of PhaseClock, which turns the engine's progress events into
- * the step durations the demo charts. May import: ./timings, vitest.
- */
+// Unit tests of PhaseClock, which turns the engine's progress events into
+// the step durations the demo charts.
 import { describe, expect, it } from 'vitest';
 import { PhaseClock } from './timings.ts';
 

@@ -1,9 +1,6 @@
-/**
- * Role: measures how long each start-up phase and each engine call took, from
- * the page's side (progress events + wall clock around calls), and draws them
- * as a small horizontal bar chart with chart.js plus an accessible table.
- * May import: chart.js (tree-shaken parts only).
- */
+// Measures how long each start-up phase and each engine call took, from
+// the page's side (progress events + wall clock around calls), and draws them
+// as a small horizontal bar chart with chart.js plus an accessible table.
 import { BarController, BarElement, CategoryScale, Chart, LogarithmicScale, Tooltip } from 'chart.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LogarithmicScale, Tooltip);

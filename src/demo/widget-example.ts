@@ -1,8 +1,6 @@
-/**
- * Role: script of src/demo/widget.html, the smallest page that uses the widget on
- * its own. It applies `?model=`/`?catalog=` overrides before the element upgrades
- * and logs the element's events as text. May import: ../widget.
- */
+// Script of src/demo/widget.html, the smallest page that uses the widget on
+// its own. It applies `?model=`/`?catalog=` overrides before the element upgrades
+// and logs the element's events as text.
 const params = new URLSearchParams(location.search);
 const el = document.getElementById('w')!;
 for (const name of ['model', 'catalog', 'k', 'layout'] as const) {

@@ -1,19 +1,16 @@
-/**
- * Role: build-time (Node) Vite plugin that, after the demo app is built, builds
- * the two other shapes of the package into the same outDir:
- *   - dist/embed/: `hllm-embed.js`, a self-contained IIFE for a <script> tag, plus
- *     the engine worker and ORT's wasm beside it;
- *   - dist/lib/: ESM entries `index.js` (engine API) and `widget.js` (custom
- *     element) with their worker, and dist/lib/types/ declarations. The package's
- *     `dependencies` (onnxruntime-web above all) stay external imports there: the
- *     host's npm installs them and the host's bundler places ORT's wasm, so the
- *     package does not carry a second 40 MB copy of it (docs/usage.md, "Bundler").
- * Both use base './' so every asset URL is computed at run time from the module's
- * own URL (import.meta.url / document.currentScript): that is what lets the embed
- * run from another origin and the library run from any folder.
- * `HLLM_SKIP_LIB=1` skips the library build (about 10 s, most of it .d.ts emit).
- * May import: vite, typescript, node:fs, node:path, node:url, engine/kernel/topk-kernel-build.
- */
+// Build-time (Node) Vite plugin that, after the demo app is built, builds
+// the two other shapes of the package into the same outDir:
+//   - dist/embed/: `hllm-embed.js`, a self-contained IIFE for a <script> tag, plus
+//     the engine worker and ORT's wasm beside it;
+//   - dist/lib/: ESM entries `index.js` (engine API) and `widget.js` (custom
+//     element) with their worker, and dist/lib/types/ declarations. The package's
+//     `dependencies` (onnxruntime-web above all) stay external imports there: the
+//     host's npm installs them and the host's bundler places ORT's wasm, so the
+//     package does not carry a second 40 MB copy of it (docs/usage.md, "Bundler").
+// Both use base './' so every asset URL is computed at run time from the module's
+// own URL (import.meta.url / document.currentScript): that is what lets the embed
+// run from another origin and the library run from any folder.
+// `HLLM_SKIP_LIB=1` skips the library build (about 10 s, most of it .d.ts emit).
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,23 +1,20 @@
-/**
- * Role: entry of `hllm-embed.js`, the one-line script-tag embed (built as an
- * IIFE by ./build-plugin.ts). Start-up: read the <script>'s own URL and data-*
- * attributes synchronously (document.currentScript is gone after the first
- * await), resolve model/catalogue URLs against the script (so they default to
- * the embed's origin), start the engine worker through a same-origin blob (the
- * page may be on another origin), mount <hllm-recommendations> in data-target,
- * and expose `window.HLLM`. Single-threaded WASM unless the page is
- * cross-origin isolated. May import: ../client, ../protocol (types), ../widget,
- * ./cross-origin-worker, and the worker's URL via Vite's `?worker&url`.
- *
- * @example
- * ```html
- * <div id="recs"></div>
- * <script src="https://cdn.example/hllm/embed/hllm-embed.js" data-target="#recs"
- *   data-model="../models/default/" data-catalog="../catalogs/ml-latest-small/items.csv"
- *   data-vectors="../vectors/" data-mode="similar" data-item="79132"></script>
- * <script>HLLM.ready.then(() => HLLM.track('1'));</script>
- * ```
- */
+// Entry of `hllm-embed.js`, the one-line script-tag embed (built as an
+// IIFE by ./build-plugin.ts). Start-up: read the <script>'s own URL and data-*
+// attributes synchronously (document.currentScript is gone after the first
+// await), resolve model/catalogue URLs against the script (so they default to
+// the embed's origin), start the engine worker through a same-origin blob (the
+// page may be on another origin), mount <hllm-recommendations> in data-target,
+// and expose `window.HLLM`. Single-threaded WASM unless the page is
+// cross-origin isolated.
+//
+// @example
+// ```html
+// <div id="recs"></div>
+// <script src="https://cdn.example/hllm/embed/hllm-embed.js" data-target="#recs"
+//   data-model="../models/default/" data-catalog="../catalogs/ml-latest-small/items.csv"
+//   data-vectors="../vectors/" data-mode="similar" data-item="79132"></script>
+// <script>HLLM.ready.then(() => HLLM.track('1'));</script>
+// ```
 import workerUrl from '../../workers/engine.worker.ts?worker&url';
 import { createRecommender, type Recommender } from '../client.ts';
 import type { HistoryEvent, ReadyInfo, Recommendation, RecommendOptions, TrackOptions } from '../protocol.ts';

@@ -1,6 +1,6 @@
 // The HLLM engine: model loading, catalogue embedding with its vector cache, history,
 // and recommend/similar. Runs in the Web Worker (behind comlink) and directly in Node.
-// Imports: other src/engine modules, src/storage, errors, protocol. Never ORT
+// Never ORT
 // directly (only through ort-backend.ts via sessions/encoders).
 //
 // init(): the model (model-start.ts: capabilities → hllm.json → plan backend/dtype →

@@ -3,7 +3,6 @@
 // changed items (fast-check); broken model folders fail with typed errors before anything
 // is stored; vectors of another model are never used; calls through the worker API are
 // serialised; calls before init / after dispose are typed errors.
-// Imports: vitest, fast-check, fake-indexeddb, node:fs, engine modules, storage (to read IDB).
 import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';

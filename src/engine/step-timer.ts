@@ -2,7 +2,6 @@
 // events (`detail: 'step <name> <ms> ms'`), so a slow start can be broken down from outside
 // the worker (bench/scale-bench.ts prints them). The phase/done/total repeat the last
 // event of that phase, so listeners that read "the last encode event" see no change.
-// Imports: protocol types only.
 import type { Progress, ProgressCallback, ProgressPhase } from '../protocol.ts';
 
 export interface StepTimer {

@@ -1,7 +1,6 @@
 // Wraps an Engine for comlink: progress callbacks arrive as comlink proxies, every
 // Float32Array result is transferred (its buffer moves, nothing is copied), and calls run
 // one at a time in arrival order, so a recommend() sent after a track() sees that event.
-// Imports: comlink, comlink-setup, engine, worker-liveness (worker side), protocol types.
 import { releaseProxy, transfer, type Remote } from 'comlink';
 import { installErrorTransfer } from '../comlink-setup.ts';
 import type {

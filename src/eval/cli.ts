@@ -8,7 +8,6 @@
 // With --vectors the catalogue is first written to a shard set in DIR by the vector writer
 // (incremental: an up-to-date DIR encodes nothing), and the ranking uses the set's
 // (dequantised) vectors as item vectors and user-encoder input: int8 vs fp32 quality.
-// Imports: commander, cli-progress, node:fs, the engine's manifest parser, ./dataset, ./run-eval, ./report.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';

@@ -2,7 +2,7 @@
 // models/dataset.py does (the reference): item index 0 is padding, catalogue items are
 // 1..N in items.csv order, each user's events are stably sorted by timestamp (ties keep
 // file order), users keep their order of first appearance.
-// Imports: papaparse, node:fs, the engine's pyStrip (Python's str.strip()). Used by the eval CLI and its parity test only.
+// Used by the eval CLI and its parity test only.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Papa from 'papaparse';

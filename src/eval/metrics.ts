@@ -1,7 +1,7 @@
 // Ranking metrics with the reference semantics of models/evaluate.py: full ranking over
 // every catalogue item, padding + history + the target itself masked, ties count AGAINST
 // the model (rank = number of other unmasked items scoring >= the target).
-// Imports: ./dataset types only. Pure.
+// Pure.
 import type { Pair } from './dataset.ts';
 
 export const KS = [5, 10, 50, 200] as const;

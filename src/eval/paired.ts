@@ -2,7 +2,7 @@
 // per-pair NDCG@10 gains and a user-cluster bootstrap CI of the relative N@10 difference.
 // Resampling users (all their pairs together) keeps a set with several pairs per user
 // (dataset.ts 'last10') honest about how many independent users it really has.
-// Imports: ./seeded-rng. Pure; unit-tested.
+// Pure; unit-tested.
 import { rng } from './seeded-rng.ts';
 
 /** The pair's NDCG@10 contribution: 1/log2(rank + 2) inside the top 10, else 0. */

@@ -1,5 +1,4 @@
 // Text tables and the parity comparison for the eval CLI. Pure formatting/arithmetic.
-// Imports: ./metrics.
 import { KS, type Metrics } from './metrics.ts';
 
 export const METRIC_KEYS = KS.flatMap((k) => [`R@${k}`, `N@${k}`]);

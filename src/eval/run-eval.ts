@@ -3,7 +3,6 @@
 // with the item encoder, and embeds each test user with the user encoder (embedUser, the
 // same path recommend() takes), all on onnxruntime-web's WASM backend. Only the scoring
 // is done here, because the metric needs the target's full rank, not a top-K.
-// Imports: the public engine entry (src/index.ts), engine ranking helpers, ./dataset, ./metrics.
 import { createEngine, type CatalogItem, type Dtype, type Progress } from '../index.ts';
 import { normalize } from '../engine/index/ranking.ts';
 import { pairsFor, trainSplit, type EvalDataset, type Pair, type PairSet } from './dataset.ts';

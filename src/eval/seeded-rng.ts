@@ -1,5 +1,4 @@
 // mulberry32: a small seeded PRNG, so benchmark data, histories and bootstrap CIs are the same on every run.
-// Imports: nothing.
 
 /** Returns a function giving uniform numbers in [0, 1), the same sequence for the same seed. */
 export function rng(seed: number): () => number {

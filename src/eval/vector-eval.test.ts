@@ -6,7 +6,6 @@
 // over every user's last 10 positions (dataset.ts 'last10': 6,100 pairs, because on the
 // 610-pair test split one user is ~1.2 % of N@10; bench/int8-quality.ts has all the numbers).
 // Real model files, real ORT (WASM), data prepared by the pipeline's own script.
-// Imports: vitest, node:*, ./dataset, ./run-eval, ./vector-eval, ./paired, vectors reader.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,7 +4,6 @@
 // verified, and every item's stored vector (int8: code × scale) is both the ranked item
 // vector and the user encoder's input — what an engine started from the shards computes.
 // Comparing --vectors-dtype int8 with fp32 measures what quantising the stored rows costs.
-// Imports: engine item-embedder and ranking, vectors writer/reader, ./run-eval, ./dataset, ./metrics.
 import { ItemEmbedder } from '../engine/model/item-embedder.ts';
 import { normalize } from '../engine/index/ranking.ts';
 import { HllmError } from '../errors.ts';

@@ -1,7 +1,7 @@
 // Reads model and catalogue files. Browser/worker: fetch() with byte progress. Node:
 // http(s) through fetch(), directory paths and file:// URLs through fs (Node's fetch
 // cannot read file://). Tests and hosts may inject their own Fetcher.
-// Imports: errors, env. node:* modules are imported dynamically, hidden from bundlers.
+// node:* modules are imported dynamically, hidden from bundlers.
 import { HllmError } from '../errors.ts';
 import { isNode } from '../env.ts';
 

@@ -8,7 +8,6 @@
 // fetch), 2.5× faster than a JS implementation at 1M catalogue texts.
 // checksum() is not SHA-256: xxHash128 over large parts, to detect a damaged cache record (not
 // tampering) at ~2 GB/s where SHA-256 runs at ~0.2 GB/s.
-// Imports: env, hash-wasm (browsers; checksum everywhere); node:crypto dynamically (hidden from bundlers) in Node only.
 import { createSHA256, createXXHash128 } from 'hash-wasm';
 import { isNode } from '../env.ts';
 

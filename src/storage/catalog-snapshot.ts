@@ -1,6 +1,5 @@
 // Reading a stored CatalogSnapshot (types.ts) back as plain arrays: for tests, tools and the
 // schema migration's inverse. The engine itself diffs the packed form directly.
-// Imports: storage types only.
 import type { CatalogSnapshot } from './types.ts';
 
 /**

@@ -1,5 +1,5 @@
 // Store backed by IndexedDB through idb (typed schema in schema.ts).
-// Imports: idb (via schema.ts), storage types. Must not import ONNX or engine code.
+// Must not import ONNX or engine code.
 import type { IDBPDatabase } from 'idb';
 import type { HistoryEvent } from '../protocol.ts';
 import { onBlocking, openHllmDB, type HllmDB, type WarmIndexRow } from './schema.ts';

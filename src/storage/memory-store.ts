@@ -1,6 +1,5 @@
 // Store kept in memory: Node without IndexedDB, storage: 'memory', or the fallback when
 // IndexedDB is unavailable (private mode, quota). Same semantics as IdbStore.
-// Imports: storage types only.
 import type { HistoryEvent } from '../protocol.ts';
 import type { CatalogSnapshot, NewEvent, Store, StoredItem, WarmIndexRecord } from './types.ts';
 

@@ -1,7 +1,6 @@
 // Opens the best available store. IndexedDB when present and working; otherwise, or when
 // it later fails (quota, private mode, a closed connection), memory — with one warning,
 // never a crash (the way transformers.js utils/cache.js degrades).
-// Imports: storage modules only.
 import type { HistoryEvent } from '../protocol.ts';
 import { IdbStore } from './idb-store.ts';
 import { MemoryStore } from './memory-store.ts';

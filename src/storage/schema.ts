@@ -1,5 +1,5 @@
 // IndexedDB schema (typed idb DBSchema) and its numbered migrations.
-// Imports: idb only. Add a migration by appending to MIGRATIONS; never edit an old one.
+// Add a migration by appending to MIGRATIONS; never edit an old one.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { CatalogItem } from '../protocol.ts';
 import type { WarmIndexRecord } from './types.ts';

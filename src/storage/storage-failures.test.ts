@@ -1,7 +1,6 @@
 // Storage failures of issue #6 on fake-indexeddb: a version upgrade blocked by another
 // tab's open connection falls back to memory with a warning instead of hanging; a quota
 // error while appending history keeps the event (in memory) and warns.
-// Imports: vitest, fake-indexeddb, storage modules.
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // The storage interface the engine codes against, implemented by IndexedDB and memory.
-// Imports: protocol types only. Must not import ONNX or engine code.
+// Must not import ONNX or engine code.
 import type { CatalogItem, HistoryEvent } from '../protocol.ts';
 
 /** A catalogue item as stored: the item, its position and the sha256 of its text. */

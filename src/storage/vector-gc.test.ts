@@ -1,7 +1,6 @@
 // deleteVectorsExcept(): vectors of models no longer in use go, the current model's stay,
 // and items and history are untouched. Runs on fake-indexeddb (through the byModel
 // index), the memory store, and the resilient wrapper the engine actually holds.
-// Imports: vitest, fake-indexeddb, storage modules.
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it } from 'vitest';

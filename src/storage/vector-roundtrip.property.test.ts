@@ -1,7 +1,6 @@
 // Property test (fast-check): every store keeps any Float32Array bit for bit — NaN
 // payloads, -0, subnormals, ±Infinity — under (model sha, text sha), on fake-indexeddb
 // (a full IndexedDB implementation with real structured cloning) and in memory.
-// Imports: vitest, fast-check, fake-indexeddb, storage modules.
 import 'fake-indexeddb/auto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

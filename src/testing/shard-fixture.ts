@@ -1,7 +1,6 @@
 // Test-only (Node): builds a vector shard set (vectors.json + shards) from an engine's own
 // item vectors, the way `hllm embed` does, so the engine's shard path can be checked against
 // on-device encoding. Not exported by the package.
-// Imports: node:fs/node:path, engine (type), sha256, vectors/format, protocol types.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HllmEngine } from '../engine/engine.ts';

@@ -2,7 +2,6 @@
 // testHooks(rec) crashes, terminates or de-GPUs its current worker, or tells when that worker
 // is gone. Not exported by the package (src/index.ts, package.json "exports"); the e2e
 // engine page puts it on window for the specs.
-// Imports: comlink, client, errors, protocol types.
 import { wrap, type Remote } from 'comlink';
 import { createRecommender, type Recommender, type RecommenderOptions } from '../client.ts';
 import { HllmError } from '../errors.ts';

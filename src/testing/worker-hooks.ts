@@ -1,6 +1,5 @@
 // Worker side of the test hooks: ends the worker on request, or destroys its WebGPU device.
 // Only the test worker (test-engine.worker.ts) exposes these; the engine worker never does.
-// Imports: engine (loseDevice), protocol types.
 import { loseDevice, type HllmEngine } from '../engine/engine.ts';
 import type { CrashKind, WorkerTestHooks } from '../protocol.ts';
 

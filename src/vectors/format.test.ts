@@ -1,6 +1,5 @@
 // Unit tests of the shard format: round trips per dtype, fp16 edge values, and the
 // VECTORS_FORMAT errors of a malformed manifest or shard.
-// Imports: vitest, fast-check, ./format.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeShard, decodeShardVectors, encodeShard, fromHalf, parseVectorManifest, shardBytes, shardRow, shardShaHex, toHalf } from './format.ts';

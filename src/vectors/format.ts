@@ -1,7 +1,7 @@
 // The vector-shard format (docs/vector-format.md): the valibot schema of vectors.json, the
 // byte layout of one shard, int8/fp16 (de)quantisation, and shard encode/decode. Used by
 // the engine (browser and Node) and by `hllm embed`; models/embed_catalog.py writes the same.
-// Imports: valibot, errors. Pure; unit-tested.
+// Pure; unit-tested.
 import * as v from 'valibot';
 import { HllmError } from '../errors.ts';
 

@@ -1,7 +1,6 @@
 // Reads a shard set from a folder in Node: vectors.json parsed, each shard's size and sha256
 // checked against it, decoded, and every row dequantised to float32 by id. For `hllm eval
 // --vectors` and tests; the browser engine reads shards through its own fetcher.
-// Imports: node:fs, node:path, node:crypto, errors, ./format.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

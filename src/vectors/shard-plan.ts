@@ -3,7 +3,7 @@
 // the catalogue with the same text sha256 is kept byte-identical; one that lost rows is cut
 // down to the rows still current (bytes copied, never re-quantised); every other catalogue
 // row is "fresh" and goes, in catalogue order, into new shards cut at a byte target.
-// Imports: ./format. Pure; unit-tested.
+// Pure; unit-tested.
 import { shardBytes, valueBytes, type VectorDtype } from './format.ts';
 
 /** One catalogue row: its id and the sha256 of its item text. */

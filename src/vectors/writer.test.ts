@@ -4,7 +4,6 @@
 // failed part-way resumed from its journal without encoding the finished shards again.
 // The encoder here is a deterministic function of the row (the real model is in
 // src/cli/hllm.test.ts): these tests are about files, not vectors.
-// Imports: vitest, node:fs, node:os, node:path, ./format, ./shard-plan, ./writer, ./read-set.
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -6,7 +6,6 @@
 // with the same inputs skips them (each checked by sha256) and encodes only what is left.
 // Node only (used by `hllm embed`). Synchronous fs on purpose: see src/io/sha256.ts on
 // threadpool completions once ORT is loaded in Node.
-// Imports: node:fs, node:path, node:crypto, errors, ./format, ./shard-plan.
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -1,9 +1,7 @@
-/**
- * Role: the `carousel` layout's chrome: previous/next buttons around the
- * horizontally scrolling list, their enabled state, and paging that follows the
- * writing direction (in RTL "next" scrolls towards the left). The list itself
- * scroll-snaps by CSS (./styles). May import: ./widget-types (types).
- */
+// The `carousel` layout's chrome: previous/next buttons around the
+// horizontally scrolling list, their enabled state, and paging that follows the
+// writing direction (in RTL "next" scrolls towards the left). The list itself
+// scroll-snaps by CSS (./styles).
 import type { WidgetLabels } from './widget-types.ts';
 
 /** True when `node` lays out right-to-left (its own or an inherited `dir`). */

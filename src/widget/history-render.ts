@@ -1,10 +1,7 @@
-/**
- * Role: the words and the DOM of `<hllm-history>`: its default labels (every visible
- * string, replaceable through the element's `labels` property), the date format, and the
- * rows of the list. Data reaches the page through textContent and attributes only, never
- * as markup, so a title like `<img onerror=…>` stays text.
- * May import: ./widget-types, ../protocol (types only).
- */
+// The words and the DOM of `<hllm-history>`: its default labels (every visible
+// string, replaceable through the element's `labels` property), the date format, and the
+// rows of the list. Data reaches the page through textContent and attributes only, never
+// as markup, so a title like `<img onerror=…>` stays text.
 import type { HistoryEvent, ImportResult } from '../protocol.ts';
 
 /** Every string `<hllm-history>` shows or announces. Functions get the numbers or names they mention. */

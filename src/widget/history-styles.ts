@@ -1,10 +1,7 @@
-/**
- * Role: the shadow-DOM stylesheet of `<hllm-history>`. Same theming as the
- * recommendations widget (`--hllm-*` custom properties, `::part()` names listed in
- * docs/usage.md) and the same CSP-friendly delivery (adoptedStyleSheets, a <style>
- * element only as the fallback). Logical properties only, so `dir="rtl"` mirrors it.
- * May import: ./styles (canAdoptStyles, HOST_THEME).
- */
+// The shadow-DOM stylesheet of `<hllm-history>`. Same theming as the
+// recommendations widget (`--hllm-*` custom properties, `::part()` names listed in
+// docs/usage.md) and the same CSP-friendly delivery (adoptedStyleSheets, a <style>
+// element only as the fallback). Logical properties only, so `dir="rtl"` mirrors it.
 import { canAdoptStyles, HOST_THEME } from './styles.ts';
 
 export const HISTORY_CSS = `

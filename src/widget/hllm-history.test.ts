@@ -1,10 +1,7 @@
 // @vitest-environment happy-dom
-/**
- * Role: unit tests of `<hllm-history>` with a stand-in recommender: an in-memory
- * history on the real MemoryStore and the real importHistory() (so import errors are the
- * engine's own), a three-item catalogue. e2e/history-panel.spec.ts uses the real engine.
- * May import: ./index, ./widget-types, ../engine/history-import, ../storage/memory-store, vitest.
- */
+// Unit tests of `<hllm-history>` with a stand-in recommender: an in-memory
+// history on the real MemoryStore and the real importHistory() (so import errors are the
+// engine's own), a three-item catalogue. e2e/history-panel.spec.ts uses the real engine.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HllmError } from '../errors.ts';
 import { importHistory } from '../engine/history/history-import.ts';

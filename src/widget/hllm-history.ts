@@ -1,13 +1,10 @@
-/**
- * Role: the `<hllm-history>` custom element, a privacy panel: it lists what the
- * recommender stores on this device (newest first: item, event type, date), and lets the
- * visitor forget one item or everything (after a confirmation step), export the data as
- * a file (a blob: URL download, nothing is uploaded) or import one (importData(); a bad
- * file shows its typed error and the history stays). It gets its recommender through the
- * `recommender` property and re-reads the history after its own actions and when the host
- * calls refresh(). Importing this module is safe where HTMLElement does not exist (SSR).
- * May import: ./history-render, ./history-styles, ./widget-types, ../protocol (types).
- */
+// The `<hllm-history>` custom element, a privacy panel: it lists what the
+// recommender stores on this device (newest first: item, event type, date), and lets the
+// visitor forget one item or everything (after a confirmation step), export the data as
+// a file (a blob: URL download, nothing is uploaded) or import one (importData(); a bad
+// file shows its typed error and the history stays). It gets its recommender through the
+// `recommender` property and re-reads the history after its own actions and when the host
+// calls refresh(). Importing this module is safe where HTMLElement does not exist (SSR).
 import type { CatalogItem, HistoryEvent, ImportOptions } from '../protocol.ts';
 import { dateFormatter, exportFileName, mergeLabels, renderRows, type HistoryLabels } from './history-render.ts';
 import { applyHistoryStyles } from './history-styles.ts';

@@ -1,9 +1,6 @@
 // @vitest-environment happy-dom
-/**
- * Role: unit tests of the custom element's state machine with a tiny in-page
- * object standing in for the engine (rendering only; e2e uses the real engine).
- * May import: ./index, ./widget-types, vitest.
- */
+// Unit tests of the custom element's state machine with a tiny in-page
+// object standing in for the engine (rendering only; e2e uses the real engine).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import './index.ts';
 import type { HllmRecommendationsElement } from './index.ts';

@@ -1,18 +1,13 @@
-/**
- * Role: the `<hllm-recommendations>` custom element. It owns a shadow root,
- * turns engine state into one of four views (loading, empty, error, list),
- * asks the engine for the ranking of its `mode` (for-you, similar, seeds,
- * popular) with the host's rules, tracks clicks, fires the analytics hooks
- * (`hllm-view`, `hllm-click`) and re-ranks. It either creates its own engine
- * from the `model`/`catalog` attributes (only when those attributes are set) or
- * uses one handed to it through the `recommender` property. The reason of each
- * item comes with the recommendation from the engine, so the element never
- * reads the catalogue itself. Its attribute/property surface is in
- * ./widget-properties.
- * May import: ./render, ./styles, ./labels, ./query, ./carousel, ./view-tracker,
- * ./widget-properties, ./widget-types, and ../client (the page-side client only, so the engine
- * itself never lands in a page bundle: it runs in the worker).
- */
+// The `<hllm-recommendations>` custom element. It owns a shadow root,
+// turns engine state into one of four views (loading, empty, error, list),
+// asks the engine for the ranking of its `mode` (for-you, similar, seeds,
+// popular) with the host's rules, tracks clicks, fires the analytics hooks
+// (`hllm-view`, `hllm-click`) and re-ranks. It either creates its own engine
+// from the `model`/`catalog` attributes (only when those attributes are set) or
+// uses one handed to it through the `recommender` property. The reason of each
+// item comes with the recommendation from the engine, so the element never
+// reads the catalogue itself. Its attribute/property surface is in
+// ./widget-properties.
 import { createRecommender } from '../client.ts';
 import { isRtl } from './carousel.ts';
 import { fill } from './labels.ts';

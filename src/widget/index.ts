@@ -1,10 +1,7 @@
-/**
- * Role: public entry of the widget (`hllm-web/widget`). Importing it registers
- * `<hllm-recommendations>` and `<hllm-history>` once; registering twice (two bundles on
- * one page) is a no-op instead of a DOMException; in Node (SSR) importing it registers
- * nothing and throws nothing. May import: ./hllm-recommendations, ./hllm-history,
- * ./history-render, ./labels, ./widget-types.
- */
+// Public entry of the widget (`hllm-web/widget`). Importing it registers
+// `<hllm-recommendations>` and `<hllm-history>` once; registering twice (two bundles on
+// one page) is a no-op instead of a DOMException; in Node (SSR) importing it registers
+// nothing and throws nothing.
 import { HllmHistoryElement } from './hllm-history.ts';
 import { HllmRecommendationsElement } from './hllm-recommendations.ts';
 

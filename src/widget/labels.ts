@@ -1,8 +1,6 @@
-/**
- * Role: the widget's default (English) strings and the helpers that fill their
- * `{title}` / `{message}` / `{percent}` slots and pick an item's reason by its
- * source. Pure functions, no DOM. May import: ./widget-types (types only).
- */
+// The widget's default (English) strings and the helpers that fill their
+// `{title}` / `{message}` / `{percent}` slots and pick an item's reason by its
+// source. Pure functions, no DOM.
 import type { WidgetLabels, WidgetMode, WidgetRecommendation } from './widget-types.ts';
 
 /** The strings the widget shows unless the host sets `labels`. */

@@ -1,8 +1,6 @@
-/**
- * Role: turns the element's mode, k, fallback and rule properties into the one
- * engine call that mode needs (recommend, recommend with seeds, similar or
- * popular). Pure apart from that call. May import: ../errors, ./widget-types (types).
- */
+// Turns the element's mode, k, fallback and rule properties into the one
+// engine call that mode needs (recommend, recommend with seeds, similar or
+// popular). Pure apart from that call.
 import { HllmError } from '../errors.ts';
 import type { WidgetMode, WidgetRecommendation, WidgetRecommender, WidgetRules } from './widget-types.ts';
 

@@ -1,9 +1,6 @@
 // @vitest-environment happy-dom
-/**
- * Role: unit tests of the widget's DOM builders: text is text (never markup),
- * unsafe image URLs are dropped, progress labels are honest.
- * May import: ./render, vitest.
- */
+// Unit tests of the widget's DOM builders: text is text (never markup),
+// unsafe image URLs are dropped, progress labels are honest.
 import { describe, expect, it } from 'vitest';
 import {
   describeError,

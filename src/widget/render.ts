@@ -1,9 +1,7 @@
-/**
- * Role: pure DOM builders for the widget's four states (loading, empty, error,
- * list). Every piece of catalogue or engine text goes through `textContent` so a
- * title like `<img onerror=…>` stays a title; every visible string comes from
- * the labels. May import: ./labels, ./safe-url, ./template, ./carousel, ./widget-types (types).
- */
+// Pure DOM builders for the widget's four states (loading, empty, error,
+// list). Every piece of catalogue or engine text goes through `textContent` so a
+// title like `<img onerror=…>` stays a title; every visible string comes from
+// the labels.
 import { buildCarousel } from './carousel.ts';
 import { DEFAULT_LABELS, fill, reasonFor } from './labels.ts';
 import { safeImageUrl } from './safe-url.ts';

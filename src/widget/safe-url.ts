@@ -1,7 +1,5 @@
-/**
- * Role: the one URL check for everything the widget hands the browser as an
- * image source (built-in rows and host templates alike). May import: nothing.
- */
+// The one URL check for everything the widget hands the browser as an
+// image source (built-in rows and host templates alike).
 
 /**
  * Only http(s), same-document relative and data:image URLs are used as image

@@ -1,8 +1,6 @@
-/**
- * Role: the widget module imported where there is no DOM (Node, as a server
- * renderer does): the import must not throw and must not register anything.
- * Runs in vitest's node environment on purpose. May import: ./index, vitest.
- */
+// The widget module imported where there is no DOM (Node, as a server
+// renderer does): the import must not throw and must not register anything.
+// Runs in vitest's node environment on purpose.
 import { describe, expect, it } from 'vitest';
 
 describe('widget in Node (SSR)', () => {

@@ -1,9 +1,7 @@
 // @vitest-environment happy-dom
-/**
- * Role: unit tests of how the widget's stylesheet reaches a shadow root: one
- * shared constructable sheet where adoptedStyleSheets exists, a <style>
- * element only where it does not. May import: ./styles, vitest.
- */
+// Unit tests of how the widget's stylesheet reaches a shadow root: one
+// shared constructable sheet where adoptedStyleSheets exists, a <style>
+// element only where it does not.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { applyWidgetStyles, canAdoptStyles, WIDGET_CSS } from './styles.ts';
 

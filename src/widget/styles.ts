@@ -1,14 +1,11 @@
-/**
- * Role: the widget's shadow-DOM stylesheet and how it reaches a shadow root.
- * Every colour, size and font comes from a `--hllm-*` custom property with a
- * neutral default, so a host page can theme the widget without reaching into
- * the shadow root; `::part()` names are listed in docs/usage.md. The sheet is a
- * constructable stylesheet (adoptedStyleSheets), which a host's strict CSP
- * (`style-src 'self'`, no 'unsafe-inline') allows; a <style> element, which
- * such a CSP blocks, is only the fallback for browsers without one. Only
- * logical properties (inline/block) so `dir="rtl"` mirrors the layout.
- * May import: nothing.
- */
+// The widget's shadow-DOM stylesheet and how it reaches a shadow root.
+// Every colour, size and font comes from a `--hllm-*` custom property with a
+// neutral default, so a host page can theme the widget without reaching into
+// the shadow root; `::part()` names are listed in docs/usage.md. The sheet is a
+// constructable stylesheet (adoptedStyleSheets), which a host's strict CSP
+// (`style-src 'self'`, no 'unsafe-inline') allows; a <style> element, which
+// such a CSP blocks, is only the fallback for browsers without one. Only
+// logical properties (inline/block) so `dir="rtl"` mirrors the layout.
 /** The `--hllm-*` theme both elements share (their `:host` rule's common declarations). */
 export const HOST_THEME = `
   display: block;

@@ -1,9 +1,7 @@
-/**
- * Role: fills the host's `<template>` for one recommendation. The template is
- * the host's own markup; what goes into it is catalogue data and is only ever
- * set as textContent, or as an image `src` that passed safeImageUrl, never as
- * HTML. May import: ./safe-url, ./widget-types (types).
- */
+// Fills the host's `<template>` for one recommendation. The template is
+// the host's own markup; what goes into it is catalogue data and is only ever
+// set as textContent, or as an image `src` that passed safeImageUrl, never as
+// HTML.
 import { safeImageUrl } from './safe-url.ts';
 import type { WidgetRecommendation } from './widget-types.ts';
 

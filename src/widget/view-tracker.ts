@@ -1,10 +1,8 @@
-/**
- * Role: the `hllm-view` bookkeeping: an IntersectionObserver (threshold 0.5)
- * over the rendered items that reports each item once per render when at least
- * half of it is visible. Hidden items (display:none, scrolled out, clipped by
- * the carousel) never intersect, so they never report. It only observes: it
- * sends nothing anywhere. May import: nothing.
- */
+// The `hllm-view` bookkeeping: an IntersectionObserver (threshold 0.5)
+// over the rendered items that reports each item once per render when at least
+// half of it is visible. Hidden items (display:none, scrolled out, clipped by
+// the carousel) never intersect, so they never report. It only observes: it
+// sends nothing anywhere.
 
 export class ViewTracker {
   private observer: IntersectionObserver | undefined;

@@ -1,11 +1,8 @@
 // @vitest-environment happy-dom
-/**
- * Role: unit tests of the element's modes, fallback reasons, rule properties,
- * labels, templates, carousel chrome and hllm-view bookkeeping, against a
- * stand-in recommender (the narrow WidgetRecommender Pick<>); the real engine
- * is driven by e2e/widget-modes.spec.ts.
- * May import: ./index, ./widget-types, ../protocol (types), vitest.
- */
+// Unit tests of the element's modes, fallback reasons, rule properties,
+// labels, templates, carousel chrome and hllm-view bookkeeping, against a
+// stand-in recommender (the narrow WidgetRecommender Pick<>); the real engine
+// is driven by e2e/widget-modes.spec.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import './index.ts';
 import type { HllmRecommendationsElement, HllmViewDetail } from './index.ts';

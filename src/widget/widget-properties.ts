@@ -1,11 +1,8 @@
-/**
- * Role: the public attribute and property surface of `<hllm-recommendations>`
- * (k, layout, mode, item, items, fallback, the rule properties and labels), as
- * a base class so the element file keeps to behaviour. Setting any of them asks
- * the element to refresh or redraw. Defined in Node too (SSR): without
- * HTMLElement the base is an empty class and nothing touches the DOM on import.
- * May import: ./labels, ./query, ./widget-types (types).
- */
+// The public attribute and property surface of `<hllm-recommendations>`
+// (k, layout, mode, item, items, fallback, the rule properties and labels), as
+// a base class so the element file keeps to behaviour. Setting any of them asks
+// the element to refresh or redraw. Defined in Node too (SSR): without
+// HTMLElement the base is an empty class and nothing touches the DOM on import.
 import { mergeLabels } from './labels.ts';
 import { parseIds } from './query.ts';
 import type { WidgetLabels, WidgetLayout, WidgetMode, WidgetRules } from './widget-types.ts';

@@ -1,12 +1,9 @@
-/**
- * Role: the small structural contract the widget needs from a recommender,
- * derived from the engine's own types in ../protocol (no second copy of a
- * type), plus the widget's own public types (modes, labels, event details,
- * the typed event map). The real engine (`createRecommender` in ../index)
- * satisfies WidgetRecommender; the narrow Pick<> lets unit tests hand the
- * element a tiny stand-in.
- * May import: ../protocol (types only).
- */
+// The small structural contract the widget needs from a recommender,
+// derived from the engine's own types in ../protocol (no second copy of a
+// type), plus the widget's own public types (modes, labels, event details,
+// the typed event map). The real engine (`createRecommender` in ../index)
+// satisfies WidgetRecommender; the narrow Pick<> lets unit tests hand the
+// element a tiny stand-in.
 import type {
   CatalogItem,
   ProgressCallback,

@@ -1,7 +1,6 @@
 // The catalogue's schema, written with valibot: what one entry may hold, and how a
 // rejected entry is turned into an INVALID_CATALOG HllmError that names the entry, the
 // field and what to change. Pure: no I/O, so it runs the same in the worker and in Node.
-// Imports: valibot, errors, protocol types.
 import * as v from 'valibot';
 import { HllmError } from '../../errors.ts';
 import type { CatalogItem } from '../../protocol.ts';

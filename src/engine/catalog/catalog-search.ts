@@ -2,7 +2,6 @@
 // catalogue (not per query) into ONE packed string with row offsets, matched word by word;
 // title matches rank first. Packed, not a string per item: at 1M items an array of small
 // strings is a million-object graph in the worker, and indexOf over one string is fast.
-// Imports: protocol types only (pure, no I/O).
 import type { CatalogItem } from '../../protocol.ts';
 
 /** Fields that hold links or ids, not words a visitor would type. */

@@ -1,7 +1,6 @@
 // Catalogue validation (valibot schema in catalog-schema.ts): every malformed input is an
 // INVALID_CATALOG HllmError whose message says what to fix; odd but valid text (1 MB
 // fields, control characters, RTL, emoji) passes through unchanged; 100k rows parse fast.
-// Imports: vitest, fast-check, errors, catalog, catalog-schema.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HllmError } from '../../errors.ts';

@@ -1,7 +1,6 @@
 // Catalogue input: parse a JSON array or a CSV (papaparse; `item_id` or `id` column) and
 // validate items with the schema in catalog-schema.ts (ids present, unique; values
 // string | number | string[]; at least one item).
-// Imports: papaparse, catalog-schema, errors, protocol types, fetcher.
 import Papa from 'papaparse';
 import { HllmError } from '../../errors.ts';
 import type { CatalogItem, CatalogSource } from '../../protocol.ts';

@@ -3,7 +3,6 @@
 // as a JSON array packed the same way with its field names stored once per shape (an item
 // object is made only when asked for), text sha256s as 32 bytes a row.
 // At 1M items this is a handful of large strings and typed arrays the GC never walks.
-// Imports: protocol types, errors, sha256 (hex), catalog-search, storage types.
 import { HllmError } from '../../errors.ts';
 import type { CatalogItem } from '../../protocol.ts';
 import type { CatalogSnapshot } from '../../storage/types.ts';

@@ -1,7 +1,7 @@
 // Builds an item's text exactly as docs/model-format.md specifies, byte for byte the
 // same as the Python pipeline: prompt + separator.join(template(key, value)) over the
 // manifest's text_fields, skipping empty values.
-// Imports: protocol and manifest types. Pure.
+// Pure.
 import type { CatalogItem, FieldValue } from '../../protocol.ts';
 import type { Manifest } from '../model/manifest.ts';
 

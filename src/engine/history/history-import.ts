@@ -3,7 +3,7 @@
 // HllmError that names the event and the field, and writes the events to the store in one
 // transaction (merge: only events not stored yet; replace: the file's history instead of
 // the stored one). Nothing is written before the whole file has passed.
-// Imports: valibot, errors, protocol types, storage types. Never ORT.
+// Never ORT.
 import * as v from 'valibot';
 import { HllmError } from '../../errors.ts';
 import type { ExportData, HistoryEvent, ImportOptions, ImportResult } from '../../protocol.ts';

@@ -1,7 +1,7 @@
 // The in-memory catalogue: the packed items (compact-catalog.ts: ids, item JSON, text
 // sha256s) and the item vectors as one VectorTable (float32, or int8 + scale when they come
 // from int8 shards), which ranks them. Also the diff that decides which items a new catalogue must encode.
-// Imports: protocol types, text builder, sha256, vector-table, vector-shards (type), compact-catalog, storage types.
+//
 // Digests stay packed (32 bytes a row) from hashing to the index: hex strings only where a few items need them.
 import type { CatalogItem } from '../../protocol.ts';
 import type { CatalogSnapshot } from '../../storage/types.ts';

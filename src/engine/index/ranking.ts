@@ -1,6 +1,6 @@
 // Vector helpers the engine shares: L2 normalisation, cosine, and the Scored shape of a
 // ranked row (the top-K itself is the kernel's, vector-table.ts / kernel/).
-// Imports: nothing. Pure; unit-tested.
+// Pure; unit-tested.
 
 /** Returns a normalised copy of v (zero vectors stay zero). */
 export function normalize(v: Float32Array): Float32Array {

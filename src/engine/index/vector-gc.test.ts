@@ -1,7 +1,6 @@
 // Engine-level vector GC: once a model is ready, the vectors other model keys left in
 // IndexedDB are deleted, the current model's are kept (the next start encodes nothing), and
 // the history is exactly as it was. Node, real default model on ORT WASM, fake-indexeddb.
-// Imports: vitest, fake-indexeddb, engine, storage.
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

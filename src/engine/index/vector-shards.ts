@@ -4,7 +4,6 @@
 // used, and answers "which stored row holds the vector of this item text?".
 // Warm start: vectors.json is fetched again (it is small and says which shards are current);
 // when that fetch fails the last verified copy in storage is used, so an offline reload works.
-// Imports: errors, protocol types, fetcher, sha256, compact-catalog (packed digests), vectors/format, vector-table (types), storage types.
 import { HllmError } from '../../errors.ts';
 import type { Progress } from '../../protocol.ts';
 import type { Store } from '../../storage/types.ts';

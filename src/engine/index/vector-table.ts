@@ -3,8 +3,7 @@
 // cosine top-K over them. exactScore() is THE definition of a row's score: a faster scanner
 // (the WASM kernel) may only propose candidates, which are then re-scored with it, so every
 // scanner returns the same top-K as the brute-force scan below.
-// Imports: ranking (Scored), vectors/format (quantizeRow), kernel/topk-scanner (the WASM scanner),
-// kernel/topk-threads (the threaded scanner, cross-origin-isolated pages only). Unit-tested.
+// Unit-tested.
 import { quantizeRow } from '../../vectors/format.ts';
 import { compileKernel, createKernelTable } from './kernel/topk-scanner.ts';
 import { createThreadedTable } from './kernel/topk-threads.ts';

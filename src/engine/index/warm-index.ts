@@ -4,7 +4,6 @@
 // Correctness: the key holds the sha256 of the catalogue's raw bytes (WebCrypto in browsers),
 // so any changed byte — same size or not — misses and the catalogue is rebuilt; the record's
 // digest (an xxHash128 checksum) covers every stored field, so a damaged record is detected and rebuilt too.
-// Imports: storage types, sha256, compact-catalog, catalog-index, vector-table.
 import type { Store, WarmIndexRecord } from '../../storage/types.ts';
 import { CatalogIndex } from './catalog-index.ts';
 import { CompactCatalog } from '../catalog/compact-catalog.ts';

@@ -2,7 +2,6 @@
 // and the faster is kept. chooseByTiming() is the decision (timings in → backend + reason
 // out); timeItemBatch() is the measurement, run here on the real default item encoder
 // (ORT WASM in Node). The plan records the adapter only when 'auto' picked WebGPU for it.
-// Imports: vitest, node:fs, engine modules.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Capabilities } from '../../env.ts';

@@ -1,7 +1,6 @@
 // Which backend and dtype to try, and why — pure policy, no ORT. The engine then proves
 // the WebGPU choice with a numeric self-check against WASM and, under 'auto', times one
 // batch on both (see sessions.ts); chooseByTiming() turns those measurements into a choice.
-// Imports: env types, manifest, errors, protocol types.
 import type { Capabilities } from '../../env.ts';
 import { HllmError } from '../../errors.ts';
 import type { Backend, BackendOption, Dtype, DtypeOption } from '../../protocol.ts';

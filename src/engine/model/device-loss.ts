@@ -4,7 +4,6 @@
 // fetched again and re-verified) and the interrupted call is retried there once.
 // Item vectors already computed stay valid: the WebGPU sessions passed a numeric
 // self-check against WASM before they were used.
-// Imports: ort-backend (device handle only), errors, sessions types.
 import { HllmError } from '../../errors.ts';
 import { webgpuDevice, type GpuDeviceHandle } from './ort-backend.ts';
 import type { Sessions } from './sessions.ts';

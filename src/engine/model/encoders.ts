@@ -1,6 +1,5 @@
 // Item encoder (token rows → raw item vectors) and user encoder (item vectors → user
 // vector), with length bucketing, left padding, progress/ETA and cancellation.
-// Imports: ort-backend types (OnnxModel, no ORT itself), errors, protocol types.
 import { HllmError } from '../../errors.ts';
 import type { Progress } from '../../protocol.ts';
 import type { OnnxModel } from './ort-backend.ts';

@@ -2,7 +2,7 @@
 // backend and encodes batches of catalogue items with the engine's own code (model-loader,
 // tokenizer, sessions, encoders, catalog-index.prepareItems), so a vector built here equals
 // the one the browser engine would compute and store. Used by `hllm embed` and `hllm eval`.
-// Imports: other src/engine modules, env, errors, protocol types. Never ORT directly.
+// Never ORT directly.
 import { detectCapabilities } from '../../env.ts';
 import { HllmError } from '../../errors.ts';
 import type { CatalogItem, Dtype, DtypeOption, Progress } from '../../protocol.ts';

@@ -1,7 +1,7 @@
 // hllm.json: its valibot schema (the Manifest type is derived from it), the check that
 // turns a rejected manifest into one MODEL_FORMAT error naming the field, and which files
 // a given dtype needs. Used by the engine and by the eval CLI alike.
-// Imports: valibot, errors, protocol types. Pure; unit-tested without a model.
+// Pure; unit-tested without a model.
 import * as v from 'valibot';
 import { HllmError } from '../../errors.ts';
 import type { Dtype } from '../../protocol.ts';

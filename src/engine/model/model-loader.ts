@@ -1,6 +1,5 @@
 // Reads a model folder: hllm.json, then the files one dtype needs, each checked against
 // the manifest's byte size and sha256 BEFORE anything uses it or writes to storage.
-// Imports: fetcher, sha256, manifest, errors, protocol types.
 import { HllmError } from '../../errors.ts';
 import type { Dtype, Progress } from '../../protocol.ts';
 import { fetchText, joinPath, type Fetcher } from '../../io/fetcher.ts';

@@ -1,7 +1,6 @@
 // The model half of Engine.init(): checks the options, then capabilities → hllm.json → plan
 // backend/dtype → download + verify files → tokenizer → sessions (+ WebGPU self-check), and a
 // SessionHolder that can reopen them on WASM after a lost GPU device.
-// Imports: env, errors, protocol (types), and the engine's model modules (never ORT directly).
 import { defaultThreads, detectCapabilities } from '../../env.ts';
 import { HllmError } from '../../errors.ts';
 import type { EngineOptions, ProgressCallback } from '../../protocol.ts';

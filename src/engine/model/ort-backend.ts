@@ -2,8 +2,6 @@
 // points it at the local .wasm (never a CDN; in the npm library, where the host's bundler
 // put it), fixes the thread count, and wraps sessions so the rest of the engine never
 // touches ORT types.
-// Imports: onnxruntime-web/wasm and onnxruntime-web/webgpu (dynamic), their .wasm via ?url
-// (browser only), env.ts.
 //
 // Two ORT builds, one per backend: WASM sessions run on the plain build, WebGPU sessions on
 // the asyncify build that the WebGPU EP needs. The asyncify build is 2.5-3x slower for

@@ -3,7 +3,6 @@
 // a probe user); otherwise, unless the caller forced WebGPU, the engine falls back to WASM.
 // Under 'auto' a passed self-check is followed by one timed item-encoder batch on each
 // backend, and the faster one is kept: for a small model WASM often wins.
-// Imports: ort-backend, encoders, ranking, backend-policy, tokenizer types, protocol types.
 import type { Backend, Dtype, Progress } from '../../protocol.ts';
 import { chooseByTiming, type Plan } from './backend-policy.ts';
 import { encodeItemRows, encodeUsers } from './encoders.ts';

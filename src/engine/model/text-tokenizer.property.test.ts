@@ -1,7 +1,6 @@
 // Property tests (fast-check) for the item-text path on the shipped default model's real
 // tokenizer: no string — lone surrogates, control characters, RTL marks, emoji, 10k-char
 // runs — makes buildItemText or the tokenizer throw, and every encoder row keeps its shape.
-// Imports: vitest, fast-check, node:fs, the engine's text-builder, tokenizer and manifest.
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

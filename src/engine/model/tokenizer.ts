@@ -2,7 +2,6 @@
 // tokenizer). It turns item text into the item encoder's token ids exactly as
 // docs/model-format.md says: [bos] + encode(text, no special tokens), truncated to
 // max_text_tokens, then the item token.
-// Imports: @huggingface/tokenizers, errors, manifest types.
 import { Tokenizer } from '@huggingface/tokenizers';
 import { HllmError } from '../../errors.ts';
 import type { Manifest } from './manifest.ts';

@@ -2,7 +2,6 @@
 // fallback, on top of the engine's catalogue index: builds the mask (exclusions, history,
 // seeds), the ranking source, walks it with the rules (rules.ts) and fills short rows with
 // popular items. Kept out of engine.ts, which owns loading, storage and the encoders.
-// Imports: errors, protocol types, catalog-index (type), popularity (type), rules.
 import { HllmError } from '../../errors.ts';
 import type { CatalogItem, PopularOptions, Recommendation, RecommendationSource, RecommendOptions, RuleOptions, SimilarOptions } from '../../protocol.ts';
 import type { CatalogIndex } from '../index/catalog-index.ts';

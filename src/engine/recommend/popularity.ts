@@ -2,7 +2,7 @@
 // catalogue field (EngineOptions.popularityField, wins) or else from the interaction counts a
 // model folder ships (hllm.json file of role 'popularity'). Score = value / the catalogue's
 // largest value, in [0, 1]; rows are ordered by it, ties lower row first.
-// Imports: errors, protocol types, rules (Ranked). Pure.
+// Pure.
 import { HllmError } from '../../errors.ts';
 import type { CatalogItem } from '../../protocol.ts';
 import type { Ranked } from './rules.ts';

@@ -3,7 +3,7 @@
 // The ranking is asked for its top n rows (exclusions and the history are masked there), n
 // growing ×4 only while too few candidates passed: no rules costs one top-k, a selective filter
 // a few growing top-n passes, never a materialised catalogue unless it is exhausted.
-// Imports: errors, protocol types. Pure; unit-tested through the engine.
+// Pure; unit-tested through the engine.
 import { HllmError } from '../../errors.ts';
 import type { CatalogItem, RuleCallbacks, RuleOptions } from '../../protocol.ts';
 

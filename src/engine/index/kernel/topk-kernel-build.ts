@@ -1,13 +1,10 @@
-/**
- * Role: build-time (Node) compiler of the top-K kernel, and the Vite plugin that inlines it.
- * `import bytes from './topk-kernel.as.ts?topk-wasm'` yields the compiled module's bytes as a
- * Uint8Array decoded from base64 in the importing chunk (`?topk-wasm-shared`: the same kernel
- * importing a shared memory, for the threaded scan of topk-threads.ts), so the app, the embed, the library,
- * vitest and any worker get the same bytes without a .wasm asset to locate at run time (the
- * embed runs from another origin) and without committed build output. Benchmarks under tsx
- * call compileTopkKernel() directly.
- * May import: assemblyscript/asc, vite (types), node:path, node:url.
- */
+// Build-time (Node) compiler of the top-K kernel, and the Vite plugin that inlines it.
+// `import bytes from './topk-kernel.as.ts?topk-wasm'` yields the compiled module's bytes as a
+// Uint8Array decoded from base64 in the importing chunk (`?topk-wasm-shared`: the same kernel
+// importing a shared memory, for the threaded scan of topk-threads.ts), so the app, the embed, the library,
+// vitest and any worker get the same bytes without a .wasm asset to locate at run time (the
+// embed runs from another origin) and without committed build output. Benchmarks under tsx
+// call compileTopkKernel() directly.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';

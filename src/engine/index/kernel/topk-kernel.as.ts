@@ -7,7 +7,6 @@
 // Memory is imported (sized by JS once) and never grown; this file allocates nothing.
 // Why AssemblyScript and not hand-written WAT: the heap and the loops read like the TS around them
 // and are reviewable as such, while v128 intrinsics map 1:1 onto the SIMD instructions.
-// Imports: nothing (AssemblyScript builtins only).
 
 /** First free byte after the module's static data: JS lays out its buffers from here. */
 export function heapBase(): usize {

@@ -3,7 +3,6 @@
 // runs one kernel call over its row range and answers with the candidate count. Atomics on the
 // sync words order the memory: the query and mask the caller wrote before its seq, and the
 // candidates written here before this worker's done word.
-// Imports: topk-scanner types only (erased: the worker's bundle holds no engine code).
 import type { KernelExports, ScanJob } from './topk-scanner.ts';
 
 export type ScanWorkerRequest =

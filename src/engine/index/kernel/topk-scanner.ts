@@ -8,7 +8,7 @@
 // approximation is below the k-th best approximation − 2b cannot be in the top k. Float rows:
 // f32 accumulation error ≤ (dim+16)·2⁻²³ of the cosine. Near-ties all come back (worst case every
 // row, e.g. identical rows): slow but exact, since the table re-scores candidates with exactScore.
-// Imports: vector-table (VectorTable, Scanner). No ORT, no idb.
+// No ORT, no idb.
 import { VectorTable, type Scanner, type TableDtype } from '../vector-table.ts';
 
 export interface KernelExports {

@@ -7,7 +7,6 @@
 // re-scores with exactScore, so results equal bruteForceTopK, ties and masks included.
 // A worker that fails to start or dies degrades the scanner, once and with one warning, to
 // scanning every range on this thread; dispose() terminates the workers.
-// Imports: vector-table (types), topk-scanner (layout, jobs), topk-scan-worker (message types).
 import type { Scanner, TableDtype, VectorTable } from '../vector-table.ts';
 import type { ScanWorkerReply, ScanWorkerRequest } from './topk-scan-worker.ts';
 import { kernelMemory, prepareQuery, runJob, tableIn, type KernelMemory, type ScanJob } from './topk-scanner.ts';
