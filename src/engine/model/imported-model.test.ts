@@ -12,7 +12,7 @@ import type { CatalogItem, Dtype, Progress } from '../../protocol.ts';
 import { createEngine } from '../engine.ts';
 import { cosine } from '../index/ranking.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+const ROOT = resolve(import.meta.dirname, '../../..');
 
 
 interface Golden {
