@@ -1,6 +1,6 @@
 // Worker side of the test hooks: ends the worker on request, or destroys its WebGPU device.
 // Only the test worker (test-engine.worker.ts) exposes these; the engine worker never does.
-import { loseDevice, type HllmEngine } from '../engine/engine.ts';
+import type { TestEngine } from './test-engine.ts';
 import type { CrashKind, WorkerTestHooks } from '../protocol.ts';
 
 /**
@@ -8,11 +8,11 @@ import type { CrashKind, WorkerTestHooks } from '../protocol.ts';
  *
  * @example
  * ```ts
- * const engine = createEngine();
+ * const engine = new TestEngine();
  * expose({ ...workerApi(engine), ...workerTestHooks(engine) });
  * ```
  */
-export function workerTestHooks(engine: HllmEngine): WorkerTestHooks {
+export function workerTestHooks(engine: TestEngine): WorkerTestHooks {
   return {
     simulateCrash: async (kind: CrashKind = 'error') => {
       // After the reply, so the page sees the call answered and then the worker gone.
@@ -21,6 +21,6 @@ export function workerTestHooks(engine: HllmEngine): WorkerTestHooks {
         else throw new Error('simulated worker crash');
       }, 0);
     },
-    simulateDeviceLoss: () => loseDevice(engine),
+    simulateDeviceLoss: () => engine.loseDevice(),
   };
 }

@@ -2,7 +2,8 @@
 // catalogue (not per query) into ONE packed string with row offsets, matched word by word;
 // title matches rank first. Packed, not a string per item: at 1M items an array of small
 // strings is a million-object graph in the worker, and indexOf over one string is fast.
-import type { CatalogItem } from '../../protocol.ts';
+import { HllmError } from '../../errors.ts';
+import type { CatalogItem, SearchOptions, SearchResult } from '../../protocol.ts';
 
 /** Fields that hold links or ids, not words a visitor would type. */
 const SKIP = new Set(['id', 'item_id', 'image', 'url', 'href']);
@@ -101,4 +102,27 @@ export class CatalogText {
     }
     return inTitle.concat(elsewhere);
   }
+}
+
+/** Largest page searchPage() returns: a page is cloned to the page thread, so keep it small. */
+const MAX_SEARCH_LIMIT = 1000;
+
+/**
+ * One page of search(): the matching rows' items, title matches first, and the total count.
+ *
+ * @example
+ * ```ts
+ * searchPage(index, 'heat', { limit: 20, offset: 0 }); // { items: [...], total: 3 }
+ * ```
+ */
+export function searchPage(index: { text: CatalogText; item(row: number): CatalogItem }, query: string, options: SearchOptions = {}): SearchResult {
+  if (typeof query !== 'string') throw new HllmError('INVALID_OPTIONS', "search() takes the query as a string ('' lists the catalogue in order).");
+  const limit = options.limit ?? 20;
+  const offset = options.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
+    throw new HllmError('INVALID_OPTIONS', `'limit' must be an integer from 1 to ${MAX_SEARCH_LIMIT}; page through more with 'offset'.`, { limit });
+  }
+  if (!Number.isInteger(offset) || offset < 0) throw new HllmError('INVALID_OPTIONS', "'offset' must be a non-negative integer.", { offset });
+  const rows = index.text.match(query);
+  return { items: rows.slice(offset, offset + limit).map((r) => index.item(r)), total: rows.length };
 }
