@@ -74,23 +74,29 @@ class Attention(nn.Module):
         self.v_proj = nn.Linear(c.dim, c.n_kv_heads * self.head_dim, bias=c.qkv_bias)
         self.o_proj = nn.Linear(c.n_heads * self.head_dim, c.dim, bias=False)
 
-    def forward(self, x, pos, allowed):
+    def forward(self, x, pos, allowed, past=None):
+        """`past`: this layer's cached (keys, values) [B, n_kv, P, hd], keys already rotated at
+        their positions. Returns the output and the (keys, values) over past + these T positions."""
         B, T, _ = x.shape
         q = self.q_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
         k = self.k_proj(x).view(B, T, self.n_kv, self.head_dim).transpose(1, 2)
         v = self.v_proj(x).view(B, T, self.n_kv, self.head_dim).transpose(1, 2)
         q, k = rope(q, pos, self.theta), rope(k, pos, self.theta)
+        if past is not None:
+            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
+        present = (k, v)  # GQA: cached with n_kv heads, before the repeat below
+        L = k.shape[2]
         if self.n_kv != self.n_heads:
             rep = self.n_heads // self.n_kv
             # HF's repeat_kv (query head j reads kv head j // rep) as expand + reshape: torch 1.13
             # exports repeat_interleave with the tracing batch size baked in, so ONNX broke on B != 2
-            k = k[:, :, None].expand(B, self.n_kv, rep, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
-            v = v[:, :, None].expand(B, self.n_kv, rep, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
+            k = k[:, :, None].expand(B, self.n_kv, rep, L, self.head_dim).reshape(B, self.n_heads, L, self.head_dim)
+            v = v[:, :, None].expand(B, self.n_kv, rep, L, self.head_dim).reshape(B, self.n_heads, L, self.head_dim)
         att = (q @ k.transpose(-2, -1)) / math.sqrt(self.head_dim)
         att = att.masked_fill(~allowed, -1e9)
         att = F.softmax(att, dim=-1)  # no attention dropout, as in Llama: it costs more than it helps here
         y = (att @ v).transpose(1, 2).reshape(B, T, self.n_heads * self.head_dim)
-        return self.o_proj(y)
+        return self.o_proj(y), present
 
 
 class MLP(nn.Module):
@@ -113,9 +119,10 @@ class Block(nn.Module):
         self.mlp = MLP(c)
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, x, pos, allowed):
-        x = x + self.drop(self.self_attn(self.input_layernorm(x), pos, allowed))
-        return x + self.drop(self.mlp(self.post_attention_layernorm(x)))
+    def forward(self, x, pos, allowed, past=None):
+        a, present = self.self_attn(self.input_layernorm(x), pos, allowed, past)
+        x = x + self.drop(a)
+        return x + self.drop(self.mlp(self.post_attention_layernorm(x))), present
 
 
 class Decoder(nn.Module):
@@ -127,16 +134,26 @@ class Decoder(nn.Module):
         self.norm = RMSNorm(c.dim, c.norm_eps)
 
     def forward(self, x, mask):
-        T = x.shape[1]
-        idx = torch.arange(T, device=x.device)
-        causal = idx[None, :] <= idx[:, None]                     # built from arange: no Trilu
+        return self.forward_cached(x, mask)[0]
+
+    def forward_cached(self, x, mask, past=None):
+        """x: [B, T, D], the newest T positions; mask: [B, P + T] over the cached P and these T.
+        Returns the final-norm states of the T positions and every layer's (keys, values) over
+        P + T: feeding them back as `past` with the next positions gives what one run over the
+        whole sequence gives (positions and causality are counted over P + T)."""
+        T, L = x.shape[1], mask.shape[1]
+        q_idx = torch.arange(T, device=x.device) + (L - T)
+        k_idx = torch.arange(L, device=x.device)
+        causal = k_idx[None, :] <= q_idx[:, None]                 # built from arange: no Trilu
         allowed = causal[None, None] & (mask[:, None, None, :] > 0)
         # a padded query sees itself, so softmax never meets an all-masked row (NaN)
-        allowed = allowed | (idx[None, :] == idx[:, None])[None, None]
-        pos = positions_from_mask(mask)
-        for layer in self.layers:
-            x = layer(x, pos, allowed)
-        return self.norm(x)
+        allowed = allowed | (k_idx[None, :] == q_idx[:, None])[None, None]
+        pos = positions_from_mask(mask)[:, L - T:]
+        presents = []
+        for i, layer in enumerate(self.layers):
+            x, present = layer(x, pos, allowed, None if past is None else past[i])
+            presents.append(present)
+        return self.norm(x), presents
 
 
 class ItemLLM(nn.Module):

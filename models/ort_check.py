@@ -40,7 +40,8 @@ class OrtRunner:
 
     def run_many(self, jobs):
         """[(model_path, batches, output)] in ONE Node process (start-up dominates small models);
-        returns one list of outputs per job."""
+        returns one list of outputs per job. `output` is one name (each batch's output as a
+        [rows, -1] array) or a list of names (each batch's outputs as {name: flat array})."""
         with tempfile.TemporaryDirectory() as tmp:
             spec = []
             for j, (model_path, batches, _) in enumerate(jobs):
@@ -66,7 +67,10 @@ class OrtRunner:
             for j, (_, batches, output) in enumerate(jobs):
                 outs = []
                 for b, feeds in enumerate(batches):
-                    flat = np.fromfile(os.path.join(tmp, f"out-{j}-{b}-{output}.bin"), dtype=np.float32)
-                    outs.append(flat.reshape(len(next(iter(feeds.values()))), -1))
+                    read = lambda name: np.fromfile(os.path.join(tmp, f"out-{j}-{b}-{name}.bin"), dtype=np.float32)  # noqa: E731
+                    if isinstance(output, str):
+                        outs.append(read(output).reshape(len(next(iter(feeds.values()))), -1))
+                    else:
+                        outs.append({name: read(name) for name in output})
                 results.append(outs)
             return results
