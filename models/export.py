@@ -30,6 +30,7 @@ from ort_check import OrtRunner  # noqa: E402
 from quantize import quantize  # noqa: E402
 from add_popularity import write_popularity  # noqa: E402
 from tokenizer import BOS, ITEM, PAD, WordPiece  # noqa: E402
+from user_step import export_user_step, ort_prefill  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DTYPES = ("fp32", "q8", "q4")
@@ -107,6 +108,8 @@ def export_onnx(core, mc, onnx_dir):
             dst = os.path.join(onnx_dir, f"{kind}_encoder_{dt}.onnx")
             onnx.save(quantize(onnx.load(paths[(kind, "fp32")]), dt), dst)
             paths[(kind, dt)] = dst
+    # the User LLM again, with its key/value cache: the engine's path for one new event
+    paths |= {("user_kv", dt): p for dt, p in export_user_step(core, mc, onnx_dir).items()}
     for (kind, dt), p in sorted(paths.items()):
         print(f"  {kind}_encoder {dt}: {os.path.getsize(p) / 1e6:.2f} MB")
     return paths
@@ -219,9 +222,12 @@ def main(argv=None):
     for dt in DTYPES:
         oi = ort_items(runner, paths[("item", dt)], g_tokens, pad_id)
         ou = ort_users(runner, paths[("user", dt)], all_items, hists)
+        ok = ort_prefill(runner, paths[("user_kv", dt)], mc, *pad_left_embs(all_items, hists))
         parity[dt] = {"item_min_cos": float(cos(oi, torch_items).min()),
-                      "user_min_cos": float(cos(ou, torch_users).min())}
-        print(f"  {dt}: item min cos {parity[dt]['item_min_cos']:.6f}, user min cos {parity[dt]['user_min_cos']:.6f}")
+                      "user_min_cos": float(cos(ou, torch_users).min()),
+                      "user_kv_min_cos": float(cos(ok, torch_users).min())}
+        print(f"  {dt}: item min cos {parity[dt]['item_min_cos']:.6f}, user min cos {parity[dt]['user_min_cos']:.6f}, "
+              f"user (kv graph) min cos {parity[dt]['user_kv_min_cos']:.6f}")
     if min(parity["fp32"].values()) < 0.9999:
         raise SystemExit("fp32 ONNX does not match PyTorch (cosine < 0.9999)")
 

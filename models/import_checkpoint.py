@@ -22,6 +22,7 @@ import tempfile
 import warnings
 from dataclasses import asdict
 
+import numpy as np
 import onnx
 import torch
 import torch.nn.functional as F
@@ -36,6 +37,7 @@ from export import (TOKENIZER_CASES, ItemEncoder, UserEncoder, git_commit, pad_l
 from hf_tokenizer import HFTokenizer  # noqa: E402
 from ort_check import OrtRunner  # noqa: E402
 from quantize import quantize  # noqa: E402
+import user_step  # noqa: E402
 
 HLLM_PROMPT = "Compress the following sentence into embedding: "
 PROTOBUF_LIMIT = 2_000_000_000   # a single .onnx file cannot pass 2 GiB; keep a margin for the graph
@@ -110,15 +112,17 @@ def export_encoders(core, mc, onnx_dir, dtypes, external_over):
     ids = torch.tensor([[0, 0, 2, 10, 11, 3], [2, 12, 13, 14, 15, 3]])
     specs = {
         "item": (ItemEncoder(core).eval(), (ids, (ids != 0).long()), ["input_ids", "attention_mask"],
-                 "item_embedding", {"input_ids": {0: "B", 1: "T"}, "attention_mask": {0: "B", 1: "T"},
+                 ["item_embedding"], {"input_ids": {0: "B", 1: "T"}, "attention_mask": {0: "B", 1: "T"},
                                     "item_embedding": {0: "B"}}),
         "user": (UserEncoder(core).eval(), (torch.randn(2, 5, mc.dim), torch.tensor([[0, 0, 1, 1, 1], [1] * 5])),
-                 ["item_embeddings", "attention_mask"], "user_embedding",
+                 ["item_embeddings", "attention_mask"], ["user_embedding"],
                  {"item_embeddings": {0: "B", 1: "S"}, "attention_mask": {0: "B", 1: "S"},
                   "user_embedding": {0: "B"}}),
+        # the User LLM again, with its key/value cache: the engine's path for one new event
+        "user_kv": user_step.trace_spec(core, mc),
     }
     out = {}
-    for kind, (module, args, inputs, output, axes) in specs.items():
+    for kind, (module, args, inputs, outputs, axes) in specs.items():
         # torch writes a model over 2 GB as one file per tensor next to the graph: trace into a
         # scratch folder, then save each variant as one graph (+ one data file when needed)
         with tempfile.TemporaryDirectory(dir=onnx_dir) as tmp:
@@ -126,7 +130,7 @@ def export_encoders(core, mc, onnx_dir, dtypes, external_over):
             with torch.no_grad(), warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="The shape inference of prim::Constant")
                 torch.onnx.export(module, args, traced, opset_version=17, input_names=inputs,
-                                  output_names=[output], dynamic_axes=axes)
+                                  output_names=outputs, dynamic_axes=axes)
             for dt in dtypes:
                 model = onnx.load(traced)
                 if dt != "fp32":
@@ -191,21 +195,27 @@ def build_golden(core, mc, tok, man, items, runner, variants):
     x, m = pad_left_embs(torch_items, hists)
     item_feed = {"input_ids": ids.numpy(), "attention_mask": mask.numpy()}
     user_feed = {"item_embeddings": x.numpy(), "attention_mask": m.numpy()}
+    n_kv, hd = user_step.kv_shape(mc)
+    kv_feed = user_feed | {k: np.zeros((len(hists), n_kv, 0, hd), np.float32) for k in user_step.kv_names(mc.user_layers, "past")}
     checked, jobs = [], []
     for dt in sorted({d for _, d in variants}):
         item_path, item_info = variants[("item", dt)]
         user_path, user_info = variants[("user", dt)]
-        if max(variant_bytes(item_path, item_info), variant_bytes(user_path, user_info)) > WASM_LIMIT:
+        kv_path, kv_info = variants[("user_kv", dt)]
+        if max(variant_bytes(item_path, item_info), variant_bytes(user_path, user_info), variant_bytes(kv_path, kv_info)) > WASM_LIMIT:
             print(f"  {dt}: not checked, too big for ONNX Runtime's WASM backend (4 GB memory)")
             continue
         checked.append(dt)
-        jobs += [(item_path, [item_feed], "item_embedding"), (user_path, [user_feed], "user_embedding")]
+        jobs += [(item_path, [item_feed], "item_embedding"), (user_path, [user_feed], "user_embedding"),
+                 (kv_path, [kv_feed], "user_embedding")]
     outs = runner.run_many(jobs) if jobs else []  # one Node process: its start-up dominates small models
     cos = lambda a, b: float(F.cosine_similarity(torch.from_numpy(a), torch.from_numpy(b), dim=-1).min())
     parity = {dt: None for _, dt in variants}
     for k, dt in enumerate(checked):
-        parity[dt] = {"item_min_cos": cos(outs[2 * k][0], torch_items), "user_min_cos": cos(outs[2 * k + 1][0], torch_users)}
-        print(f"  {dt}: item min cos {parity[dt]['item_min_cos']:.6f}, user min cos {parity[dt]['user_min_cos']:.6f}")
+        parity[dt] = {"item_min_cos": cos(outs[3 * k][0], torch_items), "user_min_cos": cos(outs[3 * k + 1][0], torch_users),
+                      "user_kv_min_cos": cos(outs[3 * k + 2][0], torch_users)}
+        print(f"  {dt}: item min cos {parity[dt]['item_min_cos']:.6f}, user min cos {parity[dt]['user_min_cos']:.6f}, "
+              f"user (kv graph) min cos {parity[dt]['user_kv_min_cos']:.6f}")
     normed = F.normalize(torch.from_numpy(torch_items), dim=-1)
     users = []
     for h, e in zip(hists, torch_users):

@@ -1,6 +1,6 @@
 """The incremental User LLM: the user encoder exported with its key/value cache.
 
-`user_encoder` reads a whole history at once. `user_encoder_kv` reads only the newest positions
+`user_encoder` reads a whole history at once. `user_kv_encoder` reads only the newest positions
 and every layer's cached keys and values of the earlier ones (GQA: n_kv heads, keys already
 rotated at their positions), and returns the user embedding with the cache grown by those
 positions. One event then costs one position instead of the whole history; fed the same
@@ -15,12 +15,13 @@ Graph contract (opset 17, dynamic B, P = cached positions, S = new positions):
 """
 import os
 
+import numpy as np
 import onnx
 import torch
 
 from quantize import quantize
 
-KV_FILE = "user_encoder_kv"
+KIND = "user_kv"  # files onnx/user_kv_encoder[_q8|_q4].onnx, manifest role "user_kv_encoder"
 
 
 class UserStep(torch.nn.Module):
@@ -44,24 +45,37 @@ def kv_shape(mc):
     return mc.n_kv_heads, mc.dim // mc.n_heads
 
 
-def export_user_step(core, mc, onnx_dir, dtypes=("q8", "q4")):
-    """Writes onnx/user_encoder_kv.onnx and its quantised variants; returns {dtype: path}."""
+def trace_spec(core, mc):
+    """(module, example args, input names, output names, dynamic axes) for torch.onnx.export.
+    Traced with 3 cached and 2 new positions, one row left-padded, so no size is baked in."""
     step = UserStep(core).eval()
     n_kv, hd = kv_shape(mc)
-    # Traced with 3 cached and 2 new positions, one row left-padded, so no size is baked in.
     x = torch.randn(2, 2, mc.dim)
     mask = torch.tensor([[0, 1, 1, 1, 1], [1, 1, 1, 1, 1]])
     past = [torch.randn(2, n_kv, 3, hd) for _ in range(2 * step.n_layers)]
     ins, outs = kv_names(step.n_layers, "past"), kv_names(step.n_layers, "present")
     axes = {"item_embeddings": {0: "B", 1: "S"}, "attention_mask": {0: "B", 1: "PS"}, "user_embedding": {0: "B"}}
     axes |= {n: {0: "B", 2: "P"} for n in ins} | {n: {0: "B", 2: "PS"} for n in outs}
-    path = os.path.join(onnx_dir, f"{KV_FILE}.onnx")
+    return step, (x, mask, *past), ["item_embeddings", "attention_mask", *ins], ["user_embedding", *outs], axes
+
+
+def export_user_step(core, mc, onnx_dir, dtypes=("q8", "q4")):
+    """Writes onnx/user_kv_encoder.onnx and its quantised variants; returns {dtype: path}."""
+    module, args, ins, outs, axes = trace_spec(core, mc)
+    path = os.path.join(onnx_dir, f"{KIND}_encoder.onnx")
     with torch.no_grad():
-        torch.onnx.export(step, (x, mask, *past), path, opset_version=17,
-                          input_names=["item_embeddings", "attention_mask", *ins],
-                          output_names=["user_embedding", *outs], dynamic_axes=axes)
+        torch.onnx.export(module, args, path, opset_version=17, input_names=ins, output_names=outs, dynamic_axes=axes)
     paths = {"fp32": path}
     for dt in dtypes:
-        paths[dt] = os.path.join(onnx_dir, f"{KV_FILE}_{dt}.onnx")
+        paths[dt] = os.path.join(onnx_dir, f"{KIND}_encoder_{dt}.onnx")
         onnx.save(quantize(onnx.load(path), dt), paths[dt])
     return paths
+
+
+def ort_prefill(runner, path, mc, x, mask):
+    """User embeddings of left-padded histories x [B, S, D] read at once with an empty cache."""
+    n_kv, hd = kv_shape(mc)
+    B = x.shape[0]
+    empty = {n: np.zeros((B, n_kv, 0, hd), np.float32) for n in kv_names(mc.user_layers, "past")}
+    feeds = {"item_embeddings": np.asarray(x, np.float32), "attention_mask": np.asarray(mask, np.int64), **empty}
+    return runner.run(path, [feeds], "user_embedding")[0]

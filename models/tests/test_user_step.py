@@ -10,7 +10,7 @@ from export import UserEncoder
 from model import HLLM, HLLMConfig
 from ort_check import OrtRunner
 from quantize import quantize
-from user_step import export_user_step, kv_names, kv_shape
+from user_step import export_user_step, kv_names, kv_shape, ort_prefill
 
 C = HLLMConfig(vocab_size=50, dim=32, item_layers=1, user_layers=3, n_heads=4, n_kv_heads=2, ffn_dim=64, dropout=0.0)
 
@@ -94,6 +94,11 @@ def test_the_exported_kv_graph_matches_the_whole_history_graph(tmp_path):
         cos = F.cosine_similarity(got, ref).item()
         assert cos >= bar, f"{dt}: cosine {cos:.6f} < {bar}"
     assert F.cosine_similarity(ref, want).item() < 0.9999  # q4 is not fp32: the dtypes were really compared apart
-    # the prefill alone (all seven positions against an empty cache) gives the same vector
+    # the prefill alone (all seven positions against an empty cache) gives the same vector,
+    # and so does a left-padded batch read at once
     got = torch.from_numpy(run_steps(runner, paths["fp32"], x.numpy(), start=7))
     assert F.cosine_similarity(got, want).item() >= 0.9999
+    xb = torch.cat([torch.cat([torch.zeros(1, 2, C.dim), x[:, :5]], 1), x], 0)
+    mb = torch.tensor([[0, 0, 1, 1, 1, 1, 1], [1] * 7])
+    got = torch.from_numpy(ort_prefill(runner, paths["fp32"], C, xb.numpy(), mb.numpy()))
+    assert F.cosine_similarity(got, full(m, xb, mb)).min().item() >= 0.9999

@@ -3,6 +3,7 @@
 import { HllmError } from '../../errors.ts';
 import type { Progress } from '../../protocol.ts';
 import type { OnnxModel } from './ort-backend.ts';
+import { emptyPast } from './user-steps.ts';
 
 export interface ItemEncodeOptions {
   dim: number;
@@ -88,7 +89,11 @@ export async function encodeUsers(model: OnnxModel, histories: Float32Array[][],
     });
   });
   const res = await model.run(
-    { item_embeddings: { type: 'float32', data: emb, dims: [B, S, dim] }, attention_mask: { type: 'int64', data: mask, dims: [B, S] } },
+    {
+      item_embeddings: { type: 'float32', data: emb, dims: [B, S, dim] }, attention_mask: { type: 'int64', data: mask, dims: [B, S] },
+      // the cache graph reads whole histories too, from an empty cache
+      ...(model.kvCache ? emptyPast(model.kvCache, B) : {}),
+    },
     'user_embedding',
   );
   onCall?.();

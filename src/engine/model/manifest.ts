@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import { HllmError } from '../../errors.ts';
 import type { Dtype } from '../../protocol.ts';
 
-export type FileRole = 'item_encoder' | 'user_encoder' | 'tokenizer' | 'tokenizer_config' | 'config' | 'golden' | 'external_data' | 'popularity';
+export type FileRole = 'item_encoder' | 'user_encoder' | 'user_kv_encoder' | 'tokenizer' | 'tokenizer_config' | 'config' | 'golden' | 'external_data' | 'popularity';
 
 /** Every dtype the engine runs, in the order availableDtypes() lists them. */
 const DTYPES = ['fp32', 'q8', 'q4'] as const satisfies readonly Dtype[];
@@ -29,9 +29,12 @@ const ManifestFileSchema = v.pipe(
     /** role 'external_data': the name the .onnx refers to, and the encoder file it belongs to. */
     location: v.optional(v.string('must be a string')),
     external_data_of: v.optional(v.string('must be a string')),
+    /** role 'user_kv_encoder': the shape of one layer's cached keys (and values), [B, heads, P, head_dim]. */
+    kv_cache: v.optional(v.object({ layers: positiveInt(), heads: positiveInt(), head_dim: positiveInt() }, 'must be { layers, heads, head_dim }')),
   }, 'must be an object with path, role, dtype, bytes and sha256'),
   v.check((f) => f.role !== 'external_data' || (f.location !== undefined && f.external_data_of !== undefined),
     "has role 'external_data' but no 'location' / 'external_data_of'"),
+  v.check((f) => f.role !== 'user_kv_encoder' || f.kv_cache !== undefined, "has role 'user_kv_encoder' but no 'kv_cache' shape"),
 );
 
 /** Test metrics per variant, e.g. metrics.test.q8['N@10']; other metrics sections are kept as they are. */
@@ -119,9 +122,18 @@ export function externalDataFiles(m: Manifest, encoder: ManifestFile): ManifestF
   return (encoder.external_data ?? []).map((loc) => m.files.find((x) => x.role === 'external_data' && x.external_data_of === encoder.path && x.location === loc)!);
 }
 
+/**
+ * The User LLM file the engine runs for one dtype: the graph with a key/value cache where the
+ * folder ships one (it also reads a whole history, with an empty cache), else the whole-history
+ * graph. Never both: the cache graph holds the same weights.
+ */
+export function userEncoderFile(m: Manifest, dtype: Dtype): ManifestFile | undefined {
+  return fileFor(m, 'user_kv_encoder', dtype) ?? fileFor(m, 'user_encoder', dtype);
+}
+
 /** The encoder files of one dtype with their external data. */
 export function encoderFiles(m: Manifest, dtype: Dtype): ManifestFile[] {
-  const encs = [fileFor(m, 'item_encoder', dtype), fileFor(m, 'user_encoder', dtype)].filter((f): f is ManifestFile => f !== undefined);
+  const encs = [fileFor(m, 'item_encoder', dtype), userEncoderFile(m, dtype)].filter((f): f is ManifestFile => f !== undefined);
   return encs.flatMap((e) => [e, ...externalDataFiles(m, e)]);
 }
 

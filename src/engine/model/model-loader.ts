@@ -3,8 +3,9 @@
 import { HllmError } from '../../errors.ts';
 import type { Dtype, Progress } from '../../protocol.ts';
 import { fetchText, joinPath, type Fetcher } from '../../io/fetcher.ts';
-import { externalDataFiles, fileFor, parseManifest, runtimeFiles, type FileRole, type Manifest, type ManifestFile } from './manifest.ts';
+import { externalDataFiles, fileFor, parseManifest, runtimeFiles, userEncoderFile, type FileRole, type Manifest, type ManifestFile } from './manifest.ts';
 import { sha256Hex } from '../../io/sha256.ts';
+import type { KvShape } from './ort-backend.ts';
 
 export async function fetchManifest(base: string, fetcher: Fetcher): Promise<Manifest> {
   const url = joinPath(base, 'hllm.json');
@@ -60,6 +61,8 @@ export interface ModelFiles {
   /** Each encoder's external data files (big models), as ORT's externalData wants them; [] when none. */
   itemExternalData: ExternalData[];
   userExternalData: ExternalData[];
+  /** The user encoder's key/value cache shape when it is the cache graph (user_kv_encoder), else null. */
+  userKv: KvShape | null;
   /** Interaction counts per item id (file of role 'popularity'), or null when the folder ships none. */
   popularity: Record<string, number> | null;
   /** Identifies the item vectors: changes when the item encoder, tokenizer or text rules change. */
@@ -115,7 +118,7 @@ export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, f
     }
   };
   const item = fileFor(m, 'item_encoder', dtype)!;
-  const user = fileFor(m, 'user_encoder', dtype)!;
+  const user = userEncoderFile(m, dtype)!;
   const ext = (enc: ManifestFile): ExternalData[] => externalDataFiles(m, enc).map((x) => ({ path: x.location!, data: bytesByPath.get(x.path)! }));
   const modelKey = await modelKeyOf(m, dtype);
   const counts = json('popularity') as unknown;
@@ -132,6 +135,7 @@ export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, f
     userEncoder: bytesByPath.get(user.path)!,
     itemExternalData: ext(item),
     userExternalData: ext(user),
+    userKv: user.kv_cache ?? null,
     modelKey,
   };
 }

@@ -98,17 +98,34 @@ export interface Feed {
   dims: number[];
 }
 
+/** The shape of one layer's cached keys (and values) of a graph with a key/value cache: [B, heads, P, head_dim]. */
+export interface KvShape {
+  layers: number;
+  heads: number;
+  head_dim: number;
+}
+
+/** A float32 output, copied out of ORT. */
+export interface Fetched {
+  data: Float32Array;
+  dims: number[];
+}
+
 /** One ONNX graph on one backend. Calls are queued process-wide, never concurrent. */
 export interface OnnxModel {
   readonly backend: Backend;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  run(feeds: Record<string, Feed>, output: string): Promise<{ data: Float32Array; dims: number[] }>;
+  /** The graph's key/value cache (past_key_<i> / present_key_<i> …), from the manifest; null for a graph without one. */
+  readonly kvCache: KvShape | null;
+  run(feeds: Record<string, Feed>, output: string): Promise<Fetched>;
+  /** Several outputs of one run. */
+  runAll(feeds: Record<string, Feed>, outputs: readonly string[]): Promise<Record<string, Fetched>>;
   release(): Promise<void>;
 }
 
 /** `externalData`: the graph's external data files, `path` being the location the .onnx names. */
-export async function createModel(bytes: Uint8Array, backend: Backend, threads: number, externalData: { path: string; data: Uint8Array }[] = []): Promise<OnnxModel> {
+export async function createModel(bytes: Uint8Array, backend: Backend, threads: number, externalData: { path: string; data: Uint8Array }[] = [], kvCache: KvShape | null = null): Promise<OnnxModel> {
   const ort = await loadOrt(backend, threads);
   let session: OrtNs.InferenceSession;
   try {
@@ -121,27 +138,35 @@ export async function createModel(bytes: Uint8Array, backend: Backend, threads: 
   } catch (e) {
     throw new HllmError('BACKEND_UNAVAILABLE', `ONNX Runtime could not create a ${backend} session: ${(e as Error).message ?? e}. Try backend: 'wasm'.`, { backend });
   }
+  const runAll = (feeds: Record<string, Feed>, outputs: readonly string[]) => serial(async () => {
+    const tensors: Record<string, OrtNs.Tensor> = {};
+    for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor(f.type, f.data, f.dims);
+    let result: OrtNs.InferenceSession.OnnxValueMapType;
+    try {
+      result = await session.run(tensors);
+    } catch (e) {
+      throw new HllmError('INFERENCE_FAILED', `${backend} inference failed: ${(e as Error).message ?? e}`, { backend });
+    }
+    const out: Record<string, Fetched> = {};
+    try {
+      for (const name of outputs) {
+        const t = result[name];
+        if (!t) throw new HllmError('MODEL_FORMAT', `the graph has no output '${name}' (outputs: ${session.outputNames.join(', ')})`);
+        out[name] = { data: new Float32Array((await t.getData()) as Float32Array), dims: [...t.dims] };
+      }
+    } finally {
+      for (const v of Object.values(result)) v.dispose();
+    }
+    return out;
+  });
   return {
     backend,
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    run(feeds, output) {
-      return serial(async () => {
-        const tensors: Record<string, OrtNs.Tensor> = {};
-        for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor(f.type, f.data, f.dims);
-        let result: OrtNs.InferenceSession.OnnxValueMapType;
-        try {
-          result = await session.run(tensors);
-        } catch (e) {
-          throw new HllmError('INFERENCE_FAILED', `${backend} inference failed: ${(e as Error).message ?? e}`, { backend });
-        }
-        const t = result[output];
-        if (!t) throw new HllmError('MODEL_FORMAT', `the graph has no output '${output}' (outputs: ${session.outputNames.join(', ')})`);
-        const data = (await t.getData()) as Float32Array;
-        const out = { data: new Float32Array(data), dims: [...t.dims] };
-        for (const v of Object.values(result)) v.dispose();
-        return out;
-      });
+    kvCache,
+    runAll,
+    async run(feeds, output) {
+      return (await runAll(feeds, [output]))[output]!;
     },
     release() {
       return serial(() => session.release());

@@ -61,7 +61,7 @@ export async function openOn(files: ModelFiles, backend: Backend, threads: numbe
   onProgress?.({ phase: 'load', done: 1, total: 2, detail: `item_encoder (${backend})` });
   let user: OnnxModel;
   try {
-    user = await createModel(files.userEncoder, backend, threads, files.userExternalData);
+    user = await createModel(files.userEncoder, backend, threads, files.userExternalData, files.userKv);
   } catch (e) {
     await item.release().catch(() => undefined);
     throw e;
