@@ -8,7 +8,7 @@ import type { Store, WarmIndexRecord } from '../../storage/types.ts';
 import { CatalogIndex } from './catalog-index.ts';
 import { CompactCatalog } from '../catalog/compact-catalog.ts';
 import { checksum, sha256Hex } from '../../io/sha256.ts';
-import { createVectorTable, type TableOptions } from './vector-table.ts';
+import { createVectorTable, type TableOptions } from './table-factory.ts';
 
 /** What an index is built from. */
 export interface WarmSource {
