@@ -7,7 +7,7 @@ import { createThreadedTable, type SpawnScanWorker } from './kernel/topk-threads
 import { VectorTable, type TableDtype } from './vector-table.ts';
 
 /** Fewer rows than this per thread and a thread's dispatch costs more than its share of the scan. */
-export const MIN_ROWS_PER_SCAN_THREAD = 65_536;
+const MIN_ROWS_PER_SCAN_THREAD = 65_536;
 
 export interface TableOptions {
   /** Scan threads allowed (EngineOptions.threads); used only where `crossOriginIsolated` is true. */
