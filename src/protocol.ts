@@ -3,7 +3,6 @@
 // type that crosses the page ⇄ worker boundary, and CALL_KINDS, the one table saying
 // which calls only read (retried after a worker death) and which write.
 // The only runtime code is the CALL_KINDS table.
-import type { HllmErrorCode } from './errors.ts';
 
 export type Backend = 'webgpu' | 'wasm';
 export type Dtype = 'fp32' | 'q8' | 'q4';
@@ -415,25 +414,3 @@ export interface WorkerApi extends Engine, LivenessRemote {
   similar(itemId: string, options?: number | SimilarOptions, filter?: RuleCallbacks['filter'], boost?: RuleCallbacks['boost']): Promise<Recommendation[]>;
   popular(options?: PopularOptions, filter?: RuleCallbacks['filter'], boost?: RuleCallbacks['boost']): Promise<Recommendation[]>;
 }
-
-/** How the test hooks end a worker: an uncaught error, or a silent close() (as terminate() or an OOM kill look). */
-export type CrashKind = 'error' | 'close';
-
-/** Test-only hooks, exposed only by the test worker (src/testing/), never by the engine worker. */
-export interface WorkerTestHooks {
-  /** Ends the worker (the page then restarts it). */
-  simulateCrash(kind?: CrashKind): Promise<void>;
-  /** Destroys the WebGPU device, as a driver reset would; false when not on WebGPU. */
-  simulateDeviceLoss(): Promise<boolean>;
-}
-
-/** Plain-object form that carries an Error (an HllmError with its code) across the worker boundary. */
-export interface SerializedError {
-  name: string;
-  message: string;
-  code?: HllmErrorCode;
-  details?: Record<string, unknown>;
-  stack?: string;
-}
-
-export type { HllmErrorCode };

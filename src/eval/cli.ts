@@ -21,7 +21,7 @@ import type { VectorDtype } from '../vectors/format.ts';
 import { evaluateVariant, popularityMetrics, testPairs, type VariantResult } from './run-eval.ts';
 import { evaluateWithVectors } from './vector-eval.ts';
 
-export interface EvalCliOptions { model: string; data: string; dtype: string; limitUsers?: number; split: PairSet; threads: number; batchSize: number; out?: string; compare?: string; tolerance: number; progress: boolean; vectors?: string; vectorsDtype: VectorDtype }
+interface EvalCliOptions { model: string; data: string; dtype: string; limitUsers?: number; split: PairSet; threads: number; batchSize: number; out?: string; compare?: string; tolerance: number; progress: boolean; vectors?: string; vectorsDtype: VectorDtype }
 
 /** The `eval` subcommand of `hllm` (src/cli/hllm.ts). */
 export function evalCommand(): Command {
