@@ -16,21 +16,26 @@ import { createServer, type Server } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
+import { Command } from 'commander';
 import { build } from 'vite';
 import { topkKernelWasm } from '../src/engine/index/kernel/topk-kernel-build.ts';
 import { CHROMIUM_ARGS } from './browser.ts';
 import { makeSynthetic } from './make-synthetic.ts';
+import { positiveInt } from './options.ts';
 import type { ScaleRunOptions, ScaleRunResult } from './page/scale-entry.ts';
 import { rng } from '../src/eval/seeded-rng.ts';
 
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-};
-const N = Number(arg('items', '1000000'));
-const REPS = Number(arg('reps', '30'));
-const WARM_REPS = Number(arg('warm-reps', '3'));
-const PORT = Number(arg('port', '4260'));
+const opts = new Command('npx tsx bench/scale-bench.ts')
+  .description("Issue #12's scale rows: the real engine worker in headless Chromium on a synthetic catalogue with int8 shards.")
+  .option('--items <n>', 'synthetic catalogue size (20000: the quick smoke run)', positiveInt, 1_000_000)
+  .option('--reps <n>', 'recommend() calls per page', positiveInt, 30)
+  .option('--warm-reps <n>', 'warm starts (page reloads)', positiveInt, 3)
+  .option('--port <n>', 'port of the static server', positiveInt, 4260)
+  .parse().opts<{ items: number; reps: number; warmReps: number; port: number }>();
+const N = opts.items;
+const REPS = opts.reps;
+const WARM_REPS = opts.warmReps;
+const PORT = opts.port;
 const ROOT = process.cwd();
 const SYN = resolve(ROOT, `.tmp/synthetic-${N}`);
 const PAGE_OUT = resolve(ROOT, '.tmp/scale-page');
