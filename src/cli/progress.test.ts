@@ -28,6 +28,30 @@ describe('progressReporter, not a TTY', () => {
     expect(lines.every((l) => !l.includes('\u2588') && !l.includes('\n'))).toBe(true); // no bar glyphs in logs
   });
 
+  it('prints a due line from update() when the event loop is too busy for the timer', () => {
+    const lines: string[] = [];
+    const bar = progressReporter(true, 'encode', (l) => lines.push(l), false);
+    bar.update(0, 100);
+    // The clock moves, no timer runs (a busy loop of microtasks).
+    vi.setSystemTime(Date.now() + NOT_TTY_EVERY_MS / 2);
+    bar.update(10, 100);
+    expect(lines).toHaveLength(1);
+    vi.setSystemTime(Date.now() + NOT_TTY_EVERY_MS / 2);
+    bar.update(20, 100);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^encode 20\/100 \| 20% \| ETA \d+s$/);
+    bar.stop();
+  });
+
+  it('follows a changed total (the engine reports 0/0 steps before the encode knows its size)', () => {
+    const lines: string[] = [];
+    const bar = progressReporter(true, 'items', (l) => lines.push(l), false);
+    bar.update(0, 0);
+    bar.update(3650, 3650);
+    bar.stop();
+    expect(lines.at(-1)).toBe('items 3650/3650 | 100% | ETA 0s');
+  });
+
   it('disabled: nothing, whatever is reported', () => {
     const lines: string[] = [];
     const bar = progressReporter(false, 'encode', (l) => lines.push(l), false);

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { Presets, SingleBar } from 'cli-progress';
 
 export interface Reporter {
-  /** Starts the bar on the first call. */
+  /** Starts the bar on the first call; a new total replaces the old one (the engine reports 0/0 steps before it knows). */
   update(done: number, total: number): void;
   /** Draws the final state and ends the bar (and its timer). */
   stop(): void;
@@ -50,9 +50,17 @@ export function progressReporter(enabled: boolean, label: string, log: (line: st
     notTTYSchedule: NOT_TTY_EVERY_MS,
   }, Presets.shades_classic);
   let started = false;
+  // Off a TTY cli-progress prints from a timer, which cannot fire while the work keeps the event
+  // loop busy (ORT's WASM encoder in Node resolves batch after batch as microtasks): a line that
+  // is due is also printed from update().
+  let lastLine = 0;
+  bar.on('redraw-post', () => { lastLine = Date.now(); });
   return {
     update(done, total) {
-      if (!started) { bar.start(total, done); started = true; } else bar.update(done);
+      if (!started) { bar.start(total, done); started = true; return; }
+      if (total !== bar.getTotal()) bar.setTotal(total);
+      bar.update(done);
+      if (!tty && done < total && Date.now() - lastLine >= NOT_TTY_EVERY_MS) bar.render(); // stop() prints the end
     },
     stop() { if (started) bar.stop(); },
   };
