@@ -190,7 +190,7 @@ function findHost(script: HTMLScriptElement, data: TagData, where: string, hosts
     script.after(host);
   }
   if (hosts.has(host)) {
-    console.error(`hllm-embed: ${where}: data-target ${JSON.stringify(selector)} already holds the row of an earlier hllm-embed tag; give each tag its own target. This tag's row was not mounted.`);
+    console.error(`hllm-embed: ${where} names an element that already holds the row of an earlier hllm-embed tag; give each tag its own data-target. This tag's row was not mounted.`);
     return null;
   }
   hosts.add(host);
