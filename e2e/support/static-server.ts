@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 
 /** Content-Type by file extension; anything else is application/octet-stream. */
-export const MIME_TYPES: Readonly<Record<string, string>> = {
+const MIME_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
   '.json': 'application/json', '.map': 'application/json', '.webmanifest': 'application/manifest+json',
   '.wasm': 'application/wasm', '.csv': 'text/csv', '.txt': 'text/plain',
@@ -18,13 +18,13 @@ export const MIME_TYPES: Readonly<Record<string, string>> = {
   '.onnx': 'application/octet-stream', '.bin': 'application/octet-stream',
 };
 
-export function contentType(path: string): string {
+function contentType(path: string): string {
   return MIME_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 }
 
-export type Headers = Record<string, string>;
+type Headers = Record<string, string>;
 
-export interface Mount {
+interface Mount {
   /** URL path prefix, with the slashes: '/' or '/synthetic/'. */
   prefix: string;
   /** Folder served under the prefix. */
@@ -33,7 +33,7 @@ export interface Mount {
   headers?: Headers;
 }
 
-export interface Page {
+interface Page {
   body: string | Uint8Array;
   /** Default: by the path's extension. */
   type?: string;
@@ -41,7 +41,7 @@ export interface Page {
   headers?: Headers;
 }
 
-export interface Served { path: string; mount: Mount; file: string; /** Body bytes sent (0 for HEAD). */ bytes: number }
+interface Served { path: string; mount: Mount; file: string; /** Body bytes sent (0 for HEAD). */ bytes: number }
 
 export interface StaticServerOptions {
   /** 0 picks a free port (see StaticServer.origin). */

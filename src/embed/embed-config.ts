@@ -43,7 +43,7 @@ const DEFAULTS = {
 } as const;
 
 /** The file name that marks a <script src> as the embed, wherever it is hosted. */
-export const EMBED_FILE = 'hllm-embed.js';
+const EMBED_FILE = 'hllm-embed.js';
 
 /**
  * True if a script with this `src` is an hllm-embed tag: the same URL as the running
