@@ -5,18 +5,19 @@
 //
 //   node --expose-gc --import tsx bench/catalog-bench.ts [--dir .tmp/synthetic-1000000] [--reps 3]
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
 import { diffCatalog, prepareCatalog, type PreparedCatalog } from '../src/engine/index/catalog-index.ts';
 import { parseCatalogText } from '../src/engine/catalog/catalog.ts';
 import { CompactCatalog } from '../src/engine/catalog/compact-catalog.ts';
 import { parseManifest } from '../src/engine/model/manifest.ts';
+import { positiveInt } from './options.ts';
 import { median, quantile } from './stats.ts';
 
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-};
-const dir = arg('dir', '.tmp/synthetic-1000000');
-const reps = Number(arg('reps', '3'));
+const { dir, reps } = new Command('node --expose-gc --import tsx bench/catalog-bench.ts')
+  .description('Catalogue parse, hash, pack, lookup, search and diff on a synthetic catalogue (bench/make-synthetic.ts) in Node.')
+  .option('--dir <dir>', 'folder with the items.csv of bench/make-synthetic.ts', '.tmp/synthetic-1000000')
+  .option('--reps <n>', 'repetitions of parse, hash and pack', positiveInt, 3)
+  .parse().opts<{ dir: string; reps: number }>();
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc so heap figures exclude uncollected garbage');
 const heapMB = () => { gc(); return process.memoryUsage().heapUsed / 2 ** 20; };

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import Papa from 'papaparse';
 import { planBackend } from '../src/engine/model/backend-policy.ts';
 import { prepareItems } from '../src/engine/index/catalog-index.ts';
@@ -16,11 +17,7 @@ import { parseManifest } from '../src/engine/model/manifest.ts';
 import { modelKeyOf } from '../src/engine/model/model-loader.ts';
 import { encodeShard, VECTOR_FORMAT, VECTOR_FORMAT_VERSION, type VectorManifest } from '../src/vectors/format.ts';
 import { rng } from '../src/eval/seeded-rng.ts';
-
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-};
+import { integer, positiveInt } from './options.ts';
 
 const GENRES = ['Action', 'Adventure', 'Animation', 'Children', 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy', 'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western'];
 const WORDS = ['river', 'night', 'storm', 'city', 'heart', 'shadow', 'summer', 'road', 'secret', 'king', 'ghost', 'dream', 'winter', 'island', 'fire', 'glass', 'moon', 'garden', 'iron', 'song', 'last', 'silent', 'golden', 'broken', 'wild', 'lost', 'red', 'blue', 'long', 'little'];
@@ -77,6 +74,12 @@ export async function makeSynthetic(n: number, seed: number, out: string, shardR
 }
 
 if (process.argv[1]?.endsWith('make-synthetic.ts')) {
-  const n = Number(arg('n', '1000000'));
-  await makeSynthetic(n, Number(arg('seed', '1')), arg('out', `.tmp/synthetic-${n}`), Number(arg('shard-rows', '131072')), (m) => console.log(m));
+  const o = new Command('npx tsx bench/make-synthetic.ts')
+    .description('A seeded synthetic catalogue (items.csv) and its matching int8 shard set (vectors/).')
+    .option('--n <items>', 'catalogue size', positiveInt, 1_000_000)
+    .option('--seed <n>', 'random seed', integer, 1)
+    .option('--out <dir>', 'output folder (default: .tmp/synthetic-<n>)')
+    .option('--shard-rows <n>', 'rows per shard', positiveInt, 131_072)
+    .parse().opts<{ n: number; seed: number; out?: string; shardRows: number }>();
+  await makeSynthetic(o.n, o.seed, o.out ?? `.tmp/synthetic-${o.n}`, o.shardRows, (m) => console.log(m));
 }

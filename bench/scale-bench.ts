@@ -1,7 +1,7 @@
 // The 1,000,000-item scale bench of issue #12, in headless Chromium (/usr/bin/chromium): builds
-// bench/page/scale.html with Vite, serves it with node:http under COOP/COEP (cross-origin
-// isolated, for performance.measureUserAgentSpecificMemory) together with public/ (the default
-// model), the synthetic catalogue + int8 shards of bench/make-synthetic.ts and the demo's shards,
+// bench/page/scale.html with Vite, serves it (e2e/support/static-server.ts) under COOP/COEP
+// (cross-origin isolated, for performance.measureUserAgentSpecificMemory) together with public/
+// (the default model), the synthetic catalogue + int8 shards of bench/make-synthetic.ts and the demo's shards,
 // and drives the real engine worker (createRecommender) with Playwright: cold start from shards,
 // recommend() on a history of 50, worker memory, warm starts after a reload, the demo's warm start,
 // and `hllm embed` items/s in Node against the same model encoding the demo catalogue in the page.
@@ -11,26 +11,31 @@
 // Writes bench/results/scale-<date>-<items>.{json,md}. A row that cannot be measured is null
 // with a reason.
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
+import { Command } from 'commander';
 import { build } from 'vite';
+import { startStaticServer, type StaticServer } from '../e2e/support/static-server.ts';
 import { topkKernelWasm } from '../src/engine/index/kernel/topk-kernel-build.ts';
 import { CHROMIUM_ARGS } from './browser.ts';
 import { makeSynthetic } from './make-synthetic.ts';
+import { positiveInt } from './options.ts';
 import type { ScaleRunOptions, ScaleRunResult } from './page/scale-entry.ts';
 import { rng } from '../src/eval/seeded-rng.ts';
 
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-};
-const N = Number(arg('items', '1000000'));
-const REPS = Number(arg('reps', '30'));
-const WARM_REPS = Number(arg('warm-reps', '3'));
-const PORT = Number(arg('port', '4260'));
+const opts = new Command('npx tsx bench/scale-bench.ts')
+  .description("Issue #12's scale rows: the real engine worker in headless Chromium on a synthetic catalogue with int8 shards.")
+  .option('--items <n>', 'synthetic catalogue size (20000: the quick smoke run)', positiveInt, 1_000_000)
+  .option('--reps <n>', 'recommend() calls per page', positiveInt, 30)
+  .option('--warm-reps <n>', 'warm starts (page reloads)', positiveInt, 3)
+  .option('--port <n>', 'port of the static server', positiveInt, 4260)
+  .parse().opts<{ items: number; reps: number; warmReps: number; port: number }>();
+const N = opts.items;
+const REPS = opts.reps;
+const WARM_REPS = opts.warmReps;
+const PORT = opts.port;
 const ROOT = process.cwd();
 const SYN = resolve(ROOT, `.tmp/synthetic-${N}`);
 const PAGE_OUT = resolve(ROOT, '.tmp/scale-page');
@@ -63,39 +68,24 @@ function demoVectors(): { dir: string; source: string } {
   return { dir: pub, source: 'public/catalogs/ml-latest-small/vectors (hllm embed, what vite build copies into dist/)' };
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json',
-  '.csv': 'text/csv', '.txt': 'text/plain', '.onnx': 'application/octet-stream', '.bin': 'application/octet-stream',
-};
-
-/** Static files under COOP/COEP; counts the bytes sent per mount (a warm start must fetch no shard). */
-function serve(mounts: Array<[string, string]>, sent: Map<string, number>): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    for (const [prefix, dir] of mounts) {
-      if (!path.startsWith(prefix)) continue;
-      let file = normalize(join(dir, path.slice(prefix.length)));
-      if (!file.startsWith(dir)) break;
-      if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-      if (!existsSync(file)) continue;
-      const size = statSync(file).size;
-      res.writeHead(200, {
-        // The page, ORT and the model are cacheable (so Chromium keeps compiled wasm, as a real host would);
-        // catalogue and shards are not, so every byte the engine asks for is counted.
-        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': size,
-        'Cache-Control': prefix === '/' ? 'max-age=3600' : 'no-store',
-        'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin',
-      });
-      const key = `${prefix}${extname(file)}`;
-      sent.set(key, (sent.get(key) ?? 0) + size);
-      if (req.method === 'HEAD') { res.end(); return; }
-      createReadStream(file).pipe(res);
-      return;
-    }
-    log(`404 ${path}`);
-    res.writeHead(404).end();
+/** Static files under COOP/COEP; counts the bytes sent per mount and extension (a warm start must fetch no shard). */
+function serve(sent: Map<string, number>, demoDir: string): Promise<StaticServer> {
+  // The page, ORT and the model are cacheable (so Chromium keeps compiled wasm, as a real host would);
+  // catalogue and shards are not, so every byte the engine asks for is counted.
+  const cached = { 'Cache-Control': 'max-age=3600' };
+  return startStaticServer({
+    port: PORT,
+    headers: { 'Cache-Control': 'no-store', 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cross-Origin-Resource-Policy': 'same-origin' },
+    mounts: [
+      { prefix: '/synthetic/', dir: SYN }, { prefix: '/demo-vectors/', dir: demoDir },
+      { prefix: '/', dir: PAGE_OUT, headers: cached }, { prefix: '/', dir: resolve(ROOT, 'public'), headers: cached },
+    ],
+    onServed: ({ mount, file, bytes }) => {
+      const key = `${mount.prefix}${extname(file)}`;
+      sent.set(key, (sent.get(key) ?? 0) + bytes);
+    },
+    onMissing: (path) => log(`404 ${path}`),
   });
-  return new Promise((ok) => server.listen(PORT, '127.0.0.1', () => ok(server)));
 }
 
 async function runOn(page: Page, o: ScaleRunOptions): Promise<ScaleRunResult> {
@@ -123,7 +113,7 @@ async function main(): Promise<void> {
     build: { outDir: PAGE_OUT, emptyOutDir: true, target: 'es2022', assetsInlineLimit: 0, rollupOptions: { input: resolve(ROOT, 'bench/page/scale.html') } },
   });
   const sent = new Map<string, number>();
-  const server = await serve([['/synthetic/', SYN], ['/demo-vectors/', demo.dir], ['/', PAGE_OUT], ['/', resolve(ROOT, 'public')]], sent);
+  const server = await serve(sent, demo.dir);
   const url = `http://127.0.0.1:${PORT}/bench/page/scale.html`;
   // ForceEagerMeasureMemory: measureUserAgentSpecificMemory answers now instead of at the next GC (up to 20 s later).
   // A persistent profile, as a real visitor has: an incognito-style context keeps IndexedDB and
@@ -183,7 +173,7 @@ async function main(): Promise<void> {
   } finally {
     await ctx.close();
     rmSync(profile, { recursive: true, force: true });
-    server.close();
+    await server.close();
   }
 
   // Device encoding rate: items encoded over the encode phase (first to last progress event; sessions
@@ -223,7 +213,7 @@ async function main(): Promise<void> {
   const out = {
     bench: 'scale-bench', date: new Date().toISOString(), items: N, history: 50, k: 10, reps: REPS, warmReps: WARM_REPS,
     env: { chromium: version, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgStart: load0, loadavgEnd: loadavg(),
-      ready: cold?.ready ?? warm[0]?.ready ?? null, crossOriginIsolated: cold?.crossOriginIsolated ?? null, server: 'node:http, Vite-built page, COOP/COEP' },
+      ready: cold?.ready ?? warm[0]?.ready ?? null, crossOriginIsolated: cold?.crossOriginIsolated ?? null, server: 'e2e/support/static-server.ts (node:http), Vite-built page, COOP/COEP' },
     bytesServed: Object.fromEntries(sent), rows, errors, runs,
   };
   mkdirSync('bench/results', { recursive: true });

@@ -7,16 +7,21 @@ import 'fake-indexeddb/auto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { parseCsv } from '../src/engine/catalog/catalog.ts';
 import { createEngine, type HllmEngine } from '../src/engine/engine.ts';
 import type { EngineOptions } from '../src/protocol.ts';
 import { buildShardFixture } from '../src/testing/shard-fixture.ts';
+import { positiveInt } from './options.ts';
 import { median, now } from './stats.ts';
 
 // See src/engine/engine.test.ts: fake-indexeddb's setImmediate stalls once ORT is loaded.
 globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => setTimeout(fn, 0, ...args)) as unknown as typeof setImmediate;
 
-const reps = Number(process.argv[process.argv.indexOf('--reps') + 1]) || 5;
+const { reps } = new Command('npx tsx bench/shards-bench.ts')
+  .description('Start-up from precomputed vector shards against encoding on the device, in Node.')
+  .option('--reps <n>', 'starts per series', positiveInt, 5)
+  .parse().opts<{ reps: number }>();
 const MODEL = 'public/models/default';
 const items = parseCsv(readFileSync('public/catalogs/ml-latest-small/items.csv', 'utf8'));
 const base = (dbName: string, vectors?: string): EngineOptions => ({ model: MODEL, catalog: items, backend: 'wasm', dtype: 'fp32', threads: 1, dbName, ...(vectors ? { vectors } : {}) });

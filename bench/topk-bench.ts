@@ -5,19 +5,26 @@
 // Writes bench/results/topk-<date>.json and .md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { Command } from 'commander';
 import { compileTopkKernel } from '../src/engine/index/kernel/topk-kernel-build.ts';
 import { runTopkChromium } from './topk-browser.ts';
 import { DEFAULTS, runTopkBench, topkSummary } from './topk-core.ts';
+import { positiveInt } from './options.ts';
 import { threadedSummary } from './topk-threads-core.ts';
 
-const arg = (name: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : undefined; };
-const opts = { ...DEFAULTS, rows: arg('rows') ?? DEFAULTS.rows, reps: arg('reps') ?? DEFAULTS.reps };
+const cli = new Command('npx tsx bench/topk-bench.ts')
+  .description('The top-K kernel benchmark in Node, then in a Chromium worker (single-thread and threaded scans).')
+  .option('--rows <n>', 'int8 rows in the table', positiveInt, DEFAULTS.rows)
+  .option('--reps <n>', 'timed queries per figure', positiveInt, DEFAULTS.reps)
+  .option('--node-only', 'skip Chromium')
+  .parse().opts<{ rows: number; reps: number; nodeOnly?: boolean }>();
+const opts = { ...DEFAULTS, rows: cli.rows, reps: cli.reps };
 const module = await WebAssembly.compile((await compileTopkKernel()) as BufferSource);
 const date = new Date().toISOString();
 const loadBefore = loadavg();
 const runs: Array<Awaited<ReturnType<typeof runTopkBench>> & { env: string; threaded?: Awaited<ReturnType<typeof runTopkChromium>>['threaded'] }> = [{ env: `node ${process.version}`, ...(await runTopkBench(module, opts)) }];
 console.log(topkSummary(runs[0]!.env, runs[0]!));
-if (!process.argv.includes('--node-only')) runs.push(await runTopkChromium(opts));
+if (!cli.nodeOnly) runs.push(await runTopkChromium(opts));
 const loadAfter = loadavg();
 const f2 = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ');
 const load = `machine: ${cpus().length} cores shared with other jobs, load average (1/5/15 min) ${f2(loadBefore)} before, ${f2(loadAfter)} after`;

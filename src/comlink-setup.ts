@@ -2,8 +2,7 @@
 // HllmError arrives as an HllmError with its code and details (comlink's default keeps
 // only message, name and stack).
 import { transferHandlers, type TransferHandler } from 'comlink';
-import { deserializeError, serializeError } from './errors.ts';
-import type { SerializedError } from './protocol.ts';
+import { deserializeError, serializeError, type SerializedError } from './errors.ts';
 
 type Thrown = { value: unknown };
 type Wire = { isError: true; value: SerializedError } | { isError: false; value: unknown };

@@ -1,5 +1,5 @@
 // Capability detection: where we run (browser, worker, Node), WebGPU adapter and its
-// features/limits, cross-origin isolation (→ WASM threads) and IndexedDB.
+// limits, cross-origin isolation (→ WASM threads) and IndexedDB.
 // Runs in page, worker and Node.
 
 /** The few WebGPU shapes we read; TS's DOM lib has no WebGPU types. */
@@ -10,7 +10,6 @@ interface GpuAdapterInfoLike {
   isFallbackAdapter?: boolean;
 }
 interface GpuAdapterLike {
-  features: { has(name: string): boolean };
   limits: Record<string, number | undefined>;
   info?: GpuAdapterInfoLike;
   isFallbackAdapter?: boolean;
@@ -23,7 +22,6 @@ export interface WebGpuInfo {
   available: boolean;
   /** Software adapter (SwiftShader etc.): correct but much slower than WASM. */
   fallback: boolean;
-  shaderF16: boolean;
   maxBufferSize: number;
   maxStorageBufferBindingSize: number;
   description: string;
@@ -49,7 +47,7 @@ function runtime(): Capabilities['runtime'] {
 }
 
 const NO_WEBGPU: WebGpuInfo = {
-  available: false, fallback: false, shaderF16: false, maxBufferSize: 0, maxStorageBufferBindingSize: 0, description: 'none',
+  available: false, fallback: false, maxBufferSize: 0, maxStorageBufferBindingSize: 0, description: 'none',
 };
 
 /** Asks for a WebGPU adapter; never throws. */
@@ -68,7 +66,6 @@ async function detectWebGpu(): Promise<WebGpuInfo> {
   return {
     available: true,
     fallback,
-    shaderF16: adapter.features.has('shader-f16'),
     maxBufferSize: adapter.limits.maxBufferSize ?? 0,
     maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize ?? 0,
     description: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter',

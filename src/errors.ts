@@ -1,6 +1,5 @@
 // Typed errors of the public API. Every failure the engine reports is an HllmError whose
 // `code` a caller can switch on; messages say what to do next.
-import type { SerializedError } from './protocol.ts';
 
 /** Every error code the engine can raise. */
 export type HllmErrorCode =
@@ -49,6 +48,15 @@ export class HllmError extends Error {
 /** True for an HllmError, also one rebuilt from a structured clone. */
 export function isHllmError(e: unknown, code?: HllmErrorCode): e is HllmError {
   return e instanceof HllmError && (code === undefined || e.code === code);
+}
+
+/** Plain-object form that carries an Error (an HllmError with its code) across the worker boundary. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: HllmErrorCode;
+  details?: Record<string, unknown>;
+  stack?: string;
 }
 
 export function serializeError(e: unknown): SerializedError {

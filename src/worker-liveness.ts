@@ -12,7 +12,7 @@
 import type { LivenessRemote } from './protocol.ts';
 
 /** How the page watches the worker; 'auto' = Web Locks where available, else heartbeat. */
-export type LivenessMode = 'auto' | 'locks' | 'heartbeat';
+type LivenessMode = 'auto' | 'locks' | 'heartbeat';
 
 export interface LivenessOptions {
   mode?: LivenessMode;
@@ -20,7 +20,7 @@ export interface LivenessOptions {
   heartbeatTimeoutMs?: number;
 }
 
-export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000;
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000;
 /** Heartbeat timeout while the worker is still starting (wasm compile, session creation). */
 export const STARTUP_HEARTBEAT_TIMEOUT_MS = 120_000;
 

@@ -3,10 +3,11 @@
 // isolated page the threaded scan with its nested scan workers, are what runs) and compares topK
 // with the JS brute force on random queries and history masks; posts back the counts, the scan
 // threads used and the warnings. `crashAt`: before that query a scan worker is made to die
-// (failNextScan); `disposeAt`: the table is disposed (its workers end) before that query.
-import { failNextScan } from '../../src/engine/index/kernel/topk-threads.ts';
+// (src/testing/crashing-scan-workers.ts); `disposeAt`: the table is disposed (its workers end) before that query.
 import { normalize } from '../../src/engine/index/ranking.ts';
-import { bruteForceTopK, createVectorTable, type TableDtype } from '../../src/engine/index/vector-table.ts';
+import { createVectorTable } from '../../src/engine/index/table-factory.ts';
+import { bruteForceTopK, type TableDtype } from '../../src/engine/index/vector-table.ts';
+import { crashingScanWorkers } from '../../src/testing/crashing-scan-workers.ts';
 
 export interface TopkCheck {
   dtype: TableDtype; rows: number; dim: number; queries: number; k: number; seed: number;
@@ -26,7 +27,8 @@ self.onmessage = async (e: MessageEvent<TopkCheck>) => {
   const { dtype, rows, dim, queries, k, seed } = e.data;
   const r = rng(seed);
   const warnings: string[] = [];
-  const t = await createVectorTable(dtype, dim, rows, { threads: e.data.threads, minRowsPerThread: e.data.minRowsPerThread, warn: (m) => warnings.push(m) });
+  const crash = crashingScanWorkers();
+  const t = await createVectorTable(dtype, dim, rows, { threads: e.data.threads, minRowsPerThread: e.data.minRowsPerThread, warn: (m) => warnings.push(m), spawnScanWorker: crash.spawn });
   const scanThreads = t.scanThreads;
   for (let i = 0; i < rows; i++) {
     if (i % 11 === 5) { t.setRaw(i, t.raw(i - 1)); continue; } // exact ties
@@ -38,7 +40,7 @@ self.onmessage = async (e: MessageEvent<TopkCheck>) => {
   let firstMismatch: string | null = null;
   let crashed = false;
   for (let n = 0; n < queries; n++) {
-    if (n === e.data.crashAt) crashed = failNextScan(t);
+    if (n === e.data.crashAt) crashed = crash.failNextScan(t);
     if (n === e.data.disposeAt) t.dispose();
     const q = new Float32Array(dim);
     for (let j = 0; j < dim; j++) q[j] = r() * 2 - 1;

@@ -7,7 +7,6 @@ import { parseCsv } from '../../src/engine/catalog/catalog.ts';
 import type { CatalogItem, EngineOptions, ReadyInfo } from '../../src/protocol.ts';
 
 export const ENGINE_PAGE = '/e2e/pages/engine.html';
-export const MODEL_URL = '/models/default/';
 export const CATALOG_URL = '/catalogs/ml-latest-small/items.csv';
 
 export interface Golden {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const ROOT = process.cwd();
+const ROOT = process.cwd();
 
 interface LockEntry { version: string; integrity?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; [k: string]: unknown }
 interface PackageJson { name: string; version: string; license: string; engines?: Record<string, string>; dependencies: Record<string, string> }

@@ -15,7 +15,7 @@ import type { InlineConfig, Plugin, ResolvedConfig } from 'vite';
 import { topkKernelWasm } from '../engine/index/kernel/topk-kernel-build.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-export const DEMO_VECTORS = 'public/catalogs/ml-latest-small/vectors';
+const DEMO_VECTORS = 'public/catalogs/ml-latest-small/vectors';
 
 let dependencies: string[] | undefined;
 function isExternal(id: string): boolean {

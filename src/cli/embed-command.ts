@@ -10,7 +10,7 @@ import { VECTOR_DTYPES, type VectorDtype } from '../vectors/format.ts';
 import { DEFAULT_SHARD_BYTES, writeVectors, type WriteVectorsResult } from '../vectors/writer.ts';
 import { progressReporter } from './progress.ts';
 
-export interface EmbedOptions {
+interface EmbedOptions {
   model: string;
   catalog: string;
   out: string;
@@ -24,7 +24,7 @@ export interface EmbedOptions {
   log?: (line: string) => void;
 }
 
-export interface EmbedResult extends WriteVectorsResult {
+interface EmbedResult extends WriteVectorsResult {
   items: number;
   modelDtype: string;
   seconds: number;
@@ -33,7 +33,7 @@ export interface EmbedResult extends WriteVectorsResult {
 }
 
 /** Parses '16MiB', '512k', '1000' into bytes. */
-export function parseSize(s: string): number {
+function parseSize(s: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(s.trim());
   if (!m) throw new Error(`'${s}' is not a size (e.g. 16MiB, 512KiB, 100000)`);
   const unit = (m[2] ?? 'b').toLowerCase()[0]!;
@@ -50,7 +50,7 @@ export function parseSize(s: string): number {
  *   modelDtype: 'auto', batchSize: 64, threads: 1, shardBytes: 16 * 2 ** 20, progress: false });
  * ```
  */
-export async function runEmbed(o: EmbedOptions): Promise<EmbedResult> {
+async function runEmbed(o: EmbedOptions): Promise<EmbedResult> {
   const log = o.log ?? ((l: string) => console.error(l));
   const t0 = performance.now();
   // Catalogue first: a bad row should not wait for the model to load.

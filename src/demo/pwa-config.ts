@@ -12,7 +12,7 @@ export function demoServiceWorker(): ReturnType<typeof VitePWA> {
     injectRegister: false, // src/demo/sw-register.ts registers it, only on the demo page
     manifest: false, // offline use needs no install prompt, and icons would be dead weight
     workbox: {
-      globPatterns: ['**/*.{html,js,css,wasm,onnx,json,csv,txt,bin}'],
+      globPatterns: ['**/*.{html,js,css,svg,wasm,onnx,json,csv,txt,bin}'], // svg: the favicon
       globIgnores: ['embed/**', 'lib/**', 'cli/**', 'e2e/**', '**/*.map'],
       // ORT's wasm is ~25 MB; the default limit (2 MiB) would silently leave it out.
       maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,

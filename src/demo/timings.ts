@@ -8,7 +8,7 @@ Chart.register(BarController, BarElement, CategoryScale, LogarithmicScale, Toolt
 const PHASES = ['download', 'verify', 'load', 'encode'] as const;
 
 /** Chart labels: what actually happens between the engine's progress events. */
-export const PHASE_LABEL: Record<(typeof PHASES)[number], string> = {
+const PHASE_LABEL: Record<(typeof PHASES)[number], string> = {
   download: 'download model',
   verify: 'verify sha256',
   load: 'start ORT + sessions',
@@ -125,6 +125,6 @@ export class TimingsView {
   }
 }
 
-export function formatMs(ms: number): string {
+function formatMs(ms: number): string {
   return ms >= 100 ? String(Math.round(ms)) : ms.toFixed(1);
 }

@@ -14,7 +14,7 @@ import { parseCsv } from './catalog/catalog.ts';
 import { createEngine } from './engine.ts';
 import { defaultFetcher, type Fetcher } from '../io/fetcher.ts';
 import { workerApi } from './worker-adapter.ts';
-import { snapshotIds } from '../storage/catalog-snapshot.ts';
+import { PackedIds } from './catalog/compact-catalog.ts';
 
 const MODEL = 'public/models/default';
 const all = parseCsv(readFileSync('public/catalogs/ml-latest-small/items.csv', 'utf8'));
@@ -71,7 +71,9 @@ describe('a bad catalogue loses nothing', () => {
     await e.dispose();
     // on disk too: a new engine finds the same catalogue, every vector, and the history
     const s = await IdbStore.open(db);
-    expect(snapshotIds((await s.getCatalog())!)).toEqual(small.map((i) => i.id));
+    const stored = (await s.getCatalog())!;
+    const ids = new PackedIds(stored.ids, stored.idEnds);
+    expect(Array.from({ length: ids.size }, (_, r) => ids.id(r))).toEqual(small.map((i) => i.id));
     expect((await s.getEvents()).map((x) => x.itemId)).toEqual([small[0]!.id, small[1]!.id]);
     expect(await s.countVectors()).toBe(small.length);
     await s.close();

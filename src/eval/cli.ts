@@ -10,8 +10,8 @@
 // (dequantised) vectors as item vectors and user-encoder input: int8 vs fp32 quality.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SingleBar, Presets } from 'cli-progress';
 import { Command, Option } from 'commander';
+import { progressReporter, type Reporter } from '../cli/progress.ts';
 import type { Dtype } from '../index.ts';
 import { availableDtypes, parseManifest } from '../engine/model/manifest.ts';
 import { loadDataset, PAIR_SETS, type PairSet } from './dataset.ts';
@@ -21,7 +21,7 @@ import type { VectorDtype } from '../vectors/format.ts';
 import { evaluateVariant, popularityMetrics, testPairs, type VariantResult } from './run-eval.ts';
 import { evaluateWithVectors } from './vector-eval.ts';
 
-export interface EvalCliOptions { model: string; data: string; dtype: string; limitUsers?: number; split: PairSet; threads: number; batchSize: number; out?: string; compare?: string; tolerance: number; progress: boolean; vectors?: string; vectorsDtype: VectorDtype }
+interface EvalCliOptions { model: string; data: string; dtype: string; limitUsers?: number; split: PairSet; threads: number; batchSize: number; out?: string; compare?: string; tolerance: number; progress: boolean; vectors?: string; vectorsDtype: VectorDtype }
 
 /** The `eval` subcommand of `hllm` (src/cli/hllm.ts). */
 export function evalCommand(): Command {
@@ -54,19 +54,20 @@ export function evalCommand(): Command {
 
       const results: VariantResult[] = [];
       for (const dtype of dtypes) {
-        const bar = new SingleBar({ format: `${dtype} {phase} [{bar}] {value}/{total} | {percentage}% | ETA {eta_formatted}`, etaBuffer: 50, noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
+        // One bar per phase (encode the items, then rank the users).
         let phase = '';
+        let bar: Reporter | undefined;
         const eo = {
           model: o.model, dtype, limitUsers: o.limitUsers, split: o.split, threads: o.threads, batchSize: o.batchSize,
           onProgress: o.progress ? (ph: string, done: number, total: number) => {
-            if (ph !== phase) { if (phase) bar.stop(); phase = ph; bar.start(total, 0, { phase: ph === 'encode' ? 'items' : 'users' }); }
-            bar.update(done);
+            if (ph !== phase || !bar) { bar?.stop(); phase = ph; bar = progressReporter(true, `${dtype} ${ph === 'encode' ? 'items' : 'users'}`); }
+            bar.update(done, total);
           } : undefined,
         };
         // One shard set per model dtype: its model key differs, so one folder cannot hold two.
         const dir = o.vectors && (dtypes.length > 1 ? join(o.vectors, dtype) : o.vectors);
         const r = dir ? await evaluateWithVectors(ds, { ...eo, vectors: dir, vectorsDtype: o.vectorsDtype }) : await evaluateVariant(ds, eo);
-        if (phase) bar.stop();
+        bar?.stop();
         results.push(r);
         console.log(`\n${table(`${dtype} (${r.backend}; ${r.items} items; encode ${(r.timings.initMs / 1000).toFixed(1)} s, users ${(r.timings.usersMs / 1000).toFixed(1)} s)`, [
           [`hllm ${dtype}${dir ? ` ${o.vectorsDtype} vectors` : ''} (TS)`, r.metrics],

@@ -4,14 +4,14 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type St
 import type { CatalogItem } from '../protocol.ts';
 import type { WarmIndexRecord } from './types.ts';
 
-export interface ItemRow {
+interface ItemRow {
   id: string;
   item: CatalogItem;
   textSha256: string;
   order: number;
 }
 
-export interface VectorRow {
+interface VectorRow {
   modelSha256: string;
   textSha256: string;
   /** Raw item_embedding (not normalised), float32. */
@@ -19,7 +19,7 @@ export interface VectorRow {
 }
 
 /** One vector shard's bytes as downloaded and verified (src/vectors/format.ts layout). */
-export interface ShardRow {
+interface ShardRow {
   /** The engine's model key the shard set was built for (vectors.json model.key). */
   modelKey: string;
   /** sha256 of the shard's bytes (vectors.json shards[].sha256). */
@@ -27,7 +27,7 @@ export interface ShardRow {
   bytes: ArrayBuffer;
 }
 
-export interface EventRow {
+interface EventRow {
   seq?: number; // assigned by autoIncrement
   itemId: string;
   type: string;
@@ -35,7 +35,7 @@ export interface EventRow {
 }
 
 /** The one row of the catalogue store (key 'current'): storage/types.ts CatalogSnapshot. */
-export interface CatalogRow {
+interface CatalogRow {
   key: 'current';
   ids: string;
   idEnds: Uint32Array;
@@ -68,7 +68,7 @@ type Migration = (db: IDBPDatabase<HllmDB>, tx: UpgradeTx) => void;
  * v4 (issue #12): the catalogue as one packed snapshot row (ids + text shas) instead of a row
  *     per item; existing item rows are moved into it (history and vectors untouched).
  */
-export const MIGRATIONS: readonly Migration[] = [
+const MIGRATIONS: readonly Migration[] = [
   (db) => {
     db.createObjectStore('items', { keyPath: 'id' });
     db.createObjectStore('vectors', { keyPath: ['modelSha256', 'textSha256'] });

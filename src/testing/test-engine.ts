@@ -1,6 +1,7 @@
 // An engine with what only tests may do to it: destroy its WebGPU device, as a driver reset
 // would. Used by the test worker (test-engine.worker.ts); the package never ships it.
 import { HllmEngine } from '../engine/engine.ts';
+import { webgpuDevice } from '../engine/model/ort-backend.ts';
 
 /**
  * HllmEngine plus loseDevice().
@@ -14,7 +15,11 @@ import { HllmEngine } from '../engine/engine.ts';
  */
 export class TestEngine extends HllmEngine {
   /** Destroys the WebGPU device; false when the sessions are not on WebGPU. */
-  loseDevice(): Promise<boolean> {
-    return this.sessionHolder().loseDevice();
+  async loseDevice(): Promise<boolean> {
+    const device = this.sessionHolder().sessions.backend === 'webgpu' ? await webgpuDevice() : null;
+    if (!device) return false;
+    device.destroy();
+    await device.lost;
+    return true;
   }
 }

@@ -5,7 +5,8 @@
 import { wrap, type Remote } from 'comlink';
 import { createRecommender, type Recommender, type RecommenderOptions } from '../client.ts';
 import { HllmError } from '../errors.ts';
-import type { CrashKind, LivenessRemote, WorkerTestHooks } from '../protocol.ts';
+import type { LivenessRemote } from '../protocol.ts';
+import type { CrashKind, WorkerTestHooks } from './worker-hooks.ts';
 
 /** What a test can do to a recommender made by createTestRecommender(). */
 export interface TestHooks {

@@ -1,7 +1,17 @@
 // Worker side of the test hooks: ends the worker on request, or destroys its WebGPU device.
 // Only the test worker (test-engine.worker.ts) exposes these; the engine worker never does.
 import type { TestEngine } from './test-engine.ts';
-import type { CrashKind, WorkerTestHooks } from '../protocol.ts';
+
+/** How the test hooks end a worker: an uncaught error, or a silent close() (as terminate() or an OOM kill look). */
+export type CrashKind = 'error' | 'close';
+
+/** The hooks the test worker exposes beside the worker API; the engine worker never does. */
+export interface WorkerTestHooks {
+  /** Ends the worker (the page then restarts it). */
+  simulateCrash(kind?: CrashKind): Promise<void>;
+  /** Destroys the WebGPU device, as a driver reset would; false when not on WebGPU. */
+  simulateDeviceLoss(): Promise<boolean>;
+}
 
 /**
  * The test hooks of one engine, to expose beside its workerApi().

@@ -11,7 +11,7 @@ export function isRtl(node: Element): boolean {
 }
 
 /** Scrolls the list by about one visible width, forwards (1) or backwards (-1) in reading order. */
-export function scrollPage(list: HTMLElement, direction: 1 | -1): void {
+function scrollPage(list: HTMLElement, direction: 1 | -1): void {
   const step = Math.max(list.clientWidth * 0.9, 1);
   // Chromium, Firefox and Safari all use negative scrollLeft in RTL, so forwards is -x there.
   const reduced = list.ownerDocument.defaultView?.matchMedia?.('(prefers-reduced-motion: reduce)').matches;

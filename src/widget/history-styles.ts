@@ -4,7 +4,7 @@
 // element only as the fallback). Logical properties only, so `dir="rtl"` mirrors it.
 import { canAdoptStyles, HOST_THEME } from './styles.ts';
 
-export const HISTORY_CSS = `
+const HISTORY_CSS = `
 :host {${HOST_THEME}  --_danger: var(--hllm-error-color, #b3261e);
 }
 :host([hidden]) { display: none; }

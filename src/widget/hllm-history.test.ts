@@ -8,7 +8,7 @@ import { importHistory } from '../engine/history/history-import.ts';
 import type { CatalogItem, ExportData, HistoryEvent } from '../protocol.ts';
 import { MemoryStore } from '../storage/memory-store.ts';
 import './index.ts';
-import type { HllmHistoryChangeDetail, HllmHistoryElement } from './index.ts';
+import type { HllmHistoryChangeDetail } from './index.ts';
 import type { HistoryRecommender } from './widget-types.ts';
 
 const XSS = '<img src=x onerror="window.__xss=1">';

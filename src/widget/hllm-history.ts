@@ -178,11 +178,6 @@ export class HllmHistoryElement extends Base {
     this.renderList();
   }
 
-  /** Stored events on screen now, newest first (what the list shows). */
-  get shownEvents(): HistoryEvent[] {
-    return this.events.map((e) => ({ ...e }));
-  }
-
   connectedCallback(): void {
     if (this.engine && !this.loaded) void this.refresh();
   }

@@ -17,11 +17,9 @@ import { applyWidgetStyles } from './styles.ts';
 import { ViewTracker } from './view-tracker.ts';
 import { WidgetProperties } from './widget-properties.ts';
 import type {
-  HllmClickDetail, HllmErrorDetail, HllmItemDetail, HllmRecommendationsEventMap, WidgetLabels, WidgetMode,
+  HllmClickDetail, HllmErrorDetail, HllmItemDetail, HllmRecommendationsEventMap, WidgetMode,
   WidgetProgress, WidgetRecommendation, WidgetRecommender,
 } from './widget-types.ts';
-
-export type { HllmClickDetail, HllmErrorDetail, HllmViewDetail } from './widget-types.ts';
 
 const ENGINE_ATTRS = ['model', 'catalog', 'backend', 'dtype', 'vectors', 'vectors-mismatch'];
 const QUERY_ATTRS = ['k', 'mode', 'item', 'items', 'fallback'];

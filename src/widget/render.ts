@@ -34,7 +34,7 @@ export function progressLabel(p: WidgetProgress | undefined, labels: WidgetLabel
 export { safeImageUrl } from './safe-url.ts';
 
 /** Title to show for an item; falls back to its id so a row is never blank. */
-export function itemTitle(item: WidgetItem | undefined, id: string): string {
+function itemTitle(item: WidgetItem | undefined, id: string): string {
   const title = item?.title;
   return typeof title === 'string' && title.trim() !== '' ? title : `Item ${id}`;
 }

@@ -6,7 +6,7 @@ import { safeImageUrl } from './safe-url.ts';
 import type { WidgetRecommendation } from './widget-types.ts';
 
 /** The text of catalogue field `field` (`id` is the recommendation's id); lists are joined with ", ". */
-export function fieldText(rec: WidgetRecommendation, field: string): string {
+function fieldText(rec: WidgetRecommendation, field: string): string {
   if (field === 'id') return rec.id;
   const value = rec.item?.[field];
   if (Array.isArray(value)) return value.join(', ');

@@ -67,7 +67,7 @@ export function fastEntry(raw: unknown): CatalogItem | null {
  * Checks one raw entry and normalises it: the id becomes a trimmed string, `item_id` is
  * accepted for `id`, null/undefined fields are dropped. Throws INVALID_CATALOG.
  */
-export function parseEntry(raw: unknown, index: number): CatalogItem {
+function parseEntry(raw: unknown, index: number): CatalogItem {
   const fast = fastEntry(raw);
   if (fast) return fast;
   return schemaEntry(raw, index);

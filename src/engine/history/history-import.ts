@@ -10,7 +10,7 @@ import type { ExportData, HistoryEvent, ImportOptions, ImportResult } from '../.
 import type { NewEvent, Store } from '../../storage/types.ts';
 
 /** Largest file text importData() parses (a 100 000-event export is about 8 MB). */
-export const MAX_IMPORT_CHARS = 32 * 1024 * 1024;
+const MAX_IMPORT_CHARS = 32 * 1024 * 1024;
 /** Most events one file may carry. */
 export const MAX_IMPORT_EVENTS = 100_000;
 /** Longest item id and event type accepted. */

@@ -8,7 +8,8 @@ import type { CatalogSnapshot } from '../../storage/types.ts';
 import type { CatalogText } from '../catalog/catalog-search.ts';
 import { CompactCatalog, DigestSet, PackedIds, putHex } from '../catalog/compact-catalog.ts';
 import { hexOf, sha256Many } from '../../io/sha256.ts';
-import { createVectorTable, VectorTable, type TableDtype, type TableOptions } from './vector-table.ts';
+import { createVectorTable, type TableOptions } from './table-factory.ts';
+import { VectorTable, type TableDtype } from './vector-table.ts';
 import type { ShardSet } from './vector-shards.ts';
 import { buildItemText, type TextSpec } from '../catalog/text-builder.ts';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { IdbStore } from '../../storage/idb-store.ts';
 import { parseCsv } from '../catalog/catalog.ts';
 import { createEngine } from '../engine.ts';
-import { snapshotShas } from '../../storage/catalog-snapshot.ts';
+import { hexOf } from '../../io/sha256.ts';
 
 // See engine.test.ts: fake-indexeddb's setImmediate stalls once ORT is loaded in Node.
 globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => setTimeout(fn, 0, ...args)) as unknown as typeof setImmediate;
@@ -32,7 +32,8 @@ describe('vectors of models no longer in use', () => {
     const s = await IdbStore.open(db);
     expect((await s.getVectors('an-earlier-export', items.map((it) => `sha-${it.id}`))).size).toBe(0);
     expect(await s.countVectors()).toBe(20);
-    const shas = snapshotShas((await s.getCatalog())!);
+    const stored = (await s.getCatalog())!;
+    const shas = Array.from(stored.idEnds, (_, i) => hexOf(stored.textShas, i * 32));
     expect((await s.getVectors(modelKey, shas)).size).toBe(20);
     expect(await s.getEvents()).toEqual([e1, e2]);
     await s.close();

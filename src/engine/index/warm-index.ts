@@ -8,7 +8,7 @@ import type { Store, WarmIndexRecord } from '../../storage/types.ts';
 import { CatalogIndex } from './catalog-index.ts';
 import { CompactCatalog } from '../catalog/compact-catalog.ts';
 import { checksum, sha256Hex } from '../../io/sha256.ts';
-import { createVectorTable, type TableOptions } from './vector-table.ts';
+import { createVectorTable, type TableOptions } from './table-factory.ts';
 
 /** What an index is built from. */
 export interface WarmSource {
@@ -67,7 +67,7 @@ function shapeError(r: WarmIndexRecord, dim: number): string | null {
  * Packs a built index into a record (copies the vector rows: a table may live in a WASM heap,
  * and storing a view would store the whole heap).
  */
-export async function packWarmIndex(index: CatalogIndex, builtFrom: string): Promise<WarmIndexRecord> {
+async function packWarmIndex(index: CatalogIndex, builtFrom: string): Promise<WarmIndexRecord> {
   const p = index.catalog.parts();
   const t = index.table;
   const body: Omit<WarmIndexRecord, 'digest'> = {
@@ -78,7 +78,7 @@ export async function packWarmIndex(index: CatalogIndex, builtFrom: string): Pro
 }
 
 /** Rebuilds the index from a record; the record must have passed checkWarmIndex. */
-export async function unpackWarmIndex(r: WarmIndexRecord, tableOptions: TableOptions = {}): Promise<CatalogIndex> {
+async function unpackWarmIndex(r: WarmIndexRecord, tableOptions: TableOptions = {}): Promise<CatalogIndex> {
   const catalog = CompactCatalog.fromParts(r);
   const rows = r.idEnds.length;
   const table = await createVectorTable(r.dtype, r.dim, rows, tableOptions);

@@ -43,7 +43,7 @@ describe('chooseByTiming', () => {
 describe('the plan names the adapter only for auto on hardware', () => {
   const caps = (fallback: boolean, available = true): Capabilities => ({
     runtime: 'worker', crossOriginIsolated: false, hardwareConcurrency: 2, indexedDB: true,
-    webgpu: { available, fallback, shaderF16: false, maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1 << 30, description: 'nvidia h200' },
+    webgpu: { available, fallback, maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1 << 30, description: 'nvidia h200' },
   });
   it('auto + hardware adapter: adapter set, dtypeReason is the tail of reason', () => {
     const p = planBackend(manifest, caps(false));

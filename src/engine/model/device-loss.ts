@@ -69,14 +69,6 @@ export class SessionHolder {
     return this.moving;
   }
 
-  /** Test hook: destroys the WebGPU device. Resolves false when the sessions are not on WebGPU. */
-  async loseDevice(): Promise<boolean> {
-    if (this.sessions.backend !== 'webgpu' || !this.device) return false;
-    this.device.destroy();
-    await this.device.lost;
-    return true;
-  }
-
   async release(): Promise<void> {
     this.released = true;
     await Promise.all([this.sessions.item.release(), this.sessions.user.release()]);

@@ -24,8 +24,8 @@ function manifest(extra: Record<string, unknown> = {}) {
 }
 const caps = (gpu: Partial<Capabilities['webgpu']> | null, runtime: Capabilities['runtime'] = 'worker'): Capabilities => ({
   runtime, crossOriginIsolated: false, hardwareConcurrency: 2, indexedDB: true,
-  webgpu: gpu ? { available: true, fallback: false, shaderF16: false, maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1 << 27, description: 'gpu', ...gpu }
-    : { available: false, fallback: false, shaderF16: false, maxBufferSize: 0, maxStorageBufferBindingSize: 0, description: 'none' },
+  webgpu: gpu ? { available: true, fallback: false, maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1 << 27, description: 'gpu', ...gpu }
+    : { available: false, fallback: false, maxBufferSize: 0, maxStorageBufferBindingSize: 0, description: 'none' },
 });
 const codeOf = (fn: () => unknown) => { try { fn(); return 'none'; } catch (e) { return (e as HllmError).code; } };
 

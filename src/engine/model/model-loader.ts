@@ -46,7 +46,7 @@ async function fetchVerified(base: string, f: ManifestFile, fetcher: Fetcher, on
 }
 
 /** One external data file: `path` is the location the .onnx file names. */
-export interface ExternalData {
+interface ExternalData {
   path: string;
   data: Uint8Array;
 }

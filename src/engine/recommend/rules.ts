@@ -34,7 +34,7 @@ export interface BatchRules {
 }
 
 /** Items per filter/boost call: few enough to keep one cross-thread message small. */
-export const RULE_BATCH = 256;
+const RULE_BATCH = 256;
 
 /** Checks rule options and turns filter/boost functions (or RuleCallbacks) into batch calls. */
 export function batchRules(o: RuleOptions, callbacks?: RuleCallbacks): BatchRules {

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
 
-export const KERNEL_SOURCE = resolve(fileURLToPath(new URL('.', import.meta.url)), 'topk-kernel.as.ts');
+const KERNEL_SOURCE = resolve(fileURLToPath(new URL('.', import.meta.url)), 'topk-kernel.as.ts');
 const QUERY = /\?topk-wasm(-shared)?$/;
 const VIRTUAL = '\0hllm-topk-wasm';
 

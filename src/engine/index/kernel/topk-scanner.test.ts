@@ -4,7 +4,8 @@
 // threads a table gets (one in Node).
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bruteForceTopK, createVectorTable, scanThreadsFor, VectorTable, type TableDtype } from '../vector-table.ts';
+import { createVectorTable, scanThreadsFor } from '../table-factory.ts';
+import { bruteForceTopK, VectorTable, type TableDtype } from '../vector-table.ts';
 import { compileKernel, createKernelTable } from './topk-scanner.ts';
 import { normalize } from '../ranking.ts';
 

@@ -142,7 +142,7 @@ export function tableIn({ mem, L }: KernelMemory, dtype: TableDtype, dim: number
 }
 
 /** The single-thread scanner over a kernel memory (its first heap). */
-export function singleThreadScanner(km: KernelMemory, dtype: TableDtype): Scanner {
+function singleThreadScanner(km: KernelMemory, dtype: TableDtype): Scanner {
   return new WasmScanner(km.exports, km.mem, km.L, dtype);
 }
 

@@ -25,8 +25,6 @@ class ThreadedScanner implements Scanner {
   private seq = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private degraded = false;
-  /** Test seam (failNextScan): the next scan gives worker 0 a job that traps. */
-  sabotage = false;
   /** Row bounds of the ranges: thread i scans [bounds[i], bounds[i+1]); range 0 is the largest. */
   private readonly bounds: number[];
 
@@ -102,7 +100,6 @@ class ThreadedScanner implements Scanner {
     Atomics.store(this.sync, 0, seq);
     const counts = this.workers.map((w, i) => new Promise<number>((resolve, reject) => {
       const job = plan(b[i + 1]!, b[i + 2]!, L.heap + (i + 1) * L.heapCap * 8, L.cand + b[i + 1]! * 4);
-      if (i === 0 && this.sabotage) { this.sabotage = false; trap(job, mem); }
       this.inflight[i] = { seq, resolve, reject };
       w.postMessage({ type: 'scan', seq, job } satisfies ScanWorkerRequest);
     }));
@@ -142,11 +139,6 @@ class ThreadedScanner implements Scanner {
   }
 }
 
-/** Points a job's row data past the end of memory, so the kernel traps on its first row. */
-function trap(job: ScanJob, mem: WebAssembly.Memory): void {
-  job.args[0] = mem.buffer.byteLength;
-}
-
 /**
  * Makes a table in a shared memory, scanned by `threads` threads (this one + threads−1 scan
  * workers); null when the shared kernel cannot be instantiated (the caller then makes the
@@ -167,19 +159,4 @@ export async function createThreadedTable(module: WebAssembly.Module, dtype: Tab
   table.scanner = scanner;
   await scanner.start(module, spawn);
   return table;
-}
-
-/**
- * Test seam, not exported by the package: makes the next topK on a threaded table kill its first
- * scan worker mid-scan (its job traps). False when the table is not threaded.
- *
- * @example
- * ```ts
- * failNextScan(table); await table.topK(q, 10); // one warning; table.scanThreads === 1
- * ```
- */
-export function failNextScan(table: VectorTable): boolean {
-  if (!(table.scanner instanceof ThreadedScanner) || table.scanner.threads < 2) return false;
-  table.scanner.sabotage = true;
-  return true;
 }
