@@ -30,7 +30,7 @@ from ort_check import OrtRunner  # noqa: E402
 from quantize import quantize  # noqa: E402
 from add_popularity import write_popularity  # noqa: E402
 from tokenizer import BOS, ITEM, PAD, WordPiece  # noqa: E402
-from user_step import export_user_step, ort_prefill  # noqa: E402
+from user_step import export_user_step, kv_cache_entry, ort_prefill  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DTYPES = ("fp32", "q8", "q4")
@@ -373,6 +373,8 @@ def build_manifest(a, mc, tok, ds, ck, metrics, paths):
     files = []
     for (kind, dt), path in sorted(paths.items()):
         files.append({"path": os.path.relpath(path, a.out), "role": f"{kind}_encoder", "dtype": dt})
+        if kind == "user_kv":
+            files[-1]["kv_cache"] = kv_cache_entry(mc)
     finish_file_list(a.out, files)
     tc = ck["train_config"]
     return {

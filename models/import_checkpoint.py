@@ -341,6 +341,8 @@ def run(a):
             # the engine hands this file to ORT as externalData {path: location, data}
             files.append({"path": os.path.join(os.path.dirname(rel), loc), "role": "external_data",
                           "dtype": dt, "location": loc, "external_data_of": rel})
+        if kind == user_step.KIND:
+            files[-1 - len(info["external_data"])]["kv_cache"] = user_step.kv_cache_entry(mc)
     finish_file_list(a.out, files)
     weights = a.hllm_weights or next(os.path.join(a.base, n) for n in (
         "model.safetensors.index.json", "pytorch_model.bin.index.json", "model.safetensors", "pytorch_model.bin")

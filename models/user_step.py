@@ -45,6 +45,12 @@ def kv_shape(mc):
     return mc.n_kv_heads, mc.dim // mc.n_heads
 
 
+def kv_cache_entry(mc):
+    """The manifest's `kv_cache` of a user_kv_encoder file: what the engine needs to feed an empty cache."""
+    n_kv, hd = kv_shape(mc)
+    return {"layers": mc.user_layers, "heads": n_kv, "head_dim": hd}
+
+
 def trace_spec(core, mc):
     """(module, example args, input names, output names, dynamic axes) for torch.onnx.export.
     Traced with 3 cached and 2 new positions, one row left-padded, so no size is baked in."""

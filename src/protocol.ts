@@ -162,7 +162,10 @@ export interface EngineStats {
   encoderCalls: number;
   /** Items embedded by item_encoder since this engine started. */
   itemsEncoded: number;
+  /** user_encoder runs since this engine started (track() runs it ahead for the next ranking). */
   userEncoderCalls: number;
+  /** History positions those runs read: a whole history counts each item; with a key/value cache, a new event counts one. */
+  userPositions: number;
   /** Item vectors read from storage instead of being encoded. */
   cacheHits: number;
   /** Catalogue rows whose vector came from the vector shards (EngineOptions.vectors). */

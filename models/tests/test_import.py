@@ -207,7 +207,7 @@ def test_manifest_files_and_ids(imported):
     for f in man["files"]:
         data = open(out / f["path"], "rb").read()
         assert len(data) == f["bytes"] and hashlib.sha256(data).hexdigest() == f["sha256"], f["path"]
-    enc = [f for f in man["files"] if f["role"] in ("item_encoder", "user_encoder")]
+    enc = [f for f in man["files"] if f["role"] in ("item_encoder", "user_encoder", "user_kv_encoder")]
     ext = [f for f in man["files"] if f["role"] == "external_data"]
     if c["name"] == "sharded-external-data":
         assert all(f["external_data"] == [os.path.basename(f["path"]) + "_data"] for f in enc)

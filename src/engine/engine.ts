@@ -24,13 +24,13 @@ import { HistoryLog } from './history/history-log.ts';
 import { CatalogState, type EncodeCounters } from './index/catalog-state.ts';
 import { openVectorSource } from './index/vector-shards.ts';
 import type { SessionHolder } from './model/device-loss.ts';
-import { encodeItemRows, encodeUsers } from './model/encoders.ts';
+import { encodeItemRows } from './model/encoders.ts';
 import type { Manifest } from './model/manifest.ts';
 import { checkInitOptions, startModel } from './model/model-start.ts';
 import type { ItemTokenizer } from './model/tokenizer.ts';
 import { popularMode, recommendMode, similarMode, type ModeContext } from './recommend/modes.ts';
-import { buildPopularity, type Popularity } from './recommend/popularity.ts';
-import { UserVectorCache } from './recommend/user-vector.ts';
+import { PopularitySource } from './recommend/popularity.ts';
+import { UserVectors } from './recommend/user-vector.ts';
 import { stepTimer } from './step-timer.ts';
 
 export { WARM_INDEX_USED } from './index/catalog-state.ts';
@@ -51,19 +51,16 @@ interface Loaded {
   store: Store;
   catalog: CatalogState;
   history: HistoryLog;
+  users: UserVectors;
   batchSize: number;
-  /** EngineOptions.popularityField, and the model folder's interaction counts (or null). */
-  popularityField: string | undefined;
-  counts: Record<string, number> | null;
+  /** From EngineOptions.popularityField or the model folder's interaction counts. */
+  popularity: PopularitySource;
 }
 
 export class HllmEngine implements Engine {
   private loaded: Loaded | null = null;
   private disposed = false;
-  private pop: { index: unknown; pop: Popularity | null } | null = null;
-  private warnedNoPopularity = false;
-  private readonly users = new UserVectorCache();
-  private readonly counters: EncodeCounters = { encoderCalls: 0, itemsEncoded: 0, userEncoderCalls: 0, cacheHits: 0 };
+  private readonly counters: EncodeCounters = { encoderCalls: 0, itemsEncoded: 0, userEncoderCalls: 0, userPositions: 0, cacheHits: 0 };
   private readonly fetcher: Fetcher;
   private readonly warn: (m: string) => void;
 
@@ -92,7 +89,12 @@ export class HllmEngine implements Engine {
       const batchSize = options.batchSize ?? 32;
       catalog = new CatalogState({ manifest, modelKey: files.modelKey, tok, models, store, shards, threads, batchSize, fetcher: this.fetcher, warn: this.warn, counters: this.counters });
       const history = await HistoryLog.open(store);
-      this.loaded = { manifest, modelKey: files.modelKey, tok, models, store, catalog, history, batchSize, popularityField: options.popularityField, counts: files.popularity };
+      const users = new UserVectors({
+        dim: manifest.dim, maxHistory: manifest.max_history, run: (f) => models.run((s) => f(s.user)),
+        onRun: (n) => { this.counters.userEncoderCalls++; this.counters.userPositions += n; },
+      });
+      this.loaded = { manifest, modelKey: files.modelKey, tok, models, store, catalog, history, users, batchSize,
+        popularity: new PopularitySource(options.popularityField, files.popularity, this.warn) };
       timer.mark('load', 'storage');
       const update = await catalog.open(options.catalog, timer, true);
       // This model is ready: vectors under any other model key (an earlier export, another
@@ -138,11 +140,18 @@ export class HllmEngine implements Engine {
 
   async track(itemId: string, options: TrackOptions = {}): Promise<HistoryEvent> {
     const L = this.ready();
-    this.indexOf(itemId);
-    return L.history.track(itemId, options);
+    const row = this.indexOf(itemId);
+    const index = L.catalog.index;
+    const rows = [...L.history.rows((id) => index.rowOf(id)), row].slice(-L.manifest.max_history);
+    const stored = L.history.track(itemId, options);
+    // The next user vector runs while the event is written (with a key/value cache, over the new
+    // position only), so the recommend() that follows a click only ranks. A failure here is
+    // not track()'s: that recommend() runs the User LLM again and reports it.
+    L.users.get(index, rows).catch(() => undefined);
+    return stored;
   }
 
-  /** What recommend/similar/popular (recommend/modes.ts) need; popularity is built once per catalogue. */
+  /** What recommend/similar/popular (recommend/modes.ts) need. */
   private modes(): ModeContext {
     const L = this.ready();
     const index = L.catalog.index;
@@ -150,17 +159,8 @@ export class HllmEngine implements Engine {
       index, maxHistory: L.manifest.max_history,
       historyRows: () => L.history.rows((id) => index.rowOf(id)),
       userVector: (rows) => this.userVector(rows),
-      popularity: () => {
-        if (this.pop?.index !== index) {
-          this.pop = { index, pop: buildPopularity(index.size, (r) => index.item(r), (r) => index.id(r), L.popularityField, L.counts) };
-        }
-        return this.pop.pop;
-      },
-      warnNoPopularity: () => {
-        if (this.warnedNoPopularity) return;
-        this.warnedNoPopularity = true;
-        this.warn("hllm: fallback 'popular' has no popularity to fill with; set popularityField or use a model folder that ships interaction counts. Rows stay short.");
-      },
+      popularity: () => L.popularity.of(index),
+      warnNoPopularity: () => L.popularity.warnEmpty(),
     };
   }
 
@@ -171,8 +171,7 @@ export class HllmEngine implements Engine {
   /** The user vector of these catalogue rows (oldest first); the last one is kept (recommend/user-vector.ts). */
   private async userVector(rows: number[]): Promise<Float32Array> {
     const L = this.ready();
-    const index = L.catalog.index;
-    return this.users.get(index, rows, () => L.models.run((s) => encodeUsers(s.user, [rows.map((r) => index.rawRow(r))], L.manifest.dim, L.manifest.max_history, () => this.counters.userEncoderCalls++)));
+    return L.users.get(L.catalog.index, rows);
   }
 
   async similar(itemId: string, options: number | SimilarOptions = 10): Promise<Recommendation[]> {

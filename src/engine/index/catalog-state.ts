@@ -24,6 +24,7 @@ export interface EncodeCounters {
   encoderCalls: number;
   itemsEncoded: number;
   userEncoderCalls: number;
+  userPositions: number;
   cacheHits: number;
 }
 

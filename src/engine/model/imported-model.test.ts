@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogItem, Dtype, Progress } from '../../protocol.ts';
 import { createEngine } from '../engine.ts';
 import { cosine } from '../index/ranking.ts';
+import { encodeUsers } from './encoders.ts';
+import { createModel } from './ort-backend.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -39,7 +41,7 @@ describe('a model imported with external data (Node, WASM)', () => {
   it('has its encoders in external data files', () => {
     const m: ManifestJson = JSON.parse(readFileSync(join(model, 'hllm.json'), 'utf8'));
     for (const dt of ['fp32', 'q4']) {
-      for (const role of ['item_encoder', 'user_encoder']) {
+      for (const role of ['item_encoder', 'user_encoder', 'user_kv_encoder']) {
         expect(m.files.find((f) => f.role === role && f.dtype === dt)?.external_data?.length, `${role} ${dt}`).toBe(1);
       }
     }
@@ -57,8 +59,10 @@ describe('a model imported with external data (Node, WASM)', () => {
         const suffix = dtype === 'fp32' ? 'encoder.onnx_data' : 'encoder_q4.onnx_data';
         expect(progress.some((p) => p.phase === 'download' && p.detail?.endsWith(`item_${suffix}`))).toBe(true);
         expect(progress.filter((p) => p.phase === 'verify').map((p) => p.detail).sort()).toEqual(expect.arrayContaining([
-          `onnx/item_${suffix}`, `onnx/user_${suffix}`,
+          `onnx/item_${suffix}`, `onnx/user_kv_${suffix}`,
         ]));
+        // the User LLM with a key/value cache replaces the whole-history graph: never both downloaded
+        expect(progress.some((p) => p.detail === `onnx/user_${suffix}`)).toBe(false);
 
         const v = await engine.embedItems(catalog);
         const dim = v.length / catalog.length;
@@ -76,6 +80,48 @@ describe('a model imported with external data (Node, WASM)', () => {
         }
       } finally {
         await engine.dispose();
+      }
+    }, 120_000);
+  }
+
+  for (const [dtype, minCos] of [['fp32', 0.9999], ['q4', 0.99]] as [Dtype, number][]) {
+    it(`${dtype}: each track() runs one User LLM position, and the vector equals the whole-history graph's, through a forget and window slides`, async () => {
+      const engine = createEngine({ warn: () => {} });
+      const suffix = dtype === 'fp32' ? '' : `_${dtype}`;
+      const whole = await createModel(new Uint8Array(readFileSync(join(model, 'onnx', `user_encoder${suffix}.onnx`))), 'wasm', 1,
+        [{ path: `user_encoder${suffix}.onnx_data`, data: new Uint8Array(readFileSync(join(model, 'onnx', `user_encoder${suffix}.onnx_data`))) }]);
+      try {
+        const catalog = golden.items.map((g) => g.item);
+        const info = await engine.init({ model, catalog, backend: 'wasm', dtype, storage: 'memory' });
+        const maxHistory = 10; // make_tiny_import.py: import_checkpoint's default
+        let seed = 7;
+        const pick = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return catalog[seed % catalog.length]!.id; };
+        const positions = async () => (await engine.stats()).userPositions;
+        const history: string[] = [];
+        for (let step = 0; step < 24; step++) {
+          const before = await positions();
+          let expected: number;
+          if (step === 6) {
+            // a forget in the middle: the cache cannot serve the shorter history; the window is read again
+            const gone = history[2]!;
+            await engine.forget([gone]);
+            for (let i = history.indexOf(gone); i >= 0; i = history.indexOf(gone)) history.splice(i, 1);
+            expected = Math.min(history.length, maxHistory);
+          } else {
+            const id = pick();
+            await engine.track(id);
+            history.push(id);
+            // one new position, unless the window slid past max_history (every RoPE position moved)
+            expected = history.length > maxHistory ? maxHistory : 1;
+          }
+          const window = history.slice(-maxHistory);
+          const got = await engine.embedUser(window);
+          expect(await positions() - before, `step ${step}`).toBe(expected);
+          const ref = await encodeUsers(whole, [await Promise.all(window.map((id) => engine.itemVector(id)))], info.dim, maxHistory);
+          expect(cosine(got, ref), `step ${step}`).toBeGreaterThanOrEqual(minCos);
+        }
+      } finally {
+        await Promise.all([engine.dispose(), whole.release()]);
       }
     }, 120_000);
   }

@@ -92,7 +92,7 @@ export async function webgpuDevice(): Promise<GpuDeviceHandle | null> {
   }
 }
 
-interface Feed {
+export interface Feed {
   type: 'int64' | 'float32';
   data: BigInt64Array | Float32Array;
   dims: number[];

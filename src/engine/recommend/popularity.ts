@@ -59,3 +59,31 @@ export function buildPopularity(size: number, itemOf: (row: number) => CatalogIt
   const order = Int32Array.from({ length: size }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
   return new Popularity(scores, order, field !== undefined ? 'field' : 'model');
 }
+
+/**
+ * The popularity of the current catalogue, built once per catalogue index, and the one warning
+ * that the 'popular' fallback has nothing to fill with.
+ *
+ * @example
+ * ```ts
+ * const pop = new PopularitySource('plays', null, console.warn);
+ * pop.of(index); // Popularity | null
+ * ```
+ */
+export class PopularitySource {
+  private last: { index: unknown; pop: Popularity | null } | null = null;
+  private warned = false;
+
+  constructor(private readonly field: string | undefined, private readonly counts: Record<string, number> | null, private readonly warn: (m: string) => void) {}
+
+  of(index: { size: number; item(row: number): CatalogItem; id(row: number): string }): Popularity | null {
+    if (this.last?.index !== index) this.last = { index, pop: buildPopularity(index.size, (r) => index.item(r), (r) => index.id(r), this.field, this.counts) };
+    return this.last.pop;
+  }
+
+  warnEmpty(): void {
+    if (this.warned) return;
+    this.warned = true;
+    this.warn("hllm: fallback 'popular' has no popularity to fill with; set popularityField or use a model folder that ships interaction counts. Rows stay short.");
+  }
+}
