@@ -8,7 +8,7 @@ import { ItemEmbedder } from '../engine/model/item-embedder.ts';
 import { normalize } from '../engine/index/ranking.ts';
 import { HllmError } from '../errors.ts';
 import type { VectorDtype } from '../vectors/format.ts';
-import { readShardSet, vectorsById } from '../vectors/read-set.ts';
+import { readShardSet, vectorsById } from '../vectors/shard-set.ts';
 import { writeVectors } from '../vectors/writer.ts';
 import type { EvalDataset } from './dataset.ts';
 import { metricsFromRanks } from './metrics.ts';
@@ -33,7 +33,7 @@ export async function evaluateWithVectors(ds: EvalDataset, o: VectorEvalOptions)
       onProgress: (d, t) => o.onProgress?.('encode', d, t),
       warn: () => undefined,
     });
-    const set = readShardSet(o.vectors);
+    const set = await readShardSet(o.vectors);
     if (set.manifest.model.key !== emb.modelKey) throw new HllmError('VECTORS_MISMATCH', `${o.vectors} holds vectors of another model key.`);
     const byId = vectorsById(set);
     const n = ds.itemIds.length - 1;

@@ -9,7 +9,7 @@ import type { CatalogText } from '../catalog/catalog-search.ts';
 import { CompactCatalog, DigestSet, PackedIds, putHex } from '../catalog/compact-catalog.ts';
 import { hexOf, sha256Many } from '../../io/sha256.ts';
 import { createVectorTable, VectorTable, type TableDtype, type TableOptions } from './vector-table.ts';
-import type { ShardSet } from './vector-shards.ts';
+import type { ShardLookup } from './vector-shards.ts';
 import { buildItemText, type TextSpec } from '../catalog/text-builder.ts';
 
 export class CatalogIndex {
@@ -139,7 +139,7 @@ export function diffCatalog(previous: CatalogSnapshot | null, next: PreparedCata
  * Shard-set row (global, or -1) holding each prepared item's text: the one lookup per item that
  * decides which items need a vector from elsewhere.
  */
-export function shardRowsOf(prepared: PreparedCatalog, shards: ShardSet | null): Int32Array {
+export function shardRowsOf(prepared: PreparedCatalog, shards: ShardLookup | null): Int32Array {
   const rows = new Int32Array(prepared.items.length).fill(-1);
   if (shards) for (let i = 0; i < rows.length; i++) rows[i] = shards.rowOf(prepared.shas, i * 32);
   return rows;
@@ -150,7 +150,7 @@ export function shardRowsOf(prepared: PreparedCatalog, shards: ShardSet | null):
  * for it, else from `vectors` (hex sha → raw vector; must hold every other item's sha). int8
  * shards make an int8 table. `table`: scan threads and their warning (createVectorTable).
  */
-export async function buildIndex(prepared: PreparedCatalog, vectors: Map<string, Float32Array>, dim: number, shards: ShardSet | null = null, table: TableOptions = {}, shardRows = shardRowsOf(prepared, shards)): Promise<CatalogIndex> {
+export async function buildIndex(prepared: PreparedCatalog, vectors: Map<string, Float32Array>, dim: number, shards: ShardLookup | null = null, table: TableOptions = {}, shardRows = shardRowsOf(prepared, shards)): Promise<CatalogIndex> {
   const dtype: TableDtype = shards?.dtype === 'int8' ? 'int8' : 'fp32';
   const t = await createVectorTable(dtype, dim, prepared.items.length, table);
   try {
@@ -161,7 +161,7 @@ export async function buildIndex(prepared: PreparedCatalog, vectors: Map<string,
   }
 }
 
-function fillIndex(prepared: PreparedCatalog, vectors: Map<string, Float32Array>, dim: number, shards: ShardSet | null, table: VectorTable, shardRows: Int32Array): CatalogIndex {
+function fillIndex(prepared: PreparedCatalog, vectors: Map<string, Float32Array>, dim: number, shards: ShardLookup | null, table: VectorTable, shardRows: Int32Array): CatalogIndex {
   let fromShards = 0;
   for (let i = 0; i < prepared.items.length; i++) {
     const g = shardRows[i]!;

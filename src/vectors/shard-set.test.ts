@@ -1,0 +1,111 @@
+// Unit tests of reading and verifying a shard set (shard-set.ts) on temp folders: a set reads
+// back every row; each way a set can be broken fails with its one code naming the file; and
+// the manifest URL and folder rules the engine and Node tools share.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HllmError } from '../errors.ts';
+import { encodeShard, type VectorManifest } from './format.ts';
+import { fetchShard, readShardSet, shardSetFolder, textShasById, vectorManifestUrl, vectorsById, verifyShard } from './shard-set.ts';
+
+const DIM = 4;
+const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
+const ids = ['a', 'b', 'c', 'd', 'e'];
+const vectorOf = (i: number) => Float32Array.from({ length: DIM }, (_, j) => (i + 1) * (j - 1.5));
+
+/** Writes a fp32 set of `ids` in shards of 2 rows into a fresh folder. */
+function writeSet(): { dir: string; manifest: VectorManifest } {
+  const dir = mkdtempSync(join(tmpdir(), 'hllm-shard-set-'));
+  const shards: VectorManifest['shards'] = [];
+  for (let at = 0; at < ids.length; at += 2) {
+    const part = ids.slice(at, at + 2);
+    const vectors = new Float32Array(part.length * DIM);
+    part.forEach((_, k) => vectors.set(vectorOf(at + k), k * DIM));
+    const bytes = encodeShard('fp32', DIM, vectors, part.map((id) => sha(`text ${id}`)), part);
+    const path = `shard-${shards.length}.bin`;
+    writeFileSync(join(dir, path), bytes);
+    shards.push({ path, rows: part.length, bytes: bytes.length, sha256: sha(bytes) });
+  }
+  const manifest: VectorManifest = { format: 'hllm-vectors', version: 1, model: { id: 'm', key: 'f'.repeat(64) }, dim: DIM, dtype: 'fp32', rows: ids.length, shards };
+  writeFileSync(join(dir, 'vectors.json'), JSON.stringify(manifest));
+  return { dir, manifest };
+}
+
+const errorOf = (p: Promise<unknown>): Promise<HllmError> => p.then(() => { throw new Error('expected a rejection'); }, (e) => { if (!(e instanceof HllmError)) throw e; return e; });
+
+describe('readShardSet', () => {
+  it('reads every row back by id, from the folder or its vectors.json', async () => {
+    const { dir, manifest } = writeSet();
+    for (const where of [dir, join(dir, 'vectors.json')]) {
+      const set = await readShardSet(where);
+      expect(set.manifest).toEqual(manifest);
+      expect(set.shards.map((s) => s.entry.path)).toEqual(['shard-0.bin', 'shard-1.bin', 'shard-2.bin']);
+      const v = vectorsById(set);
+      expect([...v.keys()]).toEqual(ids);
+      ids.forEach((id, i) => expect(v.get(id)).toEqual(vectorOf(i)));
+      expect(textShasById(set).get('c')).toBe(sha('text c'));
+    }
+    rmSync(dir, { recursive: true });
+  });
+
+  it('no vectors.json: VECTORS_MISSING; one that is not JSON or not a manifest: VECTORS_FORMAT', async () => {
+    const { dir } = writeSet();
+    expect((await errorOf(readShardSet(join(dir, 'nowhere')))).code).toBe('VECTORS_MISSING');
+    writeFileSync(join(dir, 'vectors.json'), '{"format":');
+    const notJson = await errorOf(readShardSet(dir));
+    expect([notJson.code, notJson.message]).toEqual(['VECTORS_FORMAT', expect.stringMatching(/not valid JSON.*hllm embed/)]);
+    writeFileSync(join(dir, 'vectors.json'), JSON.stringify({ format: 'hllm-vectors', version: 2 }));
+    expect((await errorOf(readShardSet(dir))).code).toBe('VECTORS_FORMAT');
+    rmSync(dir, { recursive: true });
+  });
+
+  it('a missing shard: VECTORS_MISSING naming it', async () => {
+    const { dir } = writeSet();
+    rmSync(join(dir, 'shard-1.bin'));
+    const err = await errorOf(readShardSet(dir));
+    expect([err.code, err.details?.file]).toEqual(['VECTORS_MISSING', 'shard-1.bin']);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('a flipped byte or a cut-short shard: VECTORS_INTEGRITY naming it', async () => {
+    const { dir, manifest } = writeSet();
+    const file = join(dir, 'shard-2.bin');
+    const good = readFileSync(file);
+    const flipped = Uint8Array.from(good);
+    flipped[3]! ^= 1;
+    writeFileSync(file, flipped);
+    const err = await errorOf(readShardSet(dir));
+    expect([err.code, err.details?.file, err.details?.expected, err.details?.actual]).toEqual(['VECTORS_INTEGRITY', 'shard-2.bin', manifest.shards[2]!.sha256, sha(flipped)]);
+    writeFileSync(file, good.subarray(0, good.length - 1));
+    const short = await errorOf(readShardSet(dir));
+    expect([short.code, short.details?.file, short.message]).toEqual(['VECTORS_INTEGRITY', 'shard-2.bin', expect.stringContaining(`${good.length - 1} bytes`)]);
+    rmSync(dir, { recursive: true });
+  });
+});
+
+describe('one shard', () => {
+  it('fetchShard passes onBytes to the fetcher and returns the verified bytes; verifyShard rejects other bytes', async () => {
+    const { dir, manifest } = writeSet();
+    const entry = manifest.shards[0]!;
+    const seen: string[] = [];
+    const progress: number[] = [];
+    const bytes = await fetchShard(dir, entry, async (url, onBytes) => { seen.push(url); const b = readFileSync(url); onBytes?.(b.length, b.length); return b; }, (d) => progress.push(d));
+    expect([seen, progress, sha(bytes)]).toEqual([[join(dir, entry.path)], [entry.bytes], entry.sha256]);
+    expect((await errorOf(verifyShard(entry, readFileSync(join(dir, 'shard-1.bin'))))).code).toBe('VECTORS_INTEGRITY');
+    rmSync(dir, { recursive: true });
+  });
+});
+
+describe('manifest location', () => {
+  it('a folder gets vectors.json; a .json path is the manifest; shards are relative to its folder', () => {
+    expect(vectorManifestUrl('/vectors/')).toBe('/vectors/vectors.json');
+    expect(vectorManifestUrl('https://cdn.example/v1')).toBe('https://cdn.example/v1/vectors.json');
+    expect(vectorManifestUrl('/v/set-3.json')).toBe('/v/set-3.json');
+    expect(shardSetFolder('/v/set-3.json')).toBe('/v');
+    expect(shardSetFolder('vectors.json')).toBe('.');
+    expect(shardSetFolder('/vectors.json')).toBe('/');
+    expect(shardSetFolder('https://cdn.example/v1/vectors.json')).toBe('https://cdn.example/v1/');
+  });
+});
