@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HllmError } from '../errors.ts';
-import { encodeShard, type VectorManifest } from './format.ts';
+import { encodeShardSet } from '../testing/shard-fixture.ts';
+import type { VectorManifest } from './format.ts';
 import { fetchShard, readShardSet, shardSetFolder, textShasById, vectorManifestUrl, vectorsById, verifyShard } from './shard-set.ts';
 
 const DIM = 4;
@@ -16,19 +17,11 @@ const ids = ['a', 'b', 'c', 'd', 'e'];
 const vectorOf = (i: number) => Float32Array.from({ length: DIM }, (_, j) => (i + 1) * (j - 1.5));
 
 /** Writes a fp32 set of `ids` in shards of 2 rows into a fresh folder. */
-function writeSet(): { dir: string; manifest: VectorManifest } {
+async function writeSet(): Promise<{ dir: string; manifest: VectorManifest }> {
   const dir = mkdtempSync(join(tmpdir(), 'hllm-shard-set-'));
-  const shards: VectorManifest['shards'] = [];
-  for (let at = 0; at < ids.length; at += 2) {
-    const part = ids.slice(at, at + 2);
-    const vectors = new Float32Array(part.length * DIM);
-    part.forEach((_, k) => vectors.set(vectorOf(at + k), k * DIM));
-    const bytes = encodeShard('fp32', DIM, vectors, part.map((id) => sha(`text ${id}`)), part);
-    const path = `shard-${shards.length}.bin`;
-    writeFileSync(join(dir, path), bytes);
-    shards.push({ path, rows: part.length, bytes: bytes.length, sha256: sha(bytes) });
-  }
-  const manifest: VectorManifest = { format: 'hllm-vectors', version: 1, model: { id: 'm', key: 'f'.repeat(64) }, dim: DIM, dtype: 'fp32', rows: ids.length, shards };
+  const rows = ids.map((id, i) => ({ id, textSha256: sha(`text ${id}`), vector: vectorOf(i) }));
+  const { manifest, files } = await encodeShardSet({ id: 'm', key: 'f'.repeat(64) }, 'fp32', rows, 2);
+  for (const [path, bytes] of files) writeFileSync(join(dir, path), bytes);
   writeFileSync(join(dir, 'vectors.json'), JSON.stringify(manifest));
   return { dir, manifest };
 }
@@ -37,11 +30,11 @@ const errorOf = (p: Promise<unknown>): Promise<HllmError> => p.then(() => { thro
 
 describe('readShardSet', () => {
   it('reads every row back by id, from the folder or its vectors.json', async () => {
-    const { dir, manifest } = writeSet();
+    const { dir, manifest } = await writeSet();
     for (const where of [dir, join(dir, 'vectors.json')]) {
       const set = await readShardSet(where);
       expect(set.manifest).toEqual(manifest);
-      expect(set.shards.map((s) => s.entry.path)).toEqual(['shard-0.bin', 'shard-1.bin', 'shard-2.bin']);
+      expect(set.shards.map((s) => s.entry.path)).toEqual(['shard-000.bin', 'shard-001.bin', 'shard-002.bin']);
       const v = vectorsById(set);
       expect([...v.keys()]).toEqual(ids);
       ids.forEach((id, i) => expect(v.get(id)).toEqual(vectorOf(i)));
@@ -51,7 +44,7 @@ describe('readShardSet', () => {
   });
 
   it('no vectors.json: VECTORS_MISSING; one that is not JSON or not a manifest: VECTORS_FORMAT', async () => {
-    const { dir } = writeSet();
+    const { dir } = await writeSet();
     expect((await errorOf(readShardSet(join(dir, 'nowhere')))).code).toBe('VECTORS_MISSING');
     writeFileSync(join(dir, 'vectors.json'), '{"format":');
     const notJson = await errorOf(readShardSet(dir));
@@ -62,38 +55,38 @@ describe('readShardSet', () => {
   });
 
   it('a missing shard: VECTORS_MISSING naming it', async () => {
-    const { dir } = writeSet();
-    rmSync(join(dir, 'shard-1.bin'));
+    const { dir } = await writeSet();
+    rmSync(join(dir, 'shard-001.bin'));
     const err = await errorOf(readShardSet(dir));
-    expect([err.code, err.details?.file]).toEqual(['VECTORS_MISSING', 'shard-1.bin']);
+    expect([err.code, err.details?.file]).toEqual(['VECTORS_MISSING', 'shard-001.bin']);
     rmSync(dir, { recursive: true });
   });
 
   it('a flipped byte or a cut-short shard: VECTORS_INTEGRITY naming it', async () => {
-    const { dir, manifest } = writeSet();
-    const file = join(dir, 'shard-2.bin');
+    const { dir, manifest } = await writeSet();
+    const file = join(dir, 'shard-002.bin');
     const good = readFileSync(file);
     const flipped = Uint8Array.from(good);
     flipped[3]! ^= 1;
     writeFileSync(file, flipped);
     const err = await errorOf(readShardSet(dir));
-    expect([err.code, err.details?.file, err.details?.expected, err.details?.actual]).toEqual(['VECTORS_INTEGRITY', 'shard-2.bin', manifest.shards[2]!.sha256, sha(flipped)]);
+    expect([err.code, err.details?.file, err.details?.expected, err.details?.actual]).toEqual(['VECTORS_INTEGRITY', 'shard-002.bin', manifest.shards[2]!.sha256, sha(flipped)]);
     writeFileSync(file, good.subarray(0, good.length - 1));
     const short = await errorOf(readShardSet(dir));
-    expect([short.code, short.details?.file, short.message]).toEqual(['VECTORS_INTEGRITY', 'shard-2.bin', expect.stringContaining(`${good.length - 1} bytes`)]);
+    expect([short.code, short.details?.file, short.message]).toEqual(['VECTORS_INTEGRITY', 'shard-002.bin', expect.stringContaining(`${good.length - 1} bytes`)]);
     rmSync(dir, { recursive: true });
   });
 });
 
 describe('one shard', () => {
   it('fetchShard passes onBytes to the fetcher and returns the verified bytes; verifyShard rejects other bytes', async () => {
-    const { dir, manifest } = writeSet();
+    const { dir, manifest } = await writeSet();
     const entry = manifest.shards[0]!;
     const seen: string[] = [];
     const progress: number[] = [];
     const bytes = await fetchShard(dir, entry, async (url, onBytes) => { seen.push(url); const b = readFileSync(url); onBytes?.(b.length, b.length); return b; }, (d) => progress.push(d));
     expect([seen, progress, sha(bytes)]).toEqual([[join(dir, entry.path)], [entry.bytes], entry.sha256]);
-    expect((await errorOf(verifyShard(entry, readFileSync(join(dir, 'shard-1.bin'))))).code).toBe('VECTORS_INTEGRITY');
+    expect((await errorOf(verifyShard(entry, readFileSync(join(dir, 'shard-001.bin'))))).code).toBe('VECTORS_INTEGRITY');
     rmSync(dir, { recursive: true });
   });
 });
