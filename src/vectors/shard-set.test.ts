@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { HllmError } from '../errors.ts';
 import { encodeShardSet } from '../testing/shard-fixture.ts';
 import type { VectorManifest } from './format.ts';
-import { fetchShard, readShardSet, shardSetFolder, textShasById, vectorManifestUrl, vectorsById, verifyShard } from './shard-set.ts';
+import { checkVectorFit, fetchShard, readShardSet, shardSetFolder, textShasById, vectorManifestUrl, vectorsById, verifyShard } from './shard-set.ts';
 
 const DIM = 4;
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
@@ -87,6 +87,33 @@ describe('one shard', () => {
     const bytes = await fetchShard(dir, entry, async (url, onBytes) => { seen.push(url); const b = readFileSync(url); onBytes?.(b.length, b.length); return b; }, (d) => progress.push(d));
     expect([seen, progress, sha(bytes)]).toEqual([[join(dir, entry.path)], [entry.bytes], entry.sha256]);
     expect((await errorOf(verifyShard(entry, readFileSync(join(dir, 'shard-001.bin'))))).code).toBe('VECTORS_INTEGRITY');
+    rmSync(dir, { recursive: true });
+  });
+});
+
+describe('checkVectorFit', () => {
+  const KEY = 'f'.repeat(64);
+  const fix = 'Rebuild it with `hllm embed …`';
+
+  it('a set of the model key and dim fits (dtype checked only when asked); otherwise why, and the fix, in the error or the warning', async () => {
+    const { dir, manifest } = await writeSet();
+    const url = join(dir, 'vectors.json');
+    const warnings: string[] = [];
+    const warn = (m: string) => warnings.push(m);
+    expect(checkVectorFit(manifest, url, { modelKey: KEY, dim: DIM }, { mismatch: 'error' })).toBe(true);
+    expect(checkVectorFit(manifest, url, { modelKey: KEY, dim: DIM, dtype: 'fp32' }, { mismatch: 'error' })).toBe(true);
+    const cases = [
+      [{ modelKey: 'e'.repeat(64), dim: DIM }, "it was built for model key ffffffffffff… (m), this model's key is eeeeeeeeeeee…"],
+      [{ modelKey: KEY, dim: 8 }, "its vectors have 4 dimensions, the model's have 8"],
+      [{ modelKey: KEY, dim: DIM, dtype: 'int8' }, 'its vectors are fp32, not the int8 asked for'],
+    ] as const;
+    for (const [want, why] of cases) {
+      const err = (() => { try { checkVectorFit(manifest, url, want, { mismatch: 'error', fix, orElse: 'or pass X' }); } catch (e) { return e as HllmError; } throw new Error('expected VECTORS_MISMATCH'); })();
+      expect([err.code, err.message, err.details?.expected, err.details?.actual]).toEqual(['VECTORS_MISMATCH', `${url} does not fit this model: ${why}. ${fix}, or pass X.`, want.modelKey, KEY]);
+      expect(checkVectorFit(manifest, url, want, { mismatch: 'encode', fix, instead: 'encoding here', warn })).toBe(false);
+      expect(warnings.pop()).toBe(`${url} does not fit this model (${why}); ignoring it and encoding here. ${fix}.`);
+    }
+    expect(warnings).toEqual([]);
     rmSync(dir, { recursive: true });
   });
 });

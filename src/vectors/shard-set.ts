@@ -6,7 +6,7 @@
 import { HllmError } from '../errors.ts';
 import { defaultFetcher, joinPath, type Fetcher } from '../io/fetcher.ts';
 import { sha256Hex } from '../io/sha256.ts';
-import { decodeShard, parseVectorManifest, shardRow, shardShaHex, type Shard, type ShardEntry, type VectorManifest } from './format.ts';
+import { decodeShard, parseVectorManifest, shardRow, shardShaHex, type Shard, type ShardEntry, type VectorDtype, type VectorManifest } from './format.ts';
 
 /**
  * The vectors.json URL or path for a `vectors` option: a .json file, or a folder holding vectors.json.
@@ -48,6 +48,58 @@ export function parseVectorManifestText(text: string, url: string): VectorManife
 /** VECTORS_MISSING for vectors.json that could not be read from `url`. */
 export function manifestMissing(url: string, e: unknown): HllmError {
   return new HllmError('VECTORS_MISSING', `vectors.json could not be read from ${url} (${(e as Error).message}). Check the vectors path and that the whole folder is deployed there, or build it with \`hllm embed --out <folder>\`.`, { file: 'vectors.json', url });
+}
+
+/** What a vector set must have been built for. */
+export interface VectorFit {
+  /** The engine's model key (src/engine/model/model-loader.ts modelKeyOf). */
+  modelKey: string;
+  dim: number;
+  /** Only where the stored type matters too (the writer's --previous reuses shard bytes as they are). */
+  dtype?: VectorDtype;
+}
+
+/** What to do with a set that does not fit, and what to tell the user. */
+export interface FitPolicy {
+  /** 'error': VECTORS_MISMATCH; 'encode': one warning, and the caller encodes the items itself. */
+  mismatch: 'error' | 'encode';
+  /** How to get a set that fits, a sentence without its full stop (see rebuildHint); in the error and the warning. */
+  fix?: string;
+  /** 'error' only: the other way out, after the fix ("or pass …"). */
+  orElse?: string;
+  /** 'encode' only: what the caller does instead ("encoding the catalogue on this device"). */
+  instead?: string;
+  warn?: (message: string) => void;
+}
+
+/** The sentence naming the `hllm embed` command that rebuilds a set for this model. */
+export function rebuildHint(o: { model: string; modelDtype: string; catalog: string; out: string }): string {
+  return `Rebuild it with \`hllm embed --model ${o.model} --model-dtype ${o.modelDtype} --catalog ${o.catalog} --out ${o.out}\` (the key depends on the item encoder's dtype)`;
+}
+
+/**
+ * The one check that a vector set was built for a model, made on vectors.json before any shard
+ * is read: true when its model key and dim (and dtype, when asked) are the model's; false after
+ * one warning under mismatch 'encode'; VECTORS_MISMATCH under 'error'. The engine
+ * (EngineOptions.vectorsMismatch), the writer's --previous and `hllm eval --vectors` use it.
+ *
+ * @example
+ * ```ts
+ * if (!checkVectorFit(manifest, url, { modelKey, dim: 64 }, { mismatch: 'encode', instead: 'encoding the catalogue', warn })) encodeAll();
+ * ```
+ */
+export function checkVectorFit(m: VectorManifest, url: string, want: VectorFit, p: FitPolicy): boolean {
+  const why = m.dim !== want.dim ? `its vectors have ${m.dim} dimensions, the model's have ${want.dim}`
+    : m.model.key !== want.modelKey ? `it was built for model key ${m.model.key.slice(0, 12)}… (${m.model.id}), this model's key is ${want.modelKey.slice(0, 12)}…`
+      : want.dtype !== undefined && m.dtype !== want.dtype ? `its vectors are ${m.dtype}, not the ${want.dtype} asked for`
+        : null;
+  if (why === null) return true;
+  if (p.mismatch === 'encode') {
+    p.warn?.(`${url} does not fit this model (${why}); ignoring it and ${p.instead ?? 'encoding every item'}.${p.fix ? ` ${p.fix}.` : ''}`);
+    return false;
+  }
+  const fix = [p.fix, p.orElse].filter(Boolean).join(', ');
+  throw new HllmError('VECTORS_MISMATCH', `${url} does not fit this model: ${why}.${fix ? ` ${fix}.` : ''}`, { file: 'vectors.json', url, expected: want.modelKey, actual: m.model.key });
 }
 
 /**

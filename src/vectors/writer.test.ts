@@ -182,6 +182,19 @@ describe('writeVectors', () => {
     expect(r.kept).toBe(first.manifest.shards.length - 1);
   });
 
+  it('a --previous set of another model key or dtype is not reused: one warning saying why, every row encoded', async () => {
+    const a = tmp();
+    await writeVectors(options(a, catalog(20)).o);
+    for (const [extra, why] of [[{ model: { id: 'm2', key: 'b'.repeat(64) } }, /it was built for model key aaaaaaaaaaaa… \(m\), this model's key is bbbbbbbbbbbb…/],
+      [{ dtype: 'fp16' as const }, /its vectors are int8, not the fp16 asked for/]] as const) {
+      const warnings: string[] = [];
+      const again = options(tmp(), catalog(20), { previous: a, warn: (m) => warnings.push(m), ...extra });
+      const r = await writeVectors(again.o);
+      expect(warnings).toEqual([expect.stringMatching(new RegExp(`^--previous: .*vectors\\.json does not fit this model \\(${why.source}\\); ignoring it and encoding every item\\.$`))]);
+      expect([again.encoded.length, r.kept, r.cut]).toEqual([20, 0, 0]);
+    }
+  });
+
   it('rejects duplicate ids with INVALID_CATALOG', async () => {
     const rows = [...catalog(3), catalog(3)[1]!];
     await expect(writeVectors(options(tmp(), rows).o)).rejects.toMatchObject({ code: 'INVALID_CATALOG' });

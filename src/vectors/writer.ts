@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { HllmError } from '../errors.ts';
 import { defaultFetcher } from '../io/fetcher.ts';
 import { decodeShard, encodeShard, parseVectorManifest, shardShaHex, VECTOR_FORMAT, VECTOR_FORMAT_VERSION, type ShardEntry, type VectorDtype, type VectorManifest } from './format.ts';
-import { fetchShard, parseVectorManifestText, verifyShard } from './shard-set.ts';
+import { checkVectorFit, fetchShard, parseVectorManifestText, verifyShard } from './shard-set.ts';
 import { chunkRows, planShards, subsetShard, type PreviousShard, type RowKey } from './shard-plan.ts';
 
 /** Default shard size target: small enough for HTTP caches and resumable downloads. */
@@ -92,10 +92,8 @@ async function readPrevious(dir: string, o: WriteVectorsOptions, warn: (m: strin
     warn(`--previous ${dir}: ${(e as Error).message}; encoding everything.`);
     return null;
   }
-  if (manifest.model.key !== o.model.key || manifest.dim !== o.dim || manifest.dtype !== o.dtype) {
-    warn(`--previous ${dir} was built for model key ${manifest.model.key.slice(0, 12)}… ${manifest.dtype} dim ${manifest.dim}, not ${o.model.key.slice(0, 12)}… ${o.dtype} dim ${o.dim}; encoding everything.`);
-    return null;
-  }
+  // Its shard bytes are reused as they are, so the stored dtype must be this run's too.
+  if (!checkVectorFit(manifest, file, { modelKey: o.model.key, dim: o.dim, dtype: o.dtype }, { mismatch: 'encode', instead: 'encoding every item', warn: (m) => warn(`--previous: ${m}`) })) return null;
   const shards: Previous['shards'] = [];
   for (const entry of manifest.shards) {
     let bytes: Uint8Array;

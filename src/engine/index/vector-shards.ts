@@ -4,11 +4,10 @@
 // stored or used, and answers "which stored row holds the vector of this item text?".
 // Warm start: vectors.json is fetched again (it is small and says which shards are current);
 // when that fetch fails the last verified copy in storage is used, so an offline reload works.
-import { HllmError } from '../../errors.ts';
 import type { Progress } from '../../protocol.ts';
 import type { Store } from '../../storage/types.ts';
 import { decodeShardVectors, shardRow, type ShardVectors, type VectorDtype, type VectorManifest } from '../../vectors/format.ts';
-import { fetchShard, manifestMissing, parseVectorManifestText, shardSetFolder, vectorManifestUrl } from '../../vectors/shard-set.ts';
+import { checkVectorFit, fetchShard, manifestMissing, parseVectorManifestText, rebuildHint, shardSetFolder, vectorManifestUrl } from '../../vectors/shard-set.ts';
 import { DigestSet } from '../catalog/compact-catalog.ts';
 import type { Fetcher } from '../../io/fetcher.ts';
 import type { VectorTable } from './vector-table.ts';
@@ -118,15 +117,12 @@ export interface VectorSource {
 export async function openVectorSource(o: VectorSourceOptions): Promise<VectorSource | null> {
   const url = vectorManifestUrl(o.vectors);
   const { manifest: m, text } = await readManifest(url, o);
-  if (m.model.key !== o.modelKey || m.dim !== o.dim) {
-    const why = m.dim !== o.dim ? `its vectors have ${m.dim} dimensions, the model's have ${o.dim}` : `it was built for model key ${m.model.key.slice(0, 12)}… (${m.model.id}), this model's key is ${o.modelKey.slice(0, 12)}…`;
-    const fix = `Rebuild it with \`hllm embed --model ${o.model} --model-dtype ${o.dtype} --catalog ${o.catalog} --out ${o.vectors}\` (the key depends on the item encoder's dtype)`;
-    if (o.mismatch === 'encode') {
-      o.warn(`hllm: ${url} does not fit this model (${why}); ignoring it and encoding the catalogue on this device. ${fix}.`);
-      return null;
-    }
-    throw new HllmError('VECTORS_MISMATCH', `${url} does not fit this model: ${why}. ${fix}, or pass vectorsMismatch: 'encode' to encode on the device instead.`, { file: 'vectors.json', url, expected: o.modelKey, actual: m.model.key });
-  }
+  const fits = checkVectorFit(m, url, { modelKey: o.modelKey, dim: o.dim }, {
+    mismatch: o.mismatch, fix: rebuildHint({ model: o.model, modelDtype: o.dtype, catalog: o.catalog, out: o.vectors }),
+    orElse: "or pass vectorsMismatch: 'encode' to encode on the device instead", instead: 'encoding the catalogue on this device',
+    warn: (w) => o.warn(`hllm: ${w}`),
+  });
+  if (!fits) return null;
   const shardShas = m.shards.map((s) => s.sha256);
   return { key: JSON.stringify({ dtype: m.dtype, dim: m.dim, rows: m.rows, shards: shardShas }), shardShas, load: () => materialize(m, text, url, o) };
 }
