@@ -5,7 +5,8 @@
 // shards are recorded in OUT/.partial/journal.json, so a run that is killed and started again
 // with the same inputs skips them (each checked by sha256) and encodes only what is left.
 // Node only (used by `hllm embed`). Synchronous fs on purpose: see src/io/sha256.ts on
-// threadpool completions once ORT is loaded in Node.
+// threadpool completions once ORT is loaded in Node. models/embed_catalog.py's write_vectors
+// writes the same files for a fresh folder (models/tests/test_embed_catalog.py compares them).
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
