@@ -28,7 +28,7 @@ test('IndexedDB: a ready model deletes other models\' vectors and keeps history'
     const s = await window.hllmStorage.IdbStore.open(db);
     const cat = (await s.getCatalog())!;
     // The snapshot packs 32 sha256 bytes per row (src/storage/types.ts CatalogSnapshot).
-    const shas = Array.from({ length: cat.idEnds.length }, (_, i) => Array.from(cat.textShas.subarray(i * 32, i * 32 + 32), (b) => b.toString(16).padStart(2, '0')).join(''));
+    const shas = Array.from({ length: cat.idEnds.length }, (_, i) => window.hllmStorage.hexOf(cat.textShas, i * 32));
     const r = {
       stale: (await s.getVectors('an-earlier-export', ids.map((id) => `sha-${id}`))).size,
       current: (await s.getVectors(modelKey, shas)).size,

@@ -7,7 +7,7 @@
 // served with context.route, so every request for it is seen.
 import { createHash } from 'node:crypto';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { encodeShard, type VectorManifest } from '../src/vectors/format.ts';
+import { encodeShardSet, type EncodedShardSet } from '../src/testing/shard-fixture.ts';
 import { catalog, openEnginePage, startRecommender } from './support/engine.ts';
 
 const items = catalog.slice(0, 40);
@@ -16,11 +16,10 @@ const VECTORS = '/vectors-e2e/';
 const base = { catalog: items, backend: 'wasm' as const, dtype: 'fp32' as const };
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
-interface ShardSet { manifest: VectorManifest; files: Map<string, Uint8Array> }
-let built: ShardSet | null = null;
+let built: EncodedShardSet | null = null;
 
 /** Encodes the items in the page (memory storage), then writes int8 shards of 15 rows in Node. */
-async function shardSet(page: Page): Promise<ShardSet> {
+async function shardSet(page: Page): Promise<EncodedShardSet> {
   if (built) return built;
   await startRecommender(page, { ...base, storage: 'memory', dbName: 'e2e-shard-source' });
   const src = await page.evaluate(async (ids) => {
@@ -35,22 +34,12 @@ async function shardSet(page: Page): Promise<ShardSet> {
     await rec.dispose();
     return { vectors, texts, key };
   }, items.map((i) => i.id));
-  const dim = src.vectors[0]!.length;
-  const files = new Map<string, Uint8Array>();
-  const shards: VectorManifest['shards'] = [];
-  for (let start = 0; start < items.length; start += 15) {
-    const n = Math.min(15, items.length - start);
-    const bytes = encodeShard('int8', dim, new Float32Array(src.vectors.slice(start, start + n).flat()), src.texts.slice(start, start + n).map((t) => sha(t)), items.slice(start, start + n).map((i) => i.id));
-    const path = `shard-${shards.length}.bin`;
-    files.set(path, bytes);
-    shards.push({ path, rows: n, bytes: bytes.byteLength, sha256: sha(bytes) });
-  }
-  built = { manifest: { format: 'hllm-vectors', version: 1, model: { id: 'default', key: src.key }, dim, dtype: 'int8', rows: items.length, shards }, files };
+  built = await encodeShardSet({ id: 'default', key: src.key }, 'int8', items.map((it, i) => ({ id: it.id, textSha256: sha(src.texts[i]!), vector: src.vectors[i]! })), 15);
   return built;
 }
 
 /** Serves `set` under VECTORS (with `tamper` applied to a shard's bytes); returns the paths requested. */
-async function serve(context: BrowserContext, set: ShardSet, tamper?: (path: string, b: Uint8Array) => Uint8Array): Promise<string[]> {
+async function serve(context: BrowserContext, set: EncodedShardSet, tamper?: (path: string, b: Uint8Array) => Uint8Array): Promise<string[]> {
   const seen: string[] = [];
   await context.route(`**${VECTORS}**`, (route) => {
     const path = new URL(route.request().url()).pathname.slice(VECTORS.length);
@@ -82,7 +71,7 @@ test('cold start from shards encodes nothing; a reload downloads no shard and ra
   expect(info).toMatchObject({ items: 40, encoded: 0, storage: 'indexeddb' });
   const stats = await page.evaluate(async (ids) => { for (const id of ids) await window.rec!.track(id); return window.rec!.stats(); }, history);
   expect(stats).toMatchObject({ itemsEncoded: 0, shardRows: 40 });
-  expect(seen.sort()).toEqual(['shard-0.bin', 'shard-1.bin', 'shard-2.bin', 'vectors.json']);
+  expect(seen.sort()).toEqual(['shard-000.bin', 'shard-001.bin', 'shard-002.bin', 'vectors.json']);
   const vectorsPhase = await page.evaluate(() => window.progress!.filter((p) => p.phase === 'vectors').at(-1));
   const total = set.manifest.shards.reduce((a, s) => a + s.bytes, 0);
   expect([vectorsPhase?.done, vectorsPhase?.total]).toEqual([total, total]);
@@ -106,14 +95,14 @@ test('cold start from shards encodes nothing; a reload downloads no shard and ra
 test('a corrupt shard: VECTORS_INTEGRITY naming it, nothing stored from it', async ({ page, context }) => {
   await openEnginePage(page);
   const set = await shardSet(page);
-  await serve(context, set, (path, b) => { if (path !== 'shard-1.bin') return b; const c = b.slice(); c[5] = c[5]! ^ 0x40; return c; });
+  await serve(context, set, (path, b) => { if (path !== 'shard-001.bin') return b; const c = b.slice(); c[5] = c[5]! ^ 0x40; return c; });
   const db = `e2e-shards-bad-${test.info().repeatEachIndex}-${Date.now()}`;
   const err = await page.evaluate(async (o) => {
     try { await window.hllm.createRecommender({ model: '/models/default/', ...o }).then((r) => r.ready); return null; }
     catch (e) { const h = e as { code?: string; details?: { file?: string }; message: string }; return { code: h.code, file: h.details?.file, message: h.message }; }
   }, { ...base, dbName: db, vectors: VECTORS });
-  expect(err).toMatchObject({ code: 'VECTORS_INTEGRITY', file: 'shard-1.bin' });
-  expect(err!.message).toContain('shard-1.bin');
+  expect(err).toMatchObject({ code: 'VECTORS_INTEGRITY', file: 'shard-001.bin' });
+  expect(err!.message).toContain('shard-001.bin');
   expect(await storedShards(page, db)).not.toContain(set.manifest.shards[1]!.sha256);
 });
 
@@ -191,7 +180,7 @@ test('the widget\'s vectors attribute: its engine starts from the shards and enc
     document.body.append(el);
   }), VECTORS);
   expect(info).toMatchObject({ items: 40, encoded: 0, fromShards: 40 });
-  expect(seen.sort()).toEqual(['shard-0.bin', 'shard-1.bin', 'shard-2.bin', 'vectors.json']);
+  expect(seen.sort()).toEqual(['shard-000.bin', 'shard-001.bin', 'shard-002.bin', 'vectors.json']);
   const widget = page.locator('hllm-recommendations');
   await expect(widget).toHaveAttribute('data-state', 'ready');
   // With history the shard vectors rank: k items appear.

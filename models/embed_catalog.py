@@ -12,9 +12,11 @@ Many processes (gloo on CPU, NCCL on GPUs), for catalogues that outgrow one mach
 
 --checkpoint is what models/train.py saved (the PyTorch weights); --model is the folder that
 models/export.py made from it: its hllm.json gives the text rules and token ids, its
-tokenizer.json the tokenizer, its fp32 item encoder's sha256 the model key. The output is the
-same as `hllm embed --dtype D --model-dtype fp32` (src/cli/hllm.ts): vectors.json + shard-NNNNN.bin,
-each shard at most --shard-mib MiB.
+tokenizer.json the tokenizer, its fp32 item encoder's sha256 the model key. The output is what
+`hllm embed --dtype D --model-dtype fp32 --shard-size <--shard-mib>MiB` (src/cli/hllm.ts, src/vectors/writer.ts)
+writes for a fresh folder: vectors.json + shard-<first 16 hex of the shard's sha256>.bin, the same
+rows per shard, the same bytes for the same vectors, the same vectors.json but for `generator` and
+the time in `created` (models/tests/test_embed_catalog.py checks it file by file).
 
 How the work is split: rank r encodes the contiguous slice [r*N/W, (r+1)*N/W) of the catalogue
 (catalogue order, so the split is deterministic), then rank 0 gathers every slice's float32
@@ -29,6 +31,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -161,7 +164,8 @@ def row_bytes(dtype, dim, iid):
 
 
 def shard_ranges(dtype, dim, ids, limit):
-    """Consecutive [start, end) row ranges, each as many rows as fit in `limit` bytes (at least one)."""
+    """Consecutive [start, end) row ranges, each as many rows as fit in `limit` bytes (at least one):
+    chunkRows in src/vectors/shard-plan.ts, so both writers cut the same shards."""
     out, start, size = [], 0, 0
     for r, iid in enumerate(ids):
         b = row_bytes(dtype, dim, iid)
@@ -169,26 +173,48 @@ def shard_ranges(dtype, dim, ids, limit):
             out.append((start, r))
             start, size = r, 0
         size += b
-    out.append((start, len(ids)))
+    if len(ids) > start:
+        out.append((start, len(ids)))
     return out
 
 
+SHARD_FILE = re.compile(r"^shard-[0-9a-f]{16}\.bin$")
+
+
+def write_atomic(path, data):
+    """temp file + fsync + rename, like the TS writer: a reader sees the old file or the whole new one."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def write_vectors(out, dtype, vectors, shas, ids, m, key, limit):
+    """The files src/vectors/writer.ts writes into a fresh folder: shards named by their sha256, in
+    catalogue order, then vectors.json (JSON.stringify(manifest, null, 1) + '\\n'), then shard files it
+    does not name are removed."""
     os.makedirs(out, exist_ok=True)
     shards = []
-    for n, (a, b) in enumerate(shard_ranges(dtype, vectors.shape[1], ids, limit)):
+    for a, b in shard_ranges(dtype, vectors.shape[1], ids, limit):
         data = encode_shard(dtype, vectors[a:b], shas[a:b], ids[a:b])
-        path = f"shard-{n:05d}.bin"
-        with open(os.path.join(out, path), "wb") as f:
-            f.write(data)
-        shards.append({"path": path, "rows": b - a, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+        sha = hashlib.sha256(data).hexdigest()
+        path = f"shard-{sha[:16]}.bin"
+        write_atomic(os.path.join(out, path), data)
+        shards.append({"path": path, "rows": b - a, "bytes": len(data), "sha256": sha})
         print(f"  wrote {path}: {b - a} rows, {len(data) / 2**20:.2f} MiB")
+    now = datetime.datetime.now(datetime.timezone.utc)
     manifest = {"format": "hllm-vectors", "version": 1, "model": {"id": m["id"], "key": key},
                 "dim": int(vectors.shape[1]), "dtype": dtype, "rows": len(ids), "shards": shards,
                 "generator": GENERATOR,
-                "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    with open(os.path.join(out, "vectors.json"), "w") as f:
-        json.dump(manifest, f, indent=1)
+                "created": now.isoformat(timespec="milliseconds").replace("+00:00", "Z")}  # Date.toISOString()
+    text = json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
+    write_atomic(os.path.join(out, "vectors.json"), text.encode("utf-8"))
+    named = {s["path"] for s in shards}
+    for f in os.listdir(out):
+        if (SHARD_FILE.match(f) and f not in named) or f.endswith(".tmp"):
+            os.remove(os.path.join(out, f))
     return manifest
 
 
@@ -199,9 +225,24 @@ def file_sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def load_model(checkpoint, model_dir):
+def load_model_dir(model_dir):
+    """hllm.json, the tokenizer and the model key (of the fp32 item encoder) of an exported model folder."""
     with open(os.path.join(model_dir, "hllm.json"), encoding="utf-8") as f:
         m = json.load(f)
+    files = {(f["role"], f["dtype"]): f for f in m["files"]}
+    key = model_key(m, files[("item_encoder", "fp32")]["sha256"], files[("tokenizer", None)]["sha256"])
+    tok = WordPiece.load(os.path.join(model_dir, files[("tokenizer", None)]["path"]))
+    return m, tok, key
+
+
+def item_rows(items, m):
+    """Each item's text (the engine's text rules) and its sha256, as the shards store it."""
+    texts = [build_item_text(it, m) for it in items]
+    return texts, [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+
+
+def load_model(checkpoint, model_dir):
+    m, tok, key = load_model_dir(model_dir)
     ck = torch.load(checkpoint, map_location="cpu")
     mc = HLLMConfig(**ck["model_config"])
     if mc.dim != m["dim"] or mc.max_text_tokens != m["max_text_tokens"]:
@@ -210,9 +251,6 @@ def load_model(checkpoint, model_dir):
     core = HLLM(mc)
     core.load_state_dict(ck["state_dict"])
     core.eval()
-    files = {(f["role"], f["dtype"]): f for f in m["files"]}
-    key = model_key(m, files[("item_encoder", "fp32")]["sha256"], files[("tokenizer", None)]["sha256"])
-    tok = WordPiece.load(os.path.join(model_dir, files[("tokenizer", None)]["path"]))
     return core, m, tok, key
 
 
@@ -247,8 +285,7 @@ def main(argv=None):
     print(f"{tag} {n} items, encoding rows {lo}..{hi - 1} on {device}, world {world}", flush=True)
 
     mine = items[lo:hi]
-    texts = [build_item_text(it, m) for it in mine]
-    shas = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+    texts, shas = item_rows(mine, m)
     tokens = [([m["bos_token_id"]] + tok.encode(t))[: m["max_text_tokens"]] + [m["item_token_id"]] for t in texts]
     vecs = np.zeros((len(mine), m["dim"]), np.float32)
     step = max(1, math.ceil(len(mine) / cfg.log_every))

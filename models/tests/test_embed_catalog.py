@@ -1,7 +1,11 @@
 """embed_catalog.py: the same vectors under torchrun with 2 processes as with 1, the same vectors as
-ONNX Runtime's fp32 item encoder (and as `hllm embed`), the TS engine's text hashes and shard layout."""
+ONNX Runtime's fp32 item encoder (and as `hllm embed`), the TS engine's text hashes and shard layout,
+and for the same vectors the same files as `hllm embed` (shard names, bytes and vectors.json)."""
+import csv
 import hashlib
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,7 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, run
-from embed_catalog import build_item_text, quantize_rows, read_catalog
+from embed_catalog import build_item_text, item_rows, load_model_dir, quantize_rows, read_catalog, write_vectors
 from evaluate import pad_left
 from ort_check import OrtRunner
 
@@ -84,8 +88,10 @@ def test_two_processes_write_what_one_does(model, tmp_path):
     assert len(one["manifest"]["shards"]) > 1
     for k in ("format", "version", "model", "dim", "dtype", "rows"):
         assert one["manifest"][k] == two["manifest"][k]
-    assert [(s["path"], s["rows"]) for s in one["manifest"]["shards"]] == \
-        [(s["path"], s["rows"]) for s in two["manifest"]["shards"]]
+    # the same cut; the names are the shards' sha256s, equal only where the int8 codes are
+    assert [s["rows"] for s in one["manifest"]["shards"]] == [s["rows"] for s in two["manifest"]["shards"]]
+    for s in one["manifest"]["shards"] + two["manifest"]["shards"]:
+        assert s["path"] == f"shard-{s['sha256'][:16]}.bin"
     assert one["ids"] == two["ids"] and one["shas"] == two["shas"]
     assert np.abs(one["codes"].astype(int) - two["codes"].astype(int)).max() <= 1
     assert np.allclose(one["scales"], two["scales"], rtol=1e-5)
@@ -194,6 +200,74 @@ def test_hllm_embed_cli_writes_the_same_vectors(model, tmp_path):
     cos = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
     assert cos.min() >= 0.9999, f"min cosine {cos.min()}"
 
+
+def test_same_vectors_give_the_files_hllm_embed_writes(tmp_path):
+    """write_vectors against the TS writer (src/vectors/writer.ts, what `hllm embed` runs) on the real
+    default model, the first 200 demo items plus the odd ones and a non-ASCII id, cut into several
+    shards, for each dtype: the same shard names and bytes, and the same vectors.json but for
+    `generator` and `created`.
+    Both sides write the SAME float32 vectors. torch and ONNX Runtime differ in the last bits (and the
+    default model ships no checkpoint), and so do two `hllm embed` runs of other --dtype: each shard's
+    rows are one encode call, so the batches (and their padding) follow the dtype's shard cut. So:
+    `hllm embed --dtype fp32` stores ORT's vectors exactly; Python writes those with its writer, and
+    for fp16 and int8 a script hands the same vectors to writeVectors, the function `hllm embed` calls."""
+    with open(ROOT + "/public/catalogs/ml-latest-small/items.csv", encoding="utf-8", newline="") as f:
+        demo = [row for _, row in zip(range(200), csv.DictReader(f))]
+    items = demo + ODD + [{"id": "odd-ïd-🎬", "title": "An id of more bytes than characters"}]
+    (tmp_path / "items.json").write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    model = ROOT + "/public/models/default"
+    shard_bytes = 8192  # a few shards of each dtype (fp32 rows are ~300 bytes)
+    run([*TSX, "src/cli/hllm.ts", "embed", "--model", model, "--catalog", str(tmp_path / "items.json"),
+         "--out", str(tmp_path / "ts-fp32"), "--dtype", "fp32", "--model-dtype", "fp32",
+         "--shard-size", str(shard_bytes), "--threads", "1", "--no-progress"])
+    script = """
+import { readShardSet, textShasById, vectorsById } from './src/vectors/shard-set.ts';
+import { writeVectors } from './src/vectors/writer.ts';
+const [from, shardBytes, ...outs] = process.argv.slice(2);
+const set = await readShardSet(from);
+const ids = set.shards.flatMap((s) => s.shard.ids);
+const vectors = vectorsById(set);
+const shas = textShasById(set);
+const dim = set.manifest.dim;
+for (const spec of outs) {
+  const [dtype, out] = spec.split('=');
+  await writeVectors({ out, model: set.manifest.model, dim, dtype, shardBytes: Number(shardBytes), generator: set.manifest.generator,
+    rows: ids.map((id) => ({ id, textSha256: shas.get(id) })),
+    encode: async (idx) => { const v = new Float32Array(idx.length * dim); idx.forEach((i, k) => v.set(vectors.get(ids[i]), k * dim)); return v; } });
+}
+"""
+    (tmp_path / "write.mts").write_text(script.replace("'./src/", f"'{ROOT}/src/"))
+    run([*TSX, str(tmp_path / "write.mts"), str(tmp_path / "ts-fp32"), str(shard_bytes),
+         *(f"{dt}={tmp_path / f'ts-{dt}'}" for dt in ("fp16", "int8"))])
+    by_id = dict(zip(*(lambda v: (v["ids"], v["rows"]))(read_vectors(tmp_path / "ts-fp32"))))
+    m, _, key = load_model_dir(model)
+    cat = read_catalog(tmp_path / "items.json")
+    ids = [it["id"] for it in cat]
+    vectors = np.stack([by_id[i] for i in ids]).astype(np.float32)
+    _, shas = item_rows(cat, m)
+    for dt in ("fp32", "fp16", "int8"):
+        py, ts = tmp_path / f"py-{dt}", tmp_path / f"ts-{dt}"
+        write_vectors(str(py), dt, vectors, shas, ids, m, key, shard_bytes)
+        pm, tm = json.loads((py / "vectors.json").read_text("utf-8")), json.loads((ts / "vectors.json").read_text("utf-8"))
+        assert len(tm["shards"]) >= 3, f"{dt}: the test should cut several shards, got {len(tm['shards'])}"
+        # generator names the tool that wrote the set ("models/embed_catalog.py" / "hllm embed (hllm-web);
+        # item encoder fp32"): provenance, meant to differ. created is the time of each run; its format is one.
+        assert pm["generator"] != tm["generator"]
+        for c in (pm["created"], tm["created"]):
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", c), c
+        assert list(pm) == list(tm)
+        for k in pm:
+            if k not in ("generator", "created"):
+                assert pm[k] == tm[k], f"{dt}: vectors.json '{k}' differs"
+        # the file byte for byte once those two values are swapped in: same layout, order and escapes
+        same = (ts / "vectors.json").read_text("utf-8").replace(json.dumps(tm["generator"]), json.dumps(pm["generator"]))
+        same = same.replace(json.dumps(tm["created"]), json.dumps(pm["created"]))
+        assert (py / "vectors.json").read_text("utf-8") == same
+        assert sorted(os.listdir(py)) == sorted(os.listdir(ts)) == sorted([s["path"] for s in pm["shards"]] + ["vectors.json"])
+        for s in pm["shards"]:
+            data = (py / s["path"]).read_bytes()
+            assert data == (ts / s["path"]).read_bytes(), f"{dt}: {s['path']} differs"
+            assert hashlib.sha256(data).hexdigest() == s["sha256"] and s["path"] == f"shard-{s['sha256'][:16]}.bin"
 
 if __name__ == "__main__":
     sys.exit(subprocess.call([sys.executable, "-m", "pytest", "-q", __file__]))

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../engine/catalog/catalog.ts';
 import { createEngine } from '../engine/engine.ts';
 import type { CatalogItem } from '../protocol.ts';
-import { readShardSet, vectorsById } from '../vectors/read-set.ts';
+import { readShardSet, vectorsById } from '../vectors/shard-set.ts';
 import { buildCli } from './build-plugins.ts';
 
 const MODEL = resolve('public/models/default');
@@ -62,7 +62,7 @@ describe('hllm embed', () => {
       const key = (await engine.exportData()).model.sha256;
       const dim = want.length / items.length;
       for (const dir of [fp32, int8]) {
-        const set = readShardSet(dir);
+        const set = await readShardSet(dir);
         expect(set.manifest.model.key).toBe(key);
         expect(set.manifest.rows).toBe(items.length);
         const got = vectorsById(set);
@@ -78,7 +78,7 @@ describe('hllm embed', () => {
     }
   });
 
-  it('incremental: 3 changed items are the only ones encoded; untouched shards stay byte-identical', () => {
+  it('incremental: 3 changed items are the only ones encoded; untouched shards stay byte-identical', async () => {
     const a = join(tmp, 'inc-a');
     const b = join(tmp, 'inc-b');
     expect(embed(items300, a, '--shard-size', '4KiB').status).toBe(0);
@@ -87,8 +87,8 @@ describe('hllm embed', () => {
     const r = embed(catalogFile('items300-changed.csv', changed), b, '--shard-size', '4KiB', '--previous', a);
     expect(r.status).toBe(0);
     expect(r.json!.encoded).toBe(3);
-    const before = readShardSet(a).manifest.shards;
-    const after = readShardSet(b).manifest.shards;
+    const before = (await readShardSet(a)).manifest.shards;
+    const after = (await readShardSet(b)).manifest.shards;
     expect(before.length).toBeGreaterThan(5);
     expect(r.json!.cut).toBe(3);
     const kept = before.filter((s) => after.some((x) => x.sha256 === s.sha256));
@@ -124,10 +124,10 @@ describe('hllm embed', () => {
     expect(r.status).toBe(0);
     const resumed = Number(r.json!.resumed);
     expect(resumed).toBeGreaterThan(0);
-    const refShards = readShardSet(whole).manifest.shards;
+    const refShards = (await readShardSet(whole)).manifest.shards;
     const resumedRows = refShards.slice(0, resumed).reduce((s, x) => s + x.rows, 0);
     expect(r.json!.encoded).toBe(LINES.length - resumedRows);
-    expect(readShardSet(out).manifest.shards).toEqual(refShards);
+    expect((await readShardSet(out)).manifest.shards).toEqual(refShards);
     for (const s of refShards) expect(readFileSync(join(out, s.path)).equals(readFileSync(join(whole, s.path)))).toBe(true);
   });
 

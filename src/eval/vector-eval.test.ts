@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readShardSet } from '../vectors/read-set.ts';
+import { readShardSet } from '../vectors/shard-set.ts';
 import { loadDataset } from './dataset.ts';
 import { ndcg10Gain, pairedBootstrap } from './paired.ts';
 import { evaluateVariant } from './run-eval.ts';
@@ -38,7 +38,7 @@ describe('evaluateWithVectors', () => {
   it('with int8 shards stores int8 rows, and a rerun on the same folder encodes nothing', async () => {
     const o = { model: MODEL, dtype: 'fp32' as const, limitUsers: USERS, batchSize: 64, vectors: join(tmp, 'int8'), vectorsDtype: 'int8' as const };
     const first = await evaluateWithVectors(ds, o);
-    expect(readShardSet(o.vectors).manifest.dtype).toBe('int8');
+    expect((await readShardSet(o.vectors)).manifest.dtype).toBe('int8');
     const again = await evaluateWithVectors(ds, o);
     expect(again.encoded).toBe(0);
     expect(again.ranks).toEqual(first.ranks);

@@ -8,7 +8,7 @@ import { ItemEmbedder } from '../engine/model/item-embedder.ts';
 import { normalize } from '../engine/index/ranking.ts';
 import { HllmError } from '../errors.ts';
 import type { VectorDtype } from '../vectors/format.ts';
-import { readShardSet, vectorsById } from '../vectors/read-set.ts';
+import { checkVectorFit, readShardSet, vectorsById } from '../vectors/shard-set.ts';
 import { writeVectors } from '../vectors/writer.ts';
 import type { EvalDataset } from './dataset.ts';
 import { metricsFromRanks } from './metrics.ts';
@@ -33,8 +33,8 @@ export async function evaluateWithVectors(ds: EvalDataset, o: VectorEvalOptions)
       onProgress: (d, t) => o.onProgress?.('encode', d, t),
       warn: () => undefined,
     });
-    const set = readShardSet(o.vectors);
-    if (set.manifest.model.key !== emb.modelKey) throw new HllmError('VECTORS_MISMATCH', `${o.vectors} holds vectors of another model key.`);
+    const set = await readShardSet(o.vectors);
+    checkVectorFit(set.manifest, set.url, { modelKey: emb.modelKey, dim: emb.dim, dtype: o.vectorsDtype }, { mismatch: 'error', fix: `Delete ${o.vectors} and run the evaluation again, which rebuilds it` });
     const byId = vectorsById(set);
     const n = ds.itemIds.length - 1;
     const dim = emb.dim;

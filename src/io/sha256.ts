@@ -10,8 +10,8 @@
 // tampering) at ~2 GB/s where SHA-256 runs at ~0.2 GB/s.
 import { createSHA256, createXXHash128 } from 'hash-wasm';
 import { isNode } from '../env.ts';
+import { hexOf } from './hex.ts';
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
 
 type SyncHash = (bytes: Uint8Array) => string;
@@ -37,17 +37,7 @@ export async function sha256Hex(data: Uint8Array | string): Promise<string> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const sync = await syncHasher();
   if (sync) return sync(bytes);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource));
-  let s = '';
-  for (const b of digest) s += HEX[b];
-  return s;
-}
-
-/** Lowercase hex of 32 digest bytes at `at`. */
-export function hexOf(bytes: Uint8Array, at = 0, n = 32): string {
-  let s = '';
-  for (let i = at; i < at + n; i++) s += HEX[bytes[i]!];
-  return s;
+  return hexOf(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource)));
 }
 
 /**

@@ -8,7 +8,7 @@ import { IdbStore } from './idb-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import { openStore, ResilientStore } from './open-store.ts';
 import { DB_VERSION, openHllmDB, type HllmDB } from './schema.ts';
-import { hexOf } from '../io/sha256.ts';
+import { hexOf } from '../io/hex.ts';
 import type { CatalogSnapshot, Store, StoredItem } from './types.ts';
 
 const SHA0 = '0f'.repeat(32);

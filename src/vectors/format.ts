@@ -4,6 +4,7 @@
 // Pure; unit-tested.
 import * as v from 'valibot';
 import { HllmError } from '../errors.ts';
+import { hexOf, hexToBytes } from '../io/hex.ts';
 
 export const VECTOR_FORMAT = 'hllm-vectors';
 export const VECTOR_FORMAT_VERSION = 1;
@@ -96,15 +97,7 @@ export interface Shard extends ShardVectors {
 
 /** Row r's text sha256 as lowercase hex. */
 export function shardShaHex(s: ShardVectors, r: number): string {
-  let out = '';
-  for (let i = r * 32; i < r * 32 + 32; i++) out += HEX[s.textShas[i]!];
-  return out;
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-export function hexToBytes(hex: string, out: Uint8Array, at: number): void {
-  for (let i = 0; i < 32; i++) out[at + i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return hexOf(s.textShas, r * 32);
 }
 
 /** Quantises one float32 row to int8 codes with one scale (max |x| / 127; 0 for a zero row). */

@@ -4,12 +4,12 @@
 // failed part-way resumed from its journal without encoding the finished shards again.
 // The encoder here is a deterministic function of the row (the real model is in
 // src/cli/hllm.test.ts): these tests are about files, not vectors.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { encodeShard, shardBytes, type VectorDtype } from './format.ts';
-import { readShardSet, textShasById, vectorsById } from './read-set.ts';
+import { readShardSet, textShasById, vectorsById } from './shard-set.ts';
 import { chunkRows, planShards, subsetShard, type RowKey } from './shard-plan.ts';
 import { writeVectors, type WriteVectorsOptions } from './writer.ts';
 
@@ -79,7 +79,7 @@ describe('writeVectors', () => {
     expect(r.manifest.rows).toBe(40);
     expect(r.manifest.shards.length).toBeGreaterThan(1);
     for (const s of r.manifest.shards) expect(s.bytes).toBeLessThanOrEqual(1024);
-    const set = readShardSet(out);
+    const set = await readShardSet(out);
     const v = vectorsById(set);
     for (const row of rows) {
       const want = vecOf(row.textSha256);
@@ -99,8 +99,9 @@ describe('writeVectors', () => {
     const { o, encoded } = options(b, rows, { previous: a });
     const r = await writeVectors(o);
     expect(encoded.sort()).toEqual(['2', '41']);
+    const setA = await readShardSet(a);
     const touched = first.manifest.shards.filter((s) => {
-      const ids = readShardSet(a).shards.find((x) => x.path === s.path)!.shard.ids;
+      const ids = setA.shards.find((x) => x.entry.path === s.path)!.shard.ids;
       return ids.includes('2') || ids.includes('20');
     });
     expect(r.cut).toBe(touched.length);
@@ -109,11 +110,11 @@ describe('writeVectors', () => {
       expect(r.manifest.shards).toContainEqual(s);
       expect(readFileSync(join(b, s.path))).toEqual(readFileSync(join(a, s.path)));
     }
-    const shas = textShasById(readShardSet(b));
+    const shas = textShasById(await readShardSet(b));
     expect([...shas.keys()].sort()).toEqual(rows.map((x) => x.id).sort());
     for (const row of rows) expect(shas.get(row.id)).toBe(row.textSha256);
     // new items go at the end
-    expect(readShardSet(b).shards.at(-1)!.shard.ids).toContain('41');
+    expect((await readShardSet(b)).shards.at(-1)!.shard.ids).toContain('41');
   });
 
   it('updated in place (--previous = --out), drops the files the new vectors.json no longer names', async () => {
@@ -123,7 +124,7 @@ describe('writeVectors', () => {
     const r = await writeVectors(options(a, rows, { previous: a }).o);
     const files = readdirSync(a).filter((f) => f.endsWith('.bin')).sort();
     expect(files).toEqual(r.manifest.shards.map((s) => s.path).sort());
-    expect(vectorsById(readShardSet(a)).size).toBe(30);
+    expect(vectorsById(await readShardSet(a)).size).toBe(30);
   });
 
   it('resumes after a failure part-way: finished shards are not encoded again and the result equals an uninterrupted run', async () => {
@@ -162,6 +163,36 @@ describe('writeVectors', () => {
     expect(again.encoded).toEqual([]);
     expect(r.kept).toBe(r.manifest.shards.length);
     expect(readFileSync(join(a, 'vectors.json'))).toEqual(before);
+  });
+
+  it('a damaged --previous shard is not reused: one warning naming it, its rows encoded again', async () => {
+    const a = tmp();
+    const first = await writeVectors(options(a, catalog(40)).o);
+    const bad = first.manifest.shards[1]!;
+    const badIds = (await readShardSet(a)).shards[1]!.shard.ids;
+    const bytes = readFileSync(join(a, bad.path));
+    bytes[0]! ^= 1;
+    writeFileSync(join(a, bad.path), bytes);
+    const warnings: string[] = [];
+    const again = options(tmp(), catalog(40), { previous: a, warn: (m) => warnings.push(m) });
+    const r = await writeVectors(again.o);
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`${bad.path} has sha256 .*encoded again`))]);
+    expect(again.encoded.sort()).toEqual([...badIds].sort());
+    expect(vectorsById(await readShardSet(again.o.out)).size).toBe(40);
+    expect(r.kept).toBe(first.manifest.shards.length - 1);
+  });
+
+  it('a --previous set of another model key or dtype is not reused: one warning saying why, every row encoded', async () => {
+    const a = tmp();
+    await writeVectors(options(a, catalog(20)).o);
+    for (const [extra, why] of [[{ model: { id: 'm2', key: 'b'.repeat(64) } }, /it was built for model key aaaaaaaaaaaa… \(m\), this model's key is bbbbbbbbbbbb…/],
+      [{ dtype: 'fp16' as const }, /its vectors are int8, not the fp16 asked for/]] as const) {
+      const warnings: string[] = [];
+      const again = options(tmp(), catalog(20), { previous: a, warn: (m) => warnings.push(m), ...extra });
+      const r = await writeVectors(again.o);
+      expect(warnings).toEqual([expect.stringMatching(new RegExp(`^--previous: .*vectors\\.json does not fit this model \\(${why.source}\\); ignoring it and encoding every item\\.$`))]);
+      expect([again.encoded.length, r.kept, r.cut]).toEqual([20, 0, 0]);
+    }
   });
 
   it('rejects duplicate ids with INVALID_CATALOG', async () => {

@@ -5,12 +5,15 @@
 // shards are recorded in OUT/.partial/journal.json, so a run that is killed and started again
 // with the same inputs skips them (each checked by sha256) and encodes only what is left.
 // Node only (used by `hllm embed`). Synchronous fs on purpose: see src/io/sha256.ts on
-// threadpool completions once ORT is loaded in Node.
+// threadpool completions once ORT is loaded in Node. models/embed_catalog.py's write_vectors
+// writes the same files for a fresh folder (models/tests/test_embed_catalog.py compares them).
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { HllmError } from '../errors.ts';
+import { defaultFetcher } from '../io/fetcher.ts';
 import { decodeShard, encodeShard, parseVectorManifest, shardShaHex, VECTOR_FORMAT, VECTOR_FORMAT_VERSION, type ShardEntry, type VectorDtype, type VectorManifest } from './format.ts';
+import { checkVectorFit, fetchShard, parseVectorManifestText, verifyShard } from './shard-set.ts';
 import { chunkRows, planShards, subsetShard, type PreviousShard, type RowKey } from './shard-plan.ts';
 
 /** Default shard size target: small enough for HTTP caches and resumable downloads. */
@@ -68,10 +71,10 @@ function writeAtomic(path: string, bytes: Uint8Array | string): void {
   renameSync(tmp, path);
 }
 
-function readIfSha(path: string, sha: string, bytes: number): Uint8Array | null {
+/** The file at `path` when it is the one `entry` describes (size and sha256), else null. */
+async function readIfCurrent(path: string, entry: ShardEntry): Promise<Uint8Array | null> {
   if (!existsSync(path)) return null;
-  const b = readFileSync(path);
-  return b.length === bytes && sha256(b) === sha ? b : null;
+  return verifyShard(entry, readFileSync(path)).catch(() => null);
 }
 
 interface Previous {
@@ -80,25 +83,25 @@ interface Previous {
 }
 
 /** The previous set's usable shards; a set for another model/dtype or a damaged shard is skipped with a warning. */
-function readPrevious(dir: string, o: WriteVectorsOptions, warn: (m: string) => void): Previous | null {
+async function readPrevious(dir: string, o: WriteVectorsOptions, warn: (m: string) => void): Promise<Previous | null> {
   const file = join(dir, 'vectors.json');
   if (!existsSync(file)) return null;
   let manifest: VectorManifest;
   try {
-    manifest = parseVectorManifest(JSON.parse(readFileSync(file, 'utf8')), file);
+    manifest = parseVectorManifestText(readFileSync(file, 'utf8'), file);
   } catch (e) {
     warn(`--previous ${dir}: ${(e as Error).message}; encoding everything.`);
     return null;
   }
-  if (manifest.model.key !== o.model.key || manifest.dim !== o.dim || manifest.dtype !== o.dtype) {
-    warn(`--previous ${dir} was built for model key ${manifest.model.key.slice(0, 12)}… ${manifest.dtype} dim ${manifest.dim}, not ${o.model.key.slice(0, 12)}… ${o.dtype} dim ${o.dim}; encoding everything.`);
-    return null;
-  }
+  // Its shard bytes are reused as they are, so the stored dtype must be this run's too.
+  if (!checkVectorFit(manifest, file, { modelKey: o.model.key, dim: o.dim, dtype: o.dtype }, { mismatch: 'encode', instead: 'encoding every item', warn: (m) => warn(`--previous: ${m}`) })) return null;
   const shards: Previous['shards'] = [];
   for (const entry of manifest.shards) {
-    const bytes = readIfSha(join(dir, entry.path), entry.sha256, entry.bytes);
-    if (!bytes) {
-      warn(`--previous ${dir}: ${entry.path} is missing or its sha256 differs from vectors.json; its rows are encoded again.`);
+    let bytes: Uint8Array;
+    try {
+      bytes = await fetchShard(dir, entry, defaultFetcher);
+    } catch (e) {
+      warn(`--previous ${dir}: ${(e as Error).message} Its rows are encoded again.`);
       continue;
     }
     const s = decodeShard(bytes, manifest.dtype, manifest.dim, entry.rows, entry.path);
@@ -142,7 +145,7 @@ export async function writeVectors(o: WriteVectorsOptions): Promise<WriteVectors
   }
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
-  const prev = o.previous ? readPrevious(resolve(o.previous), o, warn) : null;
+  const prev = o.previous ? await readPrevious(resolve(o.previous), o, warn) : null;
   const prevDir = o.previous ? resolve(o.previous) : out;
   const plan = planShards(o.rows, prev?.shards ?? []);
   const shards: ShardEntry[] = [];
@@ -150,10 +153,10 @@ export async function writeVectors(o: WriteVectorsOptions): Promise<WriteVectors
   // Kept and cut shards first, in the previous set's order (cheap: no encoding).
   const cutBy = new Map(plan.cut.map((c) => [c.shard, c.rows]));
   const keep = new Set(plan.keep);
-  prev?.shards.forEach((s, i) => {
+  for (const [i, s] of (prev?.shards ?? []).entries()) {
     if (keep.has(i)) {
       const dst = join(out, s.entry.path);
-      if (prevDir !== out && !readIfSha(dst, s.entry.sha256, s.entry.bytes)) {
+      if (prevDir !== out && !(await readIfCurrent(dst, s.entry))) {
         mkdirSync(dirname(dst), { recursive: true });
         copyFileSync(join(prevDir, s.entry.path), `${dst}.${process.pid}.tmp`);
         renameSync(`${dst}.${process.pid}.tmp`, dst);
@@ -166,7 +169,7 @@ export async function writeVectors(o: WriteVectorsOptions): Promise<WriteVectors
       writeAtomic(join(out, shardName(sha)), bytes);
       shards.push({ path: shardName(sha), rows: rows.length, bytes: bytes.length, sha256: sha });
     }
-  });
+  }
 
   // New rows: chunks cut deterministically from the fresh rows, so a rerun finds the same chunks.
   const fresh = plan.fresh;
@@ -183,7 +186,7 @@ export async function writeVectors(o: WriteVectorsOptions): Promise<WriteVectors
   for (const [c, [a, b]] of chunks.entries()) {
     const idx = fresh.slice(a, b);
     const prior = journal.chunks[c];
-    if (prior && readIfSha(join(out, prior.path), prior.sha256, prior.bytes)) {
+    if (prior && (await readIfCurrent(join(out, prior.path), prior))) {
       shards.push(prior);
       resumed++;
     } else {

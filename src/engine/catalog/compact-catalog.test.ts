@@ -8,7 +8,8 @@ import { HllmError } from '../../errors.ts';
 import type { CatalogItem } from '../../protocol.ts';
 import { diffCatalog, type PreparedCatalog } from '../index/catalog-index.ts';
 import { CompactCatalog, PackedIds } from './compact-catalog.ts';
-import { hexOf, sha256Hex, sha256Many, sha256ManyPortable } from '../../io/sha256.ts';
+import { hexOf } from '../../io/hex.ts';
+import { sha256Hex, sha256Many, sha256ManyPortable } from '../../io/sha256.ts';
 
 /** The search of catalog-search.ts before packing, verbatim: one haystack string per item. */
 const SKIP = new Set(['id', 'item_id', 'image', 'url', 'href']);

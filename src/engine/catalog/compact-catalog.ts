@@ -7,7 +7,7 @@ import { HllmError } from '../../errors.ts';
 import type { CatalogItem } from '../../protocol.ts';
 import type { CatalogSnapshot } from '../../storage/types.ts';
 import { CatalogText } from './catalog-search.ts';
-import { hexOf } from '../../io/sha256.ts';
+import { hexOf } from '../../io/hex.ts';
 
 /** FNV-1a over UTF-16 code units of s[a, b). */
 function hashRange(s: string, a: number, b: number): number {

@@ -7,10 +7,11 @@ import type { CatalogItem } from '../../protocol.ts';
 import type { CatalogSnapshot } from '../../storage/types.ts';
 import type { CatalogText } from '../catalog/catalog-search.ts';
 import { CompactCatalog, DigestSet, PackedIds, putHex } from '../catalog/compact-catalog.ts';
-import { hexOf, sha256Many } from '../../io/sha256.ts';
+import { hexOf } from '../../io/hex.ts';
+import { sha256Many } from '../../io/sha256.ts';
 import { createVectorTable, type TableOptions } from './table-factory.ts';
 import { VectorTable, type TableDtype } from './vector-table.ts';
-import type { ShardSet } from './vector-shards.ts';
+import type { ShardLookup } from './vector-shards.ts';
 import { buildItemText, type TextSpec } from '../catalog/text-builder.ts';
 
 export class CatalogIndex {
@@ -140,7 +141,7 @@ export function diffCatalog(previous: CatalogSnapshot | null, next: PreparedCata
  * Shard-set row (global, or -1) holding each prepared item's text: the one lookup per item that
  * decides which items need a vector from elsewhere.
  */
-export function shardRowsOf(prepared: PreparedCatalog, shards: ShardSet | null): Int32Array {
+export function shardRowsOf(prepared: PreparedCatalog, shards: ShardLookup | null): Int32Array {
   const rows = new Int32Array(prepared.items.length).fill(-1);
   if (shards) for (let i = 0; i < rows.length; i++) rows[i] = shards.rowOf(prepared.shas, i * 32);
   return rows;
@@ -151,7 +152,7 @@ export function shardRowsOf(prepared: PreparedCatalog, shards: ShardSet | null):
  * for it, else from `vectors` (hex sha → raw vector; must hold every other item's sha). int8
  * shards make an int8 table. `table`: scan threads and their warning (createVectorTable).
  */
-export async function buildIndex(prepared: PreparedCatalog, vectors: Map<string, Float32Array>, dim: number, shards: ShardSet | null = null, table: TableOptions = {}, shardRows = shardRowsOf(prepared, shards)): Promise<CatalogIndex> {
+export async function buildIndex(prepared: PreparedCatalog, vectors: Map<string, Float32Array>, dim: number, shards: ShardLookup | null = null, table: TableOptions = {}, shardRows = shardRowsOf(prepared, shards)): Promise<CatalogIndex> {
   const dtype: TableDtype = shards?.dtype === 'int8' ? 'int8' : 'fp32';
   const t = await createVectorTable(dtype, dim, prepared.items.length, table);
   try {
@@ -162,7 +163,7 @@ export async function buildIndex(prepared: PreparedCatalog, vectors: Map<string,
   }
 }
 
-function fillIndex(prepared: PreparedCatalog, vectors: Map<string, Float32Array>, dim: number, shards: ShardSet | null, table: VectorTable, shardRows: Int32Array): CatalogIndex {
+function fillIndex(prepared: PreparedCatalog, vectors: Map<string, Float32Array>, dim: number, shards: ShardLookup | null, table: VectorTable, shardRows: Int32Array): CatalogIndex {
   let fromShards = 0;
   for (let i = 0; i < prepared.items.length; i++) {
     const g = shardRows[i]!;

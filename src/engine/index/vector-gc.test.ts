@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { IdbStore } from '../../storage/idb-store.ts';
 import { parseCsv } from '../catalog/catalog.ts';
 import { createEngine } from '../engine.ts';
-import { hexOf } from '../../io/sha256.ts';
+import { hexOf } from '../../io/hex.ts';
 
 // See engine.test.ts: fake-indexeddb's setImmediate stalls once ORT is loaded in Node.
 globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => setTimeout(fn, 0, ...args)) as unknown as typeof setImmediate;

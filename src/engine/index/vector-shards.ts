@@ -1,22 +1,21 @@
 // Precomputed item vectors (EngineOptions.vectors): reads vectors.json, checks it was built
 // for this model BEFORE any shard is downloaded, then takes each shard from storage or
-// downloads it (progress 'vectors', bytes), verifies size and sha256 before it is stored or
-// used, and answers "which stored row holds the vector of this item text?".
+// downloads it (progress 'vectors', bytes), verified by src/vectors/shard-set.ts before it is
+// stored or used, and answers "which stored row holds the vector of this item text?".
 // Warm start: vectors.json is fetched again (it is small and says which shards are current);
 // when that fetch fails the last verified copy in storage is used, so an offline reload works.
-import { HllmError } from '../../errors.ts';
 import type { Progress } from '../../protocol.ts';
 import type { Store } from '../../storage/types.ts';
-import { decodeShardVectors, parseVectorManifest, shardRow, type ShardVectors, type VectorDtype, type VectorManifest } from '../../vectors/format.ts';
+import { decodeShardVectors, shardRow, type ShardVectors, type VectorDtype, type VectorManifest } from '../../vectors/format.ts';
+import { checkVectorFit, fetchShard, manifestMissing, parseVectorManifestText, rebuildHint, shardSetFolder, vectorManifestUrl } from '../../vectors/shard-set.ts';
 import { DigestSet } from '../catalog/compact-catalog.ts';
-import { joinPath, type Fetcher } from '../../io/fetcher.ts';
-import { sha256Hex } from '../../io/sha256.ts';
+import type { Fetcher } from '../../io/fetcher.ts';
 import type { VectorTable } from './vector-table.ts';
 
 /** Shards fetched at once: enough to fill a connection, few enough to bound memory in flight. */
 const PARALLEL = 4;
 
-export interface ShardSetOptions {
+export interface VectorSourceOptions {
   /** EngineOptions.vectors: a vectors.json URL/path or its folder. */
   vectors: string;
   mismatch: 'error' | 'encode';
@@ -32,8 +31,8 @@ export interface ShardSetOptions {
   onProgress?: (p: Progress) => void;
 }
 
-/** A verified shard set in memory: decoded shards and text sha256 → row, over packed digests. */
-export class ShardSet {
+/** The shard lookup: a verified set's decoded shards, and text sha256 → row over packed digests. */
+export class ShardLookup {
   private readonly digests: DigestSet;
   private readonly starts: number[] = [];
 
@@ -78,36 +77,17 @@ export class ShardSet {
   }
 }
 
-/** The vectors.json URL for EngineOptions.vectors (a .json file, or a folder holding vectors.json). */
-export function vectorManifestUrl(vectors: string): string {
-  return /\.json$/i.test(vectors) ? vectors : joinPath(vectors, 'vectors.json');
-}
-
-function folderOf(url: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return new URL('.', url).href;
-  const i = url.lastIndexOf('/');
-  return i < 0 ? '.' : url.slice(0, i) || '/';
-}
-
-async function readManifest(url: string, o: ShardSetOptions): Promise<{ manifest: VectorManifest; text: string }> {
+async function readManifest(url: string, o: VectorSourceOptions): Promise<{ manifest: VectorManifest; text: string }> {
   let text: string;
   try {
     text = new TextDecoder().decode(await o.fetcher(url));
   } catch (e) {
     const stored = await o.store.getVectorManifest(url);
-    if (stored === undefined) {
-      throw new HllmError('VECTORS_MISSING', `vectors.json could not be read from ${url} (${(e as Error).message}). Check the 'vectors' option and that the folder is deployed there.`, { file: 'vectors.json', url });
-    }
+    if (stored === undefined) throw manifestMissing(url, e);
     o.warn(`hllm: vectors.json could not be fetched from ${url} (${(e as Error).message}); using the copy stored at the last start.`);
     text = stored;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new HllmError('VECTORS_FORMAT', `vectors.json at ${url} is not valid JSON: ${(e as Error).message}. Rebuild it with \`hllm embed\`.`, { file: 'vectors.json', url });
-  }
-  return { manifest: parseVectorManifest(json, 'vectors.json'), text };
+  return { manifest: parseVectorManifestText(text, url), text };
 }
 
 /**
@@ -121,7 +101,7 @@ export interface VectorSource {
   readonly key: string;
   /** sha256s of the shards in use (everything else in storage may be deleted). */
   readonly shardShas: string[];
-  load(): Promise<ShardSet>;
+  load(): Promise<ShardLookup>;
 }
 
 /**
@@ -134,40 +114,22 @@ export interface VectorSource {
  * const set = await src?.load();
  * ```
  */
-export async function openVectorSource(o: ShardSetOptions): Promise<VectorSource | null> {
+export async function openVectorSource(o: VectorSourceOptions): Promise<VectorSource | null> {
   const url = vectorManifestUrl(o.vectors);
   const { manifest: m, text } = await readManifest(url, o);
-  if (m.model.key !== o.modelKey || m.dim !== o.dim) {
-    const why = m.dim !== o.dim ? `its vectors have ${m.dim} dimensions, the model's have ${o.dim}` : `it was built for model key ${m.model.key.slice(0, 12)}… (${m.model.id}), this model's key is ${o.modelKey.slice(0, 12)}…`;
-    const fix = `Rebuild it with \`hllm embed --model ${o.model} --model-dtype ${o.dtype} --catalog ${o.catalog} --out ${o.vectors}\` (the key depends on the item encoder's dtype)`;
-    if (o.mismatch === 'encode') {
-      o.warn(`hllm: ${url} does not fit this model (${why}); ignoring it and encoding the catalogue on this device. ${fix}.`);
-      return null;
-    }
-    throw new HllmError('VECTORS_MISMATCH', `${url} does not fit this model: ${why}. ${fix}, or pass vectorsMismatch: 'encode' to encode on the device instead.`, { file: 'vectors.json', url, expected: o.modelKey, actual: m.model.key });
-  }
+  const fits = checkVectorFit(m, url, { modelKey: o.modelKey, dim: o.dim }, {
+    mismatch: o.mismatch, fix: rebuildHint({ model: o.model, modelDtype: o.dtype, catalog: o.catalog, out: o.vectors }),
+    orElse: "or pass vectorsMismatch: 'encode' to encode on the device instead", instead: 'encoding the catalogue on this device',
+    warn: (w) => o.warn(`hllm: ${w}`),
+  });
+  if (!fits) return null;
   const shardShas = m.shards.map((s) => s.sha256);
   return { key: JSON.stringify({ dtype: m.dtype, dim: m.dim, rows: m.rows, shards: shardShas }), shardShas, load: () => materialize(m, text, url, o) };
 }
 
-/**
- * Loads the shard set named by `o.vectors`, or returns null when it was built for another
- * model and the caller chose `vectorsMismatch: 'encode'`.
- *
- * @example
- * ```ts
- * const set = await loadShardSet({ vectors: '/vectors/', mismatch: 'error', modelKey, dim: 64, model, dtype: 'q8', catalog, fetcher, store, warn });
- * const g = set?.rowOf(digests, 32 * i) ?? -1; if (g >= 0) set!.copyRow(g, table, i);
- * ```
- */
-export async function loadShardSet(o: ShardSetOptions): Promise<ShardSet | null> {
-  const src = await openVectorSource(o);
-  return src ? src.load() : null;
-}
-
 /** Takes each shard from storage or downloads and verifies it, then decodes the set. */
-async function materialize(m: VectorManifest, text: string, url: string, o: ShardSetOptions): Promise<ShardSet> {
-  const base = folderOf(url);
+async function materialize(m: VectorManifest, text: string, url: string, o: VectorSourceOptions): Promise<ShardLookup> {
+  const base = shardSetFolder(url);
   const stored = await Promise.all(m.shards.map((s) => o.store.getShard(o.modelKey, s.sha256)));
   const missing = m.shards.filter((_, i) => !stored[i]);
   const total = missing.reduce((a, s) => a + s.bytes, 0);
@@ -177,20 +139,7 @@ async function materialize(m: VectorManifest, text: string, url: string, o: Shar
   let next = 0;
   const worker = async () => {
     for (let s = missing[next++]; s; s = missing[next++]) {
-      const shardUrl = joinPath(base, s.path);
-      let bytes: Uint8Array;
-      try {
-        bytes = await o.fetcher(shardUrl, (d) => { got.set(s.path, d); report(s.path); });
-      } catch (e) {
-        throw new HllmError('VECTORS_MISSING', `vector shard ${s.path} could not be read from ${shardUrl} (${(e as Error).message}). Deploy the whole vectors folder that vectors.json belongs to.`, { file: s.path, url: shardUrl });
-      }
-      if (bytes.byteLength !== s.bytes) {
-        throw new HllmError('VECTORS_INTEGRITY', `vector shard ${s.path} has ${bytes.byteLength} bytes, vectors.json says ${s.bytes}: redeploy the vectors folder as a whole.`, { file: s.path });
-      }
-      const sha = await sha256Hex(bytes);
-      if (sha !== s.sha256) {
-        throw new HllmError('VECTORS_INTEGRITY', `vector shard ${s.path} has sha256 ${sha}, vectors.json says ${s.sha256}: the file is corrupt or from another build. Redeploy the vectors folder as a whole.`, { file: s.path, expected: s.sha256, actual: sha });
-      }
+      const bytes = await fetchShard(base, s, o.fetcher, (d) => { got.set(s.path, d); report(s.path); });
       got.set(s.path, s.bytes);
       report(s.path);
       bytesOf.set(s.sha256, bytes);
@@ -198,11 +147,8 @@ async function materialize(m: VectorManifest, text: string, url: string, o: Shar
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL, missing.length) }, worker));
   // Decoded before anything is stored: a shard whose sections do not fit its rows stores nothing.
-  const shards = m.shards.map((s, i) => {
-    const shard = decodeShardVectors(stored[i] ?? bytesOf.get(s.sha256)!, m.dtype, m.dim, s.rows, s.path);
-    return shard;
-  });
+  const shards = m.shards.map((s, i) => decodeShardVectors(stored[i] ?? bytesOf.get(s.sha256)!, m.dtype, m.dim, s.rows, s.path));
   for (const s of missing) await o.store.putShard(o.modelKey, s.sha256, bytesOf.get(s.sha256)!);
   await o.store.putVectorManifest(url, text);
-  return new ShardSet(m, shards);
+  return new ShardLookup(m, shards);
 }
