@@ -185,20 +185,21 @@ describe('model integrity and options', () => {
 });
 
 describe('the user vector is reused while history and catalogue stay the same', () => {
-  it('runs the User LLM once per history, again after track(), forget() or setCatalog(), and hands out copies', async () => {
+  it('runs the User LLM once per history (track() runs it ahead of the next ranking), again after forget() or setCatalog(), and hands out copies', async () => {
     const e = createEngine();
     await e.init({ ...base('u', small.slice(0, 60)), storage: 'memory' });
     const calls = async () => (await e.stats()).userEncoderCalls;
     const [a, b, c, d] = small.map((it) => it.id);
     for (const id of [a!, b!, c!]) await e.track(id);
     const first = await e.recommend({ k: 5 });
-    expect(await calls()).toBe(1);
+    // one run per track(), each for the history it made; the recommend() after them runs none
+    expect(await calls()).toBe(3);
     expect(await e.recommend({ k: 5 })).toEqual(first);
     await e.recommend({ k: 3, exclude: [first[0]!.id] });
-    expect(await calls()).toBe(1);
+    expect(await calls()).toBe(3);
     // embedUser of the same rows reuses it too; changing the copy changes nothing later.
     const u = await e.embedUser([a!, b!, c!]);
-    expect(await calls()).toBe(1);
+    expect(await calls()).toBe(3);
     const fresh = Array.from(u);
     u.fill(0);
     expect(Array.from(await e.embedUser([a!, b!, c!]))).toEqual(fresh);
@@ -206,14 +207,14 @@ describe('the user vector is reused while history and catalogue stay the same', 
 
     await e.track(d!);
     const after = await e.recommend({ k: 5 });
-    expect(await calls()).toBe(2);
+    expect(await calls()).toBe(4);
     await e.forget([d!]);
     expect(await e.recommend({ k: 5 })).toEqual(first);
-    expect(await calls()).toBe(3);
+    expect(await calls()).toBe(5);
     // Same ids, a new catalogue (one item's text changed): new rows and vectors, so a new run.
     await e.setCatalog(small.slice(0, 60).map((it) => (it.id === b ? { ...it, title: `${it.title} (remastered)` } : it)));
     const changed = await e.recommend({ k: 5 });
-    expect(await calls()).toBe(4);
+    expect(await calls()).toBe(6);
     expect(changed).not.toEqual(first);
     expect(after).not.toEqual(first);
     await e.dispose();
