@@ -20,17 +20,13 @@ import type { Store } from '../storage/types.ts';
 import { validateCatalog } from './catalog/catalog.ts';
 import { searchPage } from './catalog/catalog-search.ts';
 import { buildItemText } from './catalog/text-builder.ts';
-import { HistoryLog } from './history/history-log.ts';
-import { CatalogState, type EncodeCounters } from './index/catalog-state.ts';
+import type { EncodeCounters } from './index/catalog-state.ts';
+import { wireParts, windowRows, type EngineParts } from './engine-parts.ts';
 import { openVectorSource } from './index/vector-shards.ts';
 import type { SessionHolder } from './model/device-loss.ts';
 import { encodeItemRows } from './model/encoders.ts';
-import type { Manifest } from './model/manifest.ts';
 import { checkInitOptions, startModel } from './model/model-start.ts';
-import type { ItemTokenizer } from './model/tokenizer.ts';
 import { popularMode, recommendMode, similarMode, type ModeContext } from './recommend/modes.ts';
-import { PopularitySource } from './recommend/popularity.ts';
-import { UserVectors } from './recommend/user-vector.ts';
 import { stepTimer } from './step-timer.ts';
 
 export { WARM_INDEX_USED } from './index/catalog-state.ts';
@@ -42,23 +38,8 @@ export interface CreateEngineOptions {
   warn?: (message: string) => void;
 }
 
-interface Loaded {
-  manifest: Manifest;
-  modelKey: string;
-  tok: ItemTokenizer;
-  /** The encoder sessions; moves them to WASM if the WebGPU device is lost. */
-  models: SessionHolder;
-  store: Store;
-  catalog: CatalogState;
-  history: HistoryLog;
-  users: UserVectors;
-  batchSize: number;
-  /** From EngineOptions.popularityField or the model folder's interaction counts. */
-  popularity: PopularitySource;
-}
-
 export class HllmEngine implements Engine {
-  private loaded: Loaded | null = null;
+  private loaded: EngineParts | null = null;
   private disposed = false;
   private readonly counters: EncodeCounters = { encoderCalls: 0, itemsEncoded: 0, userEncoderCalls: 0, userPositions: 0, cacheHits: 0 };
   private readonly fetcher: Fetcher;
@@ -77,7 +58,6 @@ export class HllmEngine implements Engine {
     const { manifest, files, tok, threads, models, sessions } = await startModel(options, this.fetcher, timer, timer.onProgress);
     const hitsBefore = this.counters.cacheHits;
     let store: Store | undefined;
-    let catalog: CatalogState | undefined;
     try {
       timer.mark('load', 'sessions');
       store = await openStore({ dbName: options.dbName ?? 'hllm', storage: options.storage ?? 'auto', warn: this.warn });
@@ -86,23 +66,19 @@ export class HllmEngine implements Engine {
         model: options.model, dtype: files.dtype, catalog: typeof options.catalog === 'string' ? options.catalog : 'items.json',
         fetcher: this.fetcher, store, warn: this.warn, onProgress: timer.onProgress,
       });
-      const batchSize = options.batchSize ?? 32;
-      catalog = new CatalogState({ manifest, modelKey: files.modelKey, tok, models, store, shards, threads, batchSize, fetcher: this.fetcher, warn: this.warn, counters: this.counters });
-      const history = await HistoryLog.open(store);
-      const users = new UserVectors({
-        dim: manifest.dim, maxHistory: manifest.max_history, run: (f) => models.run((s) => f(s.user)),
-        onRun: (n) => { this.counters.userEncoderCalls++; this.counters.userPositions += n; },
+      const L = this.loaded = await wireParts({
+        files, tok, models, store, shards, threads, batchSize: options.batchSize ?? 32, popularityField: options.popularityField,
+        fetcher: this.fetcher, warn: this.warn, counters: this.counters,
       });
-      this.loaded = { manifest, modelKey: files.modelKey, tok, models, store, catalog, history, users, batchSize,
-        popularity: new PopularitySource(options.popularityField, files.popularity, this.warn) };
       timer.mark('load', 'storage');
-      const update = await catalog.open(options.catalog, timer, true);
+      const update = await L.catalog.open(options.catalog, timer, true);
       // This model is ready: vectors under any other model key (an earlier export, another
       // dtype's item encoder) can never be read again and only fill the quota. History stays.
       await store.deleteVectorsExcept(files.modelKey);
       await store.deleteShardsExcept(files.modelKey, shards?.shardShas ?? []);
       timer.mark('encode', 'gc');
-      const index = catalog.index;
+      const index = L.catalog.index;
+      await L.kept.restore(L.users, index);
       return {
         backend: sessions.backend, dtype: sessions.dtype, reason: sessions.reason, modelId: manifest.id, dim: manifest.dim,
         items: index.size, encoded: update.encoded, cached: this.counters.cacheHits - hitsBefore, fromShards: index.shardRows, storage: store.kind, threads,
@@ -110,8 +86,9 @@ export class HllmEngine implements Engine {
       };
     } catch (e) {
       // A failed start must not leave sessions or a DB connection behind.
+      const L = this.loaded;
       this.loaded = null;
-      await catalog?.close();
+      await L?.catalog.close();
       await Promise.allSettled([models.release(), store?.close()]);
       throw e;
     }
@@ -121,7 +98,7 @@ export class HllmEngine implements Engine {
     if (this.disposed) throw new HllmError('DISPOSED', 'this recommender was disposed; create a new one.');
   }
 
-  private ready(): Loaded {
+  private ready(): EngineParts {
     this.alive();
     if (!this.loaded) throw new HllmError('NOT_READY', 'the engine is not initialised yet; await rec.ready (or engine.init()) first.');
     return this.loaded;
@@ -142,8 +119,9 @@ export class HllmEngine implements Engine {
     const L = this.ready();
     const row = this.indexOf(itemId);
     const index = L.catalog.index;
-    const rows = [...L.history.rows((id) => index.rowOf(id)), row].slice(-L.manifest.max_history);
+    const rows = [...windowRows(L, index), row].slice(-L.manifest.max_history);
     const stored = L.history.track(itemId, options);
+    L.tracking = stored.catch(() => undefined);
     // The next user vector runs while the event is written (with a key/value cache, over the new
     // position only), so the recommend() that follows a click only ranks. A failure here is
     // not track()'s: that recommend() runs the User LLM again and reports it.
@@ -198,7 +176,10 @@ export class HllmEngine implements Engine {
   }
 
   async forget(itemIds: string[] | 'all'): Promise<number> {
-    return this.ready().history.forget(itemIds);
+    const L = this.ready();
+    const n = await L.history.forget(itemIds);
+    await L.kept.clear();
+    return n;
   }
 
   async exportData(): Promise<ExportData> {
@@ -213,7 +194,9 @@ export class HllmEngine implements Engine {
   /** See RecommenderApi.importData and history/history-import.ts; events of items not in the catalogue are skipped. */
   async importData(data: ExportData | string, options?: ImportOptions): Promise<ImportResult> {
     const L = this.ready();
-    return L.history.import(data, options, (id) => L.catalog.index.rowOf(id) !== undefined);
+    const result = await L.history.import(data, options, (id) => L.catalog.index.rowOf(id) !== undefined);
+    await L.kept.clear();
+    return result;
   }
 
   async setCatalog(catalog: CatalogSource, onProgress?: ProgressCallback): Promise<CatalogUpdate> {
@@ -240,7 +223,7 @@ export class HllmEngine implements Engine {
     const L = this.loaded;
     this.loaded = null;
     if (!L) return;
-    await L.catalog.close();
+    await Promise.all([L.catalog.close(), L.kept.flush()]);
     await Promise.all([L.models.release(), L.store.close()]);
   }
 

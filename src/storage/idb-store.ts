@@ -3,7 +3,10 @@
 import type { IDBPDatabase } from 'idb';
 import type { HistoryEvent } from '../protocol.ts';
 import { onBlocking, openHllmDB, type HllmDB, type WarmIndexRow } from './schema.ts';
-import type { CatalogSnapshot, NewEvent, Store, StoredItem, WarmIndexRecord } from './types.ts';
+import type { CatalogSnapshot, NewEvent, Store, StoredItem, UserStateRecord, WarmIndexRecord } from './types.ts';
+
+/** The meta-store key of the User LLM state (one per database: the history is one too). */
+const USER_STATE = 'user-state';
 
 export class IdbStore implements Store {
   readonly kind = 'indexeddb' as const;
@@ -137,6 +140,16 @@ export class IdbStore implements Store {
 
   async putVectorManifest(url: string, text: string): Promise<void> {
     await this.db.put('meta', { key: `vectors.json ${url}`, value: text });
+  }
+
+  async getUserState(): Promise<UserStateRecord | undefined> {
+    const row = await this.db.get('meta', USER_STATE);
+    return (row?.value as UserStateRecord | undefined) ?? undefined;
+  }
+
+  async putUserState(record: UserStateRecord | null): Promise<void> {
+    if (record) await this.db.put('meta', { key: USER_STATE, value: record });
+    else await this.db.delete('meta', USER_STATE);
   }
 
   async appendEvent(event: NewEvent): Promise<HistoryEvent> {

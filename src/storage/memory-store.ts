@@ -1,9 +1,10 @@
 // Store kept in memory: Node without IndexedDB, storage: 'memory', or the fallback when
 // IndexedDB is unavailable (private mode, quota). Same semantics as IdbStore.
 import type { HistoryEvent } from '../protocol.ts';
-import type { CatalogSnapshot, NewEvent, Store, StoredItem, WarmIndexRecord } from './types.ts';
+import type { CatalogSnapshot, NewEvent, Store, StoredItem, UserStateRecord, WarmIndexRecord } from './types.ts';
 
 export class MemoryStore implements Store {
+  private userState: UserStateRecord | undefined;
   readonly kind = 'memory' as const;
   private items: StoredItem[] = [];
   private catalog: CatalogSnapshot | null = null;
@@ -82,6 +83,12 @@ export class MemoryStore implements Store {
   }
   async putVectorManifest(url: string, text: string): Promise<void> {
     this.manifests.set(url, text);
+  }
+  async getUserState(): Promise<UserStateRecord | undefined> {
+    return this.userState;
+  }
+  async putUserState(record: UserStateRecord | null): Promise<void> {
+    this.userState = record ?? undefined;
   }
   async appendEvent(event: NewEvent): Promise<HistoryEvent> {
     const e = { seq: this.nextSeq++, ...event };

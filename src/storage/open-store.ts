@@ -4,7 +4,7 @@
 import type { HistoryEvent } from '../protocol.ts';
 import { IdbStore } from './idb-store.ts';
 import { MemoryStore } from './memory-store.ts';
-import type { CatalogSnapshot, NewEvent, StorageKind, Store, StoredItem, WarmIndexRecord } from './types.ts';
+import type { CatalogSnapshot, NewEvent, StorageKind, Store, StoredItem, UserStateRecord, WarmIndexRecord } from './types.ts';
 
 export interface OpenStoreOptions {
   dbName: string;
@@ -91,6 +91,18 @@ export class ResilientStore implements Store {
     try { await this.inner.putWarmIndex(r); } catch (e) {
       this.warn(`hllm: the catalogue index could not be stored (${describe(e)}); the next start parses the catalogue again.`);
       await this.inner.putWarmIndex(null).catch(() => undefined);
+    }
+  }
+  // The User LLM state is a cache too, but deleting it (forget, import) must not silently fail:
+  // its digests name the history's items.
+  async getUserState(): Promise<UserStateRecord | undefined> {
+    try { return await this.inner.getUserState(); } catch (e) { this.warn(`hllm: the stored user state could not be read (${describe(e)}); the history is read again.`); return undefined; }
+  }
+  async putUserState(r: UserStateRecord | null): Promise<void> {
+    if (!r) return this.run((s) => s.putUserState(null));
+    try { await this.inner.putUserState(r); } catch (e) {
+      this.warn(`hllm: the user state could not be stored (${describe(e)}); the next start reads the history again.`);
+      await this.inner.putUserState(null).catch(() => undefined);
     }
   }
   replaceItems(items: StoredItem[]): Promise<void> { return this.run((s) => s.replaceItems(items)); }

@@ -51,6 +51,18 @@ export interface WarmIndexRecord {
   digest: string;
 }
 
+/**
+ * The User LLM's state for the stored history: its key/value cache and user vector, so a warm
+ * start does not read the history again. `model` names the user encoder and item vectors it was
+ * computed with, `digests` the text sha256 of each history item it covers, oldest first.
+ */
+export interface UserStateRecord {
+  model: string;
+  digests: string[];
+  vector: Float32Array;
+  tensors: Record<string, { data: Float32Array; dims: number[] }>;
+}
+
 export interface NewEvent {
   itemId: string;
   type: string;
@@ -97,6 +109,10 @@ export interface Store {
   /** The last verified vectors.json text read from `url` (used when it cannot be fetched). */
   getVectorManifest(url: string): Promise<string | undefined>;
   putVectorManifest(url: string, text: string): Promise<void>;
+  /** The User LLM state last put, or undefined. */
+  getUserState(): Promise<UserStateRecord | undefined>;
+  /** Replaces the stored User LLM state; null deletes it (forget, import). */
+  putUserState(record: UserStateRecord | null): Promise<void>;
   appendEvent(event: NewEvent): Promise<HistoryEvent>;
   /** All events, oldest first (by seq). */
   getEvents(): Promise<HistoryEvent[]>;

@@ -3,13 +3,15 @@
 // data files are fetched, verified and handed to ORT, and golden.json's item and user embeddings
 // are reproduced (fp32 cosine ≥ 0.9999, q4 ≥ 0.99). The folder is built in beforeAll from a tiny
 // random Llama-GQA checkpoint (models/tests/make_tiny_import.py); needs /usr/bin/python3 with torch+onnx.
+import 'fake-indexeddb/auto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogItem, Dtype, Progress } from '../../protocol.ts';
-import { createEngine } from '../engine.ts';
+import { createEngine, type HllmEngine } from '../engine.ts';
+import { openHllmDB } from '../../storage/schema.ts';
 import { cosine } from '../index/ranking.ts';
 import { encodeUsers } from './encoders.ts';
 import { createModel } from './ort-backend.ts';
@@ -125,6 +127,39 @@ describe('a model imported with external data (Node, WASM)', () => {
       }
     }, 120_000);
   }
+
+  it('keeps the user state across a restart (no position read again), for its own user encoder only, and deletes it with the history', async () => {
+    const catalog = golden.items.map((g) => g.item);
+    const ids = catalog.slice(0, 5).map((it) => it.id);
+    const open = async (dtype: Dtype) => {
+      const e = createEngine({ warn: () => {} });
+      await e.init({ model, catalog, backend: 'wasm', dtype, storage: 'auto', dbName: 'kept-user-state' });
+      return e;
+    };
+    const positions = async (e: HllmEngine) => (await e.stats()).userPositions;
+    const first = await open('fp32');
+    for (const id of ids) await first.track(id);
+    const v1 = await first.embedUser(ids);
+    await first.dispose();
+
+    const second = await open('fp32');
+    expect(Array.from(await second.embedUser(ids))).toEqual(Array.from(v1));
+    expect(await positions(second)).toBe(0);
+    await second.track(ids[0]!);
+    await second.embedUser([...ids, ids[0]!]);
+    expect(await positions(second)).toBe(1);
+    await second.dispose();
+
+    // the q4 user encoder is another file: the fp32 state is not its own
+    const third = await open('q4');
+    await third.embedUser([...ids, ids[0]!]);
+    expect(await positions(third)).toBe(6);
+    await third.forget('all');
+    await third.dispose();
+    const db = await openHllmDB('kept-user-state');
+    expect(await db.get('meta', 'user-state')).toBeUndefined();
+    db.close();
+  }, 120_000);
 
   it('reports a corrupt external data file as MODEL_INTEGRITY before ORT sees it', async () => {
     const engine = createEngine({

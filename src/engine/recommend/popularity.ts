@@ -37,7 +37,7 @@ const numberOf = (v: unknown): number => {
  * Builds the popularity of `size` rows, or null when there is neither a field nor counts.
  * A field that no item holds as a number rejects with NO_POPULARITY.
  */
-export function buildPopularity(size: number, itemOf: (row: number) => CatalogItem, idOf: (row: number) => string, field: string | undefined, counts: Record<string, number> | null): Popularity | null {
+function buildPopularity(size: number, itemOf: (row: number) => CatalogItem, idOf: (row: number) => string, field: string | undefined, counts: Record<string, number> | null): Popularity | null {
   if (field === undefined && !counts) return null;
   const raw = new Float64Array(size);
   let max = 0;

@@ -16,6 +16,8 @@ export interface UserVectorOptions {
   run<T>(f: (user: OnnxModel) => Promise<T>): Promise<T>;
   /** Called after each User LLM run with the number of positions it read. */
   onRun?(positions: number): void;
+  /** Called after each run of the cache graph with what it computed (to store it for the next start). */
+  onState?(index: CatalogIndex, rows: number[], vector: Float32Array, state: KvState): void;
 }
 
 interface Entry {
@@ -39,6 +41,11 @@ export class UserVectors {
 
   constructor(private readonly o: UserVectorOptions) {}
 
+  /** Takes a state computed earlier (a stored one, at start-up) as the last one, for `rows` of `index`. */
+  seed(index: CatalogIndex, rows: number[], vector: Float32Array, state: KvState): void {
+    this.last = { index, rows: [...rows], job: Promise.resolve({ vector, state }) };
+  }
+
   /** The user vector of `rows`. Each caller gets its own copy (the page side may take the buffer). */
   async get(index: CatalogIndex, rows: number[]): Promise<Float32Array> {
     const c = this.last;
@@ -56,6 +63,7 @@ export class UserVectors {
       const fresh = past ? rows.slice(prev!.rows.length) : rows;
       const { user: vector, state } = await stepUser(user, fresh.map((r) => index.rawRow(r)), past, this.o.dim);
       this.o.onRun?.(fresh.length);
+      this.o.onState?.(index, rows, vector, state);
       return { vector, state };
     });
     const entry = { index, rows: [...rows], job };
