@@ -29,9 +29,12 @@ test('Chromium loads an imported model whose weights are in ONNX external data',
   });
   await openEnginePage(page);
   const catalog = golden.items.map((g) => g.item);
-  const info = await startRecommender(page, { model: '/imported/', catalog, backend: 'wasm', dtype: 'fp32', dbName: `e2e-imported-${Date.now()}` });
+  const dbName = `e2e-imported-${Date.now()}`;
+  const info = await startRecommender(page, { model: '/imported/', catalog, backend: 'wasm', dtype: 'fp32', dbName });
   expect(info).toMatchObject({ backend: 'wasm', dtype: 'fp32', modelId: 'tiny-imported', items: catalog.length });
-  expect(served).toEqual(expect.arrayContaining(['onnx/item_encoder.onnx_data', 'onnx/user_encoder.onnx_data']));
+  expect(served).toEqual(expect.arrayContaining(['onnx/item_encoder.onnx_data', 'onnx/user_kv_encoder.onnx_data']));
+  // the User LLM with its key/value cache replaces the whole-history graph: one download, not two
+  expect(served).not.toContain('onnx/user_encoder.onnx_data');
 
   const res = await page.evaluate(async ({ items, users }) => {
     const rec = window.rec!;
@@ -42,6 +45,7 @@ test('Chromium loads an imported model whose weights are in ONNX external data',
     for (const u of users) userVecs.push(Array.from(await rec.embedUser(u.history)));
     for (const id of users[0]!.history) await rec.track(id);
     const top = (await rec.recommend({ k: 10 })).map((r) => r.id);
+    await rec.dispose(); // waits for the user state's write, as a page that stays open would get
     return { itemVecs, userVecs, top };
   }, { items: catalog, users: golden.users });
   const itemCos = res.itemVecs.map((v, i) => cosine(v, golden.items[i]!.embedding));
@@ -49,4 +53,21 @@ test('Chromium loads an imported model whose weights are in ONNX external data',
   expect(Math.min(...itemCos)).toBeGreaterThanOrEqual(0.9999);
   expect(Math.min(...userCos)).toBeGreaterThanOrEqual(0.9999);
   expect(res.top).toEqual(golden.users[0]!.top10);
+
+  // The User LLM's key/value cache is kept in IndexedDB: after a reload the same history costs
+  // no position, and the next click costs one.
+  const history = golden.users[0]!.history;
+  await openEnginePage(page);
+  await startRecommender(page, { model: '/imported/', catalog, backend: 'wasm', dtype: 'fp32', dbName });
+  const after = await page.evaluate(async ({ history, next }) => {
+    const rec = window.rec!;
+    const top = (await rec.recommend({ k: 10 })).map((r) => r.id);
+    const reloaded = (await rec.stats()).userPositions;
+    await rec.track(next);
+    await rec.recommend({ k: 10 });
+    return { top, reloaded, clicked: (await rec.stats()).userPositions, history };
+  }, { history, next: catalog[0]!.id });
+  expect(after.top).toEqual(golden.users[0]!.top10);
+  expect(after.reloaded).toBe(0);
+  expect(after.clicked).toBe(history.length + 1 > 10 ? 10 : 1);
 });
