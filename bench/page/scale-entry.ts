@@ -37,6 +37,8 @@ export interface ScaleRunResult {
   recommendMs: number[];
   /** recommend() right after a track() (freshIds). */
   freshMs: number[];
+  /** The whole click: track() and the recommend() after it, both awaited (what the visitor waits for). */
+  clickMs: number[];
   /** The same number of similar() calls (top-K + rules, no User LLM) and embedUser() calls (User LLM only). */
   similarMs: number[];
   embedUserMs: number[];
@@ -106,11 +108,15 @@ async function measureMemory(): Promise<MemoryResult> {
       embedUserMs.push(performance.now() - s);
     }
     const freshMs: number[] = [];
+    const clickMs: number[] = [];
     for (const id of o.freshIds) {
+      const c = performance.now();
       await rec.track(id);
       const s = performance.now();
       await rec.recommend({ k: 10 });
-      freshMs.push(performance.now() - s);
+      const e = performance.now();
+      freshMs.push(e - s);
+      clickMs.push(e - c);
     }
     const st = await rec.stats();
     let memory: MemoryResult | null = null;
@@ -122,7 +128,7 @@ async function measureMemory(): Promise<MemoryResult> {
       readyMs, firstRecommendationMs: tFirst - t0 - trackMs, trackMs, sinceNavigationMs: tFirst,
       ready: { backend: info.backend, dtype: info.dtype, items: info.items, encoded: info.encoded, cached: info.cached, fromShards: info.fromShards, threads: info.threads, storage: info.storage },
       stats: { itemsEncoded: st.itemsEncoded, shardRows: st.shardRows, cacheHits: st.cacheHits, catalogItems: st.catalogItems, historyEvents: st.historyEvents },
-      recommendMs, freshMs, similarMs, embedUserMs, phases, steps, topIds: first.map((r) => r.id), memory, memoryError, crossOriginIsolated: globalThis.crossOriginIsolated,
+      recommendMs, freshMs, clickMs, similarMs, embedUserMs, phases, steps, topIds: first.map((r) => r.id), memory, memoryError, crossOriginIsolated: globalThis.crossOriginIsolated,
     };
   } finally {
     await rec.dispose();
