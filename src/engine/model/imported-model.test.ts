@@ -12,8 +12,8 @@ import type { CatalogItem, Dtype, Progress } from '../../protocol.ts';
 import { createEngine } from '../engine.ts';
 import { cosine } from '../index/ranking.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-
+// The repository root (this file is src/engine/model/): the fixture script's paths are relative to it.
+const ROOT = resolve(import.meta.dirname, '../../..');
 
 interface Golden {
   items: { item: CatalogItem; embedding: number[] }[];
