@@ -70,6 +70,8 @@ export default defineConfig(({ mode }) => {
       include: ['src/**/*.test.ts'],
       exclude: ['src/**/*.browser.test.ts', 'node_modules/**'],
       environment: 'node',
+      // The setImmediate shim the engine's fake-indexeddb tests need, in one place (see the file).
+      setupFiles: ['src/testing/immediate-shim.ts'],
       testTimeout: 120_000,
       hookTimeout: 600_000,
       // Two shared cores: one test file at a time keeps ORT runs from fighting.

@@ -5,6 +5,7 @@
 // Writes a JSON report.  Usage:
 //   npx tsx bench/engine-bench.ts [--out bench/results.json] [--node-only] [--gpu-items 100]
 import 'fake-indexeddb/auto';
+import '../src/testing/immediate-shim.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -14,10 +15,6 @@ import { chromium } from '@playwright/test';
 import { createEngine, type Dtype, type Progress } from '../src/index.ts';
 import { parseCsv } from '../src/engine/catalog/catalog.ts';
 
-// Node quirk (measured here): once onnxruntime-web is loaded, setImmediate callbacks wait
-// seconds, and fake-indexeddb schedules every request with setImmediate. Route it through
-// setTimeout(0) so IndexedDB tests measure the engine, not the stall.
-globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => setTimeout(fn, 0, ...args)) as unknown as typeof setImmediate;
 const opts = new Command()
   .option('--out <file>', 'report path', 'bench/results/engine-bench.json')
   .option('--node-only', 'skip the browser runs')

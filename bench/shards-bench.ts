@@ -4,6 +4,7 @@
 // recommend()'s top-10 int8 shards keep versus on-device float32 vectors.
 // `npx tsx bench/shards-bench.ts [--reps N]` → bench/results/<date>-shards-node.{json,md}.
 import 'fake-indexeddb/auto';
+import '../src/testing/immediate-shim.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +15,6 @@ import type { EngineOptions } from '../src/protocol.ts';
 import { buildShardFixture } from '../src/testing/shard-fixture.ts';
 import { positiveInt } from './options.ts';
 import { median, now } from './stats.ts';
-
-// See src/engine/engine.test.ts: fake-indexeddb's setImmediate stalls once ORT is loaded.
-globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => setTimeout(fn, 0, ...args)) as unknown as typeof setImmediate;
 
 const { reps } = new Command('npx tsx bench/shards-bench.ts')
   .description('Start-up from precomputed vector shards against encoding on the device, in Node.')

@@ -29,7 +29,7 @@ for (const how of ['terminate', 'close'] as const) {
   });
 }
 
-test('heartbeat (no Web Locks): a silently closed worker is noticed within the timeout; the write rejects, the read is retried', async ({ page }) => {
+test('heartbeat (no Web Locks): a silently closed worker is noticed by the heartbeat; the write rejects, the read is retried', async ({ page }) => {
   await openEnginePage(page);
   const db = `e2e-heartbeat-${Date.now()}`;
   const info = await page.evaluate(async ({ items, db }) => {
@@ -48,17 +48,16 @@ test('heartbeat (no Web Locks): a silently closed worker is noticed within the t
     const { ended } = await hooks.watchEnd();
     await hooks.simulateCrash('close');
     await ended;
-    const t0 = performance.now();
     // the worker is gone: these calls would wait forever without the heartbeat
-    const write = rec.track(id).then(() => 'resolved', (e) => e.code as string);
+    const write = rec.track(id).then(() => ({ code: 'resolved', message: '' }), (e) => ({ code: e.code as string, message: e.message as string }));
     const read = rec.recommend({ k: 3 });
-    const code = await write;
-    const noticedMs = performance.now() - t0;
+    const { code, message } = await write;
     const recs = await read;
-    return { code, noticedMs, recs: recs.length, history: (await rec.history()).length, workers: hooks.workersStarted };
+    return { code, message, recs: recs.length, history: (await rec.history()).length, workers: hooks.workersStarted };
   }, items[0]!.id);
   expect(out.code).toBe('WORKER_CRASHED');
-  expect(out.noticedMs).toBeGreaterThanOrEqual(1500);
+  // it was the heartbeat that noticed (its reason is in the error), not an error event or a lock
+  expect(out.message).toMatch(/stopped \(no answer to a heartbeat for \d+ s\)/);
   expect(out.workers).toBe(2);
   expect(out.recs).toBe(3);
   expect(out.history).toBe(1);

@@ -11,10 +11,6 @@ import { createEngine, type HllmEngine } from './engine.ts';
 import { defaultFetcher, type Fetcher } from '../io/fetcher.ts';
 import { cosine } from './index/ranking.ts';
 
-// Node quirk (measured here): once onnxruntime-web is loaded, setImmediate callbacks wait
-// seconds, and fake-indexeddb schedules every request with setImmediate. Route it through
-// setTimeout(0) so IndexedDB tests measure the engine, not the stall.
-globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => setTimeout(fn, 0, ...args)) as unknown as typeof setImmediate;
 const MODEL = 'public/models/default';
 const all = parseCsv(readFileSync('public/catalogs/ml-latest-small/items.csv', 'utf8'));
 const small = all.slice(0, 120);

@@ -4,13 +4,22 @@
 import { describe, expect, it } from 'vitest';
 
 describe('widget in Node (SSR)', () => {
-  it('imports without HTMLElement or customElements, and defines the class without registering it', async () => {
+  it('imports without HTMLElement or customElements, registers nothing and adds no globals; the elements register once a registry exists', async () => {
     expect(typeof globalThis.HTMLElement).toBe('undefined');
     expect(typeof globalThis.customElements).toBe('undefined');
+    const before = new Set(Object.getOwnPropertyNames(globalThis));
     const mod = await import('./index.ts');
-    expect(mod.TAG_NAME).toBe('hllm-recommendations');
-    expect(typeof mod.HllmRecommendationsElement).toBe('function');
-    expect(mod.HllmRecommendationsElement.observedAttributes).toContain('mode');
-    expect(mod.DEFAULT_LABELS.popular).toBe('Popular');
+    expect(Object.getOwnPropertyNames(globalThis).filter((k) => !before.has(k))).toEqual([]);
+    expect(typeof globalThis.customElements).toBe('undefined');
+
+    // Hydration later, on a page: a real registry (happy-dom's) gets both tags the pages use, once.
+    const { Window } = await import('happy-dom');
+    const registry = new Window().customElements as unknown as CustomElementRegistry;
+    for (let i = 0; i < 2; i++) {
+      mod.defineHllmRecommendations(registry);
+      mod.defineHllmHistory(registry);
+    }
+    expect(registry.get('hllm-recommendations')).toBe(mod.HllmRecommendationsElement);
+    expect(registry.get('hllm-history')).toBe(mod.HllmHistoryElement);
   });
 });

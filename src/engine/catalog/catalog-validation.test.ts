@@ -79,15 +79,13 @@ describe('odd but valid catalogues pass through unchanged', () => {
     expect(parseCsv('item_id\n1\n2\n')).toEqual([{ id: '1' }, { id: '2' }]);
   });
 
-  it('parses and validates 100k CSV rows in seconds, not minutes', () => {
+  // How long a large parse takes is a benchmark figure (bench/catalog-bench.ts, "parse CSV"), not a test.
+  it('parses and validates 100k CSV rows, quoted commas included', () => {
     const rows = ['item_id,title,genres'];
     for (let i = 0; i < 100_000; i++) rows.push(`${i},"Movie ${i}, The (19${i % 100})",Drama|Comedy`);
-    const t0 = performance.now();
     const items = parseCsv(rows.join('\n'));
-    const ms = performance.now() - t0;
     expect(items).toHaveLength(100_000);
     expect(items[99_999]).toEqual({ id: '99999', title: 'Movie 99999, The (1999)', genres: 'Drama|Comedy' });
-    expect(ms).toBeLessThan(15_000);
   });
 });
 

@@ -14,9 +14,6 @@ import { parseCsv } from '../catalog/catalog.ts';
 import { createEngine, type HllmEngine } from '../engine.ts';
 import { importHistory, MAX_IMPORT_EVENTS, parseImport } from './history-import.ts';
 
-// See engine.test.ts: fake-indexeddb's setImmediate stalls once ORT is loaded in Node.
-globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => setTimeout(fn, 0, ...args)) as unknown as typeof setImmediate;
-
 const file = (history: unknown[], extra: Record<string, unknown> = {}): ExportData => ({
   version: 1, exportedAt: 1, history: history as HistoryEvent[],
   model: { id: 'm', sha256: 'x', backend: 'wasm', dtype: 'q8' }, ...extra,

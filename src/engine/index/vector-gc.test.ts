@@ -9,8 +9,6 @@ import { parseCsv } from '../catalog/catalog.ts';
 import { createEngine } from '../engine.ts';
 import { hexOf } from '../../io/hex.ts';
 
-// See engine.test.ts: fake-indexeddb's setImmediate stalls once ORT is loaded in Node.
-globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => setTimeout(fn, 0, ...args)) as unknown as typeof setImmediate;
 const items = parseCsv(readFileSync('public/catalogs/ml-latest-small/items.csv', 'utf8')).slice(0, 20);
 
 describe('vectors of models no longer in use', () => {

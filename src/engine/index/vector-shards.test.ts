@@ -15,8 +15,6 @@ import { parseCsv } from '../catalog/catalog.ts';
 import { createEngine, type HllmEngine } from '../engine.ts';
 import { defaultFetcher, type Fetcher } from '../../io/fetcher.ts';
 
-// See engine.test.ts: fake-indexeddb's setImmediate stalls once ORT is loaded in Node.
-globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => setTimeout(fn, 0, ...args)) as unknown as typeof setImmediate;
 const MODEL = 'public/models/default';
 const items = parseCsv(readFileSync('public/catalogs/ml-latest-small/items.csv', 'utf8')).slice(0, 120);
 const opts = (dbName: string, vectors?: string, catalog: CatalogItem[] = items): EngineOptions => ({ model: MODEL, catalog, backend: 'wasm', dtype: 'fp32', dbName, ...(vectors ? { vectors } : {}) });

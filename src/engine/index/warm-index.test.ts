@@ -17,8 +17,6 @@ import { createEngine, WARM_INDEX_USED, type HllmEngine } from '../engine.ts';
 import { defaultFetcher, type Fetcher } from '../../io/fetcher.ts';
 import { loadWarmIndex, saveWarmIndex, warmKeyOf } from './warm-index.ts';
 
-// See engine.test.ts: fake-indexeddb's setImmediate stalls once ORT is loaded in Node.
-globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => setTimeout(fn, 0, ...args)) as unknown as typeof setImmediate;
 const MODEL = 'public/models/default';
 const CSV_LINES = readFileSync('public/catalogs/ml-latest-small/items.csv', 'utf8').split('\n');
 const CSV = CSV_LINES.slice(0, 61).join('\n');

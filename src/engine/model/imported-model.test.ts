@@ -16,8 +16,8 @@ import { cosine } from '../index/ranking.ts';
 import { encodeUsers } from './encoders.ts';
 import { createModel } from './ort-backend.ts';
 
+// The repository root (this file is src/engine/model/): the fixture script's paths are relative to it.
 const ROOT = resolve(import.meta.dirname, '../../..');
-
 
 interface Golden {
   items: { item: CatalogItem; embedding: number[] }[];

@@ -53,12 +53,12 @@ describe('text builder + tokenizer never throw (fast-check)', () => {
     }), { numRuns: 300 });
   });
 
-  it('on a 1 MB title, quickly, because rows are truncated to max_text_tokens', () => {
+  it('on a 1 MB title: a full-length row made of the text\'s head; the rest of the megabyte changes nothing', () => {
     const big = 'Crème brûlée 東京 🎬 \u202eevil\u202c '.repeat(40_000).slice(0, 1_000_000);
-    const t0 = performance.now();
     const ids = tok.itemIds(buildItemText({ id: 'x', title: big }, manifest));
     checkRow(ids);
     expect(ids.length).toBe(manifest.max_text_tokens + 1);
-    expect(performance.now() - t0).toBeLessThan(20_000);
+    // 2,000 characters are far more than max_text_tokens tokens: the row is that head's row.
+    expect(ids).toEqual(tok.itemIds(buildItemText({ id: 'x', title: big.slice(0, 2_000) }, manifest)));
   });
 });
