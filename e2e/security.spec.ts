@@ -6,10 +6,10 @@
 // adopted constructable sheet, which style-src 'self' allows); the built JS contains no
 // eval or new Function.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { DEMO, expectPopularRows, LIKED, like, openDemo, readRecs, recItems, START_TIMEOUT } from './support/demo.ts';
+import { startStaticServer, type StaticServer } from './support/static-server.ts';
 import { IMAGE_PAYLOADS, TEXT_PAYLOADS } from './support/xss-payloads.ts';
 
 test.use({ serviceWorkers: 'block' });
@@ -20,10 +20,6 @@ const CSP_ORIGIN = `http://127.0.0.1:${CSP_PORT}`;
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 /** The least a page hosting the same-origin embed needs (docs/usage.md, "Content-Security-Policy"). */
 const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json',
-  '.css': 'text/css', '.csv': 'text/csv', '.txt': 'text/plain', '.onnx': 'application/octet-stream', '.webmanifest': 'application/manifest+json', '.png': 'image/png', '.svg': 'image/svg+xml',
-};
 const EMBED_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>embed under CSP</title></head>
 <body><div id="recs"></div><script src="/embed/hllm-embed.js" data-target="#recs" data-k="10" data-backend="wasm"></script></body></html>`;
 
@@ -31,30 +27,16 @@ function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
 }
 
-let server: Server;
+let server: StaticServer;
 test.beforeAll(async () => {
-  server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', CSP_ORIGIN).pathname);
-    const headers = { 'content-security-policy': CSP, 'cache-control': 'no-store' };
-    if (path === '/csp-embed.html') {
-      res.writeHead(200, { ...headers, 'content-security-policy': STRICT_CSP, 'content-type': TYPES['.html']! });
-      res.end(EMBED_PAGE);
-      return;
-    }
-    const file = normalize(join(DIST, path.endsWith('/') ? `${path}index.html` : path));
-    try {
-      if (!file.startsWith(DIST)) throw new Error('outside dist');
-      const body = readFileSync(file);
-      res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404, headers);
-      res.end('not found');
-    }
+  server = await startStaticServer({
+    port: CSP_PORT,
+    mounts: [{ prefix: '/', dir: DIST }],
+    headers: { 'content-security-policy': CSP, 'cache-control': 'no-store' },
+    pages: { '/csp-embed.html': { body: EMBED_PAGE, headers: { 'content-security-policy': STRICT_CSP } } },
   });
-  await new Promise<void>((r) => server.listen(CSP_PORT, '127.0.0.1', r));
 });
-test.afterAll(() => new Promise<void>((r) => server.close(() => r())));
+test.afterAll(() => server.close());
 
 /** Records CSP violations, dialogs and page errors; __xss counts any payload that ran. */
 async function watch(page: Page) {

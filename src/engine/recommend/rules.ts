@@ -55,7 +55,7 @@ export function batchRules(o: RuleOptions, callbacks?: RuleCallbacks): BatchRule
 }
 
 /** The group values of an item: each array entry, or the comma-separated parts of a text. */
-export function groupValues(item: CatalogItem, field: string): string[] {
+function groupValues(item: CatalogItem, field: string): string[] {
   const v = item[field];
   if (v === null || v === undefined) return [];
   const parts = Array.isArray(v) ? v.map(String) : String(v).split(',');
