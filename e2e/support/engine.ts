@@ -90,3 +90,19 @@ export async function killMidSetCatalog(page: Page, more: CatalogItem[], how: Ki
     return { atKill: atKill!, code, noticedMs, recs: recs.length, history: history.length, stats: await rec.stats(), workers: hooks.workersStarted };
   }, { more, how });
 }
+
+/**
+ * What a worker killed mid-setCatalog() must leave (e2e/engine-wasm and runtime-failures): the
+ * job had started and not finished, the write rejected with WORKER_CRASHED, one restart, the
+ * reads sent at the kill answered, and the restarted worker back on the original 40 items, every
+ * vector from IndexedDB.
+ */
+export function expectRestartedCleanly(out: Awaited<ReturnType<typeof killMidSetCatalog>>): void {
+  expect(out.atKill.done).toBeGreaterThan(0);
+  expect(out.atKill.done).toBeLessThan(out.atKill.total);
+  expect(out.code).toBe('WORKER_CRASHED');
+  expect(out.workers).toBe(2);
+  expect(out.recs).toBe(3);
+  expect(out.history).toBe(1);
+  expect(out.stats).toMatchObject({ itemsEncoded: 0, catalogItems: 40, cacheHits: 40, historyEvents: 1 });
+}

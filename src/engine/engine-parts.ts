@@ -1,12 +1,10 @@
 // The parts of a started engine and how they are wired to each other: the model's sessions,
 // storage, the catalogue with its index, the history log, the user vectors with the state kept
 // across visits, and popularity. engine.ts builds them once per init() and delegates to them.
-import type { Fetcher } from '../io/fetcher.ts';
 import type { Store } from '../storage/types.ts';
 import { HistoryLog } from './history/history-log.ts';
 import type { CatalogIndex } from './index/catalog-index.ts';
-import { CatalogState, type EncodeCounters } from './index/catalog-state.ts';
-import type { VectorSource } from './index/vector-shards.ts';
+import { CatalogState, type CatalogDeps } from './index/catalog-state.ts';
 import type { SessionHolder } from './model/device-loss.ts';
 import { userEncoderFile, type Manifest } from './model/manifest.ts';
 import type { ModelFiles } from './model/model-loader.ts';
@@ -34,18 +32,10 @@ export interface EngineParts {
   popularity: PopularitySource;
 }
 
-export interface PartsInput {
+/** The model's files and what the catalogue needs besides (its manifest and model key come from the files). */
+export interface PartsInput extends Omit<CatalogDeps, 'manifest' | 'modelKey'> {
   files: ModelFiles;
-  tok: ItemTokenizer;
-  models: SessionHolder;
-  store: Store;
-  shards: VectorSource | null;
-  threads: number;
-  batchSize: number;
   popularityField: string | undefined;
-  fetcher: Fetcher;
-  warn: (m: string) => void;
-  counters: EncodeCounters;
 }
 
 /** Catalogue rows of the history window the User LLM reads (the last max_history events in the catalogue). */
@@ -65,7 +55,7 @@ export function windowRows(p: Pick<EngineParts, 'history' | 'manifest'>, index: 
 export async function wireParts(i: PartsInput): Promise<EngineParts> {
   const { manifest, modelKey } = i.files;
   const history = await HistoryLog.open(i.store);
-  const catalog = new CatalogState({ manifest, modelKey, tok: i.tok, models: i.models, store: i.store, shards: i.shards, threads: i.threads, batchSize: i.batchSize, fetcher: i.fetcher, warn: i.warn, counters: i.counters });
+  const catalog = new CatalogState({ ...i, manifest, modelKey });
   const parts: EngineParts = {
     manifest, modelKey, tok: i.tok, models: i.models, store: i.store, catalog, history, batchSize: i.batchSize, tracking: Promise.resolve(),
     popularity: new PopularitySource(i.popularityField, i.files.popularity, i.warn),
