@@ -49,10 +49,21 @@ test('tabs closed in the middle of writes keep every acknowledged event', async 
   test.setTimeout(20 * 60_000);
   const db = `e2e-close-${Date.now()}`;
   const acked = new Set<number>();
-  await context.exposeBinding('ack', (_src, seq: number) => { acked.add(seq); });
+  // Each close is tied to an observed acknowledgement (the n-th write since the page opened),
+  // never to a sleep: the writes in flight at that moment are what the test is about.
+  let waiter: { target: number; resolve: () => void } | null = null;
+  await context.exposeBinding('ack', (_src, seq: number) => {
+    acked.add(seq);
+    if (waiter && acked.size >= waiter.target) { waiter.resolve(); waiter = null; }
+  });
+  const acksReach = (target: number) => new Promise<void>((resolve) => {
+    if (acked.size >= target) resolve();
+    else waiter = { target, resolve };
+  });
   // 100 closes on IdbStore.appendEvent, the call track() awaits before it resolves.
   for (let round = 0; round < 100; round++) {
     const p = await newEnginePage(context);
+    const before = acked.size;
     await p.evaluate((name) => {
       void (async () => {
         const s = await window.hllmStorage.IdbStore.open(name);
@@ -62,13 +73,14 @@ test('tabs closed in the middle of writes keep every acknowledged event', async 
         }
       })();
     }, db);
-    await p.waitForTimeout(5 + ((round * 37) % 60));
+    await acksReach(before + 1 + ((round * 37) % 12));
     await p.close();
   }
   // 5 closes on the real recommender: track() in the worker, closed while tracking.
   for (let round = 0; round < 5; round++) {
     const p = await newEnginePage(context);
     await startRecommender(p, { catalog: items, backend: 'wasm', dtype: 'fp32', dbName: db });
+    const before = acked.size;
     await p.evaluate((ids) => {
       void (async () => {
         for (let i = 0; ; i++) {
@@ -77,7 +89,7 @@ test('tabs closed in the middle of writes keep every acknowledged event', async 
         }
       })();
     }, items.map((i) => i.id));
-    await p.waitForTimeout(100 + round * 50);
+    await acksReach(before + 1 + round * 3);
     await p.close();
   }
   const check = await newEnginePage(context);
