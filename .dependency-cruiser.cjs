@@ -13,6 +13,14 @@ const onlyOwner = (name, pkg, owner, why) => ({
   to: { path: [`^node_modules/${pkg}/`, `^${pkg}/`] }, // resolved, or a `?url` import left unresolved
 });
 
+/** Room `from` of src/engine/ never imports the rooms `above` (its tests may: they drive a room through the engine). */
+const room = (name, from, above) => ({
+  name,
+  severity: 'error',
+  from: { path: `^src/engine/${from}/`, pathNot: '\\.test\\.ts$' },
+  to: { path: above.map((r) => `^src/engine/${r}/`) },
+});
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -52,6 +60,19 @@ module.exports = {
       severity: 'error',
       from: { path: ['^src/vectors/', '^src/io/'] },
       to: { path: '^src/engine/' },
+    },
+    // The engine's rooms (docs/design.md): model at the bottom, then catalog, then index, then
+    // recommend; history beside them. Only the facades at the top of src/engine/ wire them all.
+    room('model-at-the-bottom', 'model', ['catalog', 'index', 'recommend', 'history']),
+    room('catalog-above-model', 'catalog', ['index', 'recommend', 'history']),
+    room('index-below-recommend', 'index', ['recommend', 'history']),
+    room('history-beside-the-rest', 'history', ['model', 'catalog', 'index', 'recommend']),
+    {
+      name: 'rooms-below-the-facade',
+      comment: 'The rooms never import the facades at the top of src/engine/ (engine.ts, engine-parts.ts, worker-adapter.ts, item-embedder.ts).',
+      severity: 'error',
+      from: { path: '^src/engine/[^/]+/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^src/engine/(engine|engine-parts|worker-adapter|item-embedder)\\.ts$' },
     },
     onlyOwner('ort-in-one-module', 'onnxruntime-web', '^src/engine/model/ort-backend\\.ts$',
       'ort-backend.ts loads ONNX Runtime lazily, in its own chunks; nothing else may pull it in.'),

@@ -3,7 +3,7 @@
 // the "because" lookup over float rows. The engine itself ranks with the int8 kernel
 // (src/engine/index/vector-table.ts), so this lives with the benches, not in src/.
 // Pure.
-import type { Scored } from '../src/engine/index/ranking.ts';
+import type { Scored } from '../src/vectors/vector-math.ts';
 
 /** Dot product of q with row r of a row-major matrix. */
 function dotRow(m: Float32Array, dim: number, r: number, q: Float32Array): number {

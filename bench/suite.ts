@@ -9,7 +9,7 @@ import { createEngine, type Backend, type CatalogItem } from '../src/index.ts';
 import { parseCsv } from '../src/engine/catalog/catalog.ts';
 import { encodeItemRows, encodeUsers } from '../src/engine/model/encoders.ts';
 import { createModel, type OnnxModel } from '../src/engine/model/ort-backend.ts';
-import { normalize } from '../src/engine/index/ranking.ts';
+import { normalize } from '../src/vectors/vector-math.ts';
 import { mostSimilar, topK } from './float-topk.ts';
 import { buildItemText } from '../src/engine/catalog/text-builder.ts';
 import { createItemTokenizer } from '../src/engine/model/tokenizer.ts';

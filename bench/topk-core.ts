@@ -4,7 +4,7 @@
 // the same table, and of a float32 scan (bench/float-topk.ts), each against the same run's copy
 // bandwidth (TypedArray.set of the bytes the kernel reads per query).
 import { createKernelTable } from '../src/engine/index/kernel/topk-scanner.ts';
-import { normalize } from '../src/engine/index/ranking.ts';
+import { normalize } from '../src/vectors/vector-math.ts';
 import { topK as floatTopK } from './float-topk.ts';
 import { bruteForceTopK } from '../src/engine/index/vector-table.ts';
 import { median, now } from './stats.ts';

@@ -4,7 +4,7 @@
 // and per count the median of VectorTable.topK (scan on this worker + scan workers, exact
 // re-score), its bytes/s against the same run's copy bandwidth, and a check against bruteForceTopK.
 import { createThreadedTable } from '../src/engine/index/kernel/topk-threads.ts';
-import { normalize } from '../src/engine/index/ranking.ts';
+import { normalize } from '../src/vectors/vector-math.ts';
 import { bruteForceTopK, type VectorTable } from '../src/engine/index/vector-table.ts';
 import { median, now } from './stats.ts';
 import type { TopkBenchOptions } from './topk-core.ts';

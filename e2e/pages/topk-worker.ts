@@ -4,7 +4,7 @@
 // with the JS brute force on random queries and history masks; posts back the counts, the scan
 // threads used and the warnings. `crashAt`: before that query a scan worker is made to die
 // (src/testing/crashing-scan-workers.ts); `disposeAt`: the table is disposed (its workers end) before that query.
-import { normalize } from '../../src/engine/index/ranking.ts';
+import { normalize } from '../../src/vectors/vector-math.ts';
 import { createVectorTable } from '../../src/engine/index/table-factory.ts';
 import { bruteForceTopK, type TableDtype } from '../../src/engine/index/vector-table.ts';
 import { crashingScanWorkers } from '../../src/testing/crashing-scan-workers.ts';

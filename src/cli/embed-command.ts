@@ -1,10 +1,10 @@
 // `hllm embed`: encodes a catalogue with a model folder into a vector shard set
 // (docs/vector-format.md) with the browser engine's own code on ONNX Runtime's WASM backend
-// (src/engine/model/item-embedder.ts), incrementally (--previous) and resumably (OUT/.partial).
+// (src/engine/item-embedder.ts), incrementally (--previous) and resumably (OUT/.partial).
 import { Command, Option } from 'commander';
 import { defaultFetcher } from '../io/fetcher.ts';
 import { loadCatalog } from '../engine/catalog/catalog.ts';
-import { ItemEmbedder } from '../engine/model/item-embedder.ts';
+import { ItemEmbedder } from '../engine/item-embedder.ts';
 import type { DtypeOption } from '../protocol.ts';
 import { VECTOR_DTYPES, type VectorDtype } from '../vectors/format.ts';
 import { DEFAULT_SHARD_BYTES, writeVectors, type WriteVectorsResult } from '../vectors/writer.ts';

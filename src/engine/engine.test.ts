@@ -9,7 +9,7 @@ import type { CatalogItem, EngineOptions, Progress } from '../protocol.ts';
 import { parseCsv } from './catalog/catalog.ts';
 import { createEngine, type HllmEngine } from './engine.ts';
 import { defaultFetcher, type Fetcher } from '../io/fetcher.ts';
-import { cosine } from './index/ranking.ts';
+import { cosine } from '../vectors/vector-math.ts';
 
 const MODEL = 'public/models/default';
 const all = parseCsv(readFileSync('public/catalogs/ml-latest-small/items.csv', 'utf8'));

@@ -4,7 +4,7 @@
 // same path recommend() takes), all on onnxruntime-web's WASM backend. Only the scoring
 // is done here, because the metric needs the target's full rank, not a top-K.
 import { createEngine, type CatalogItem, type Dtype, type Progress } from '../index.ts';
-import { normalize } from '../engine/index/ranking.ts';
+import { normalize } from '../vectors/vector-math.ts';
 import { pairsFor, trainSplit, type EvalDataset, type Pair, type PairSet } from './dataset.ts';
 import { metricsFromRanks, popularityScores, rankTarget, type Metrics } from './metrics.ts';
 

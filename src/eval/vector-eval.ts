@@ -4,8 +4,8 @@
 // verified, and every item's stored vector (int8: code × scale) is both the ranked item
 // vector and the user encoder's input — what an engine started from the shards computes.
 // Comparing --vectors-dtype int8 with fp32 measures what quantising the stored rows costs.
-import { ItemEmbedder } from '../engine/model/item-embedder.ts';
-import { normalize } from '../engine/index/ranking.ts';
+import { ItemEmbedder } from '../engine/item-embedder.ts';
+import { normalize } from '../vectors/vector-math.ts';
 import { HllmError } from '../errors.ts';
 import type { VectorDtype } from '../vectors/format.ts';
 import { checkVectorFit, readShardSet, vectorsById } from '../vectors/shard-set.ts';

@@ -6,7 +6,7 @@
 // table-factory.ts, which picks the scanner; the scanners (kernel/) import this module, never
 // the other way round.
 import { quantizeRow } from '../../vectors/format.ts';
-import { normalize, type Scored } from './ranking.ts';
+import { normalize, type Scored } from '../../vectors/vector-math.ts';
 
 export type TableDtype = 'fp32' | 'int8';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogItem } from '../../protocol.ts';
 import { createEngine, type HllmEngine } from '../engine.ts';
-import { cosine } from '../index/ranking.ts';
+import { cosine } from '../../vectors/vector-math.ts';
 import { sha256Hex } from '../../io/sha256.ts';
 import { createItemTokenizer } from './tokenizer.ts';
 

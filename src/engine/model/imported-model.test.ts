@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogItem, Dtype, Progress } from '../../protocol.ts';
 import { createEngine, type HllmEngine } from '../engine.ts';
 import { openHllmDB } from '../../storage/schema.ts';
-import { cosine } from '../index/ranking.ts';
+import { cosine } from '../../vectors/vector-math.ts';
 import { encodeUsers } from './encoders.ts';
 import { createModel } from './ort-backend.ts';
 

@@ -8,7 +8,7 @@ import { chooseByTiming, type Plan } from './backend-policy.ts';
 import { encodeItemRows, encodeUsers } from './encoders.ts';
 import type { ModelFiles } from './model-loader.ts';
 import { createModel, type OnnxModel } from './ort-backend.ts';
-import { cosine } from '../index/ranking.ts';
+import { cosine } from '../../vectors/vector-math.ts';
 import type { ItemTokenizer } from './tokenizer.ts';
 
 const SELF_CHECK_MIN_COSINE = 0.999;

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createVectorTable, scanThreadsFor } from '../table-factory.ts';
 import { bruteForceTopK, VectorTable, type TableDtype } from '../vector-table.ts';
 import { compileKernel, createKernelTable } from './topk-scanner.ts';
-import { normalize } from '../ranking.ts';
+import { normalize } from '../../../vectors/vector-math.ts';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;

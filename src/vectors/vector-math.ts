@@ -1,5 +1,5 @@
-// Vector helpers the engine shares: L2 normalisation, cosine, and the Scored shape of a
-// ranked row (the top-K itself is the kernel's, vector-table.ts / kernel/).
+// Vector helpers the engine, the evaluation and the benches share: L2 normalisation, cosine,
+// and the Scored shape of a ranked row (the top-K itself is the engine kernel's, src/engine/index/).
 // Pure; unit-tested.
 
 /** Returns a normalised copy of v (zero vectors stay zero). */

@@ -1,6 +1,6 @@
 // normalize and cosine, the vector helpers the engine, the evaluation and the sessions share.
 import { describe, expect, it } from 'vitest';
-import { cosine, normalize } from './ranking.ts';
+import { cosine, normalize } from './vector-math.ts';
 
 describe('ranking helpers', () => {
   it('normalises to unit length and keeps the direction', () => {

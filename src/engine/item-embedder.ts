@@ -3,18 +3,18 @@
 // tokenizer, sessions, encoders, catalog-index.prepareItems), so a vector built here equals
 // the one the browser engine would compute and store. Used by `hllm embed` and `hllm eval`.
 // Never ORT directly.
-import { detectCapabilities } from '../../env.ts';
-import { HllmError } from '../../errors.ts';
-import type { CatalogItem, Dtype, DtypeOption, Progress } from '../../protocol.ts';
-import { planBackend } from './backend-policy.ts';
-import { prepareItems, type PreparedItem } from '../index/catalog-index.ts';
-import { encodeItemRows, encodeUsers } from './encoders.ts';
-import { defaultFetcher, type Fetcher } from '../../io/fetcher.ts';
-import type { Manifest } from './manifest.ts';
-import { fetchManifest, fetchModelFiles, type ModelFiles } from './model-loader.ts';
-import type { OnnxModel } from './ort-backend.ts';
-import { openOn } from './sessions.ts';
-import { createItemTokenizer, type ItemTokenizer } from './tokenizer.ts';
+import { detectCapabilities } from '../env.ts';
+import { HllmError } from '../errors.ts';
+import type { CatalogItem, Dtype, DtypeOption, Progress } from '../protocol.ts';
+import { planBackend } from './model/backend-policy.ts';
+import { prepareItems, type PreparedItem } from './index/catalog-index.ts';
+import { encodeItemRows, encodeUsers } from './model/encoders.ts';
+import { defaultFetcher, type Fetcher } from '../io/fetcher.ts';
+import type { Manifest } from './model/manifest.ts';
+import { fetchManifest, fetchModelFiles, type ModelFiles } from './model/model-loader.ts';
+import type { OnnxModel } from './model/ort-backend.ts';
+import { openOn } from './model/sessions.ts';
+import { createItemTokenizer, type ItemTokenizer } from './model/tokenizer.ts';
 
 export interface ItemEmbedderOptions {
   /** Model folder (path or URL) holding hllm.json. */
