@@ -5,4 +5,7 @@
 // seconds, and fake-indexeddb schedules every request with setImmediate, so each IndexedDB step
 // would stall on that quirk instead of running the engine. setTimeout(0) keeps the contract that
 // matters (a later macrotask, after pending microtasks). Files that load neither are unaffected.
-globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => setTimeout(fn, 0, ...args)) as unknown as typeof setImmediate;
+// The real setTimeout, taken now: a test that installs fake timers (vi.useFakeTimers) must not
+// turn every setImmediate, its timer library's own included, into a fake timer that never fires.
+const realSetTimeout = globalThis.setTimeout;
+globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...args: unknown[]) => realSetTimeout(fn, 0, ...args)) as unknown as typeof setImmediate;
