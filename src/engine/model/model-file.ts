@@ -65,12 +65,21 @@ async function download(base: string, f: ManifestFile, src: FileSource, onBytes:
   return got.data;
 }
 
+/** The engine refuses to start without room for the model files: what to do, in the message. */
+function quotaError(needed: number, left: number | null, paths: string[]): HllmError {
+  const room = left === null ? 'but the browser refused to store them (QuotaExceededError)' : `but this site has ${left} bytes (${MB(left)}) left`;
+  return new HllmError('QUOTA_EXCEEDED',
+    `keeping the model files needs ${needed} bytes (${MB(needed)}) of browser storage, ${room}: ` +
+    `free space for this site (browser settings → site data, or delete other large sites' data), or choose a smaller model or dtype (e.g. 'q4'). The stored history is unchanged.`,
+    { needed, available: left, files: paths });
+}
+
 /**
  * Before downloading: records which files `base` uses (clean-up, storage/model-files.ts) and
  * returns the sha256s already kept. Throws QUOTA_EXCEEDED when the files still to download do
  * not fit in the origin's quota (nothing downloaded, nothing stored, IndexedDB untouched).
  */
-export async function prepareKept(base: string, files: readonly ManifestFile[], kept: ModelFileStore): Promise<Set<string>> {
+export async function prepareKept(base: string, files: readonly ManifestFile[], kept: ModelFileStore): Promise<{ stored: Set<string>; needed: number }> {
   let folder = joinPath(base, 'hllm.json');
   try {
     folder = new URL(folder, (globalThis as { location?: { href: string } }).location?.href).href;
@@ -83,20 +92,16 @@ export async function prepareKept(base: string, files: readonly ManifestFile[], 
   const missing = files.filter((f, i) => !stored.has(f.sha256) && files.findIndex((g) => g.sha256 === f.sha256) === i);
   const needed = missing.reduce((a, f) => a + f.bytes, 0);
   const left = needed > 0 ? await kept.spaceLeft() : null;
-  if (left !== null && left < needed) {
-    throw new HllmError('QUOTA_EXCEEDED',
-      `the model files still to download need ${needed} bytes (${MB(needed)}) of browser storage, but this site has ${left} bytes (${MB(left)}) left: ` +
-      `free space for this site (browser settings → site data, or delete other large sites' data), or choose a smaller model or dtype (e.g. 'q4'). Nothing was downloaded and the stored history is unchanged.`,
-      { needed, available: left, files: missing.map((f) => f.path) });
-  }
-  return stored;
+  if (left !== null && left < needed) throw quotaError(needed, left, missing.map((f) => f.path));
+  return { stored, needed };
 }
 
 /**
  * The verified bytes of `f` (see the file comment); `onBytes` sees download bytes only, so a
- * file read from Cache Storage reports none.
+ * file read from Cache Storage reports none. A write refused for quota throws QUOTA_EXCEEDED
+ * naming `needed`, the bytes of the files that were not stored.
  */
-export async function loadModelFile(base: string, f: ManifestFile, src: FileSource, stored: boolean, onBytes: (d: number) => void, onRefetch: () => void): Promise<Uint8Array> {
+export async function loadModelFile(base: string, f: ManifestFile, src: FileSource, stored: boolean, needed: number, onBytes: (d: number) => void, onRefetch: () => void): Promise<Uint8Array> {
   if (src.kept && stored) {
     const bytes = await src.kept.get(f.sha256);
     if (bytes && bytes.byteLength === f.bytes && (await sha256Large(bytes)) === f.sha256) return bytes;
@@ -109,6 +114,9 @@ export async function loadModelFile(base: string, f: ManifestFile, src: FileSour
     try {
       await src.kept.put(f.sha256, bytes);
     } catch (e) {
+      // estimate() can report more than the quota enforced (Chromium reports at least 10 GiB, and
+      // DevTools' quota override is not reported): a refused write is the same shortfall.
+      if ((e as Error).name === 'QuotaExceededError') throw quotaError(needed, null, [f.path]);
       src.warn(`hllm: ${f.path} could not be kept in Cache Storage (${(e as Error).name}: ${(e as Error).message}); it will be downloaded again on the next visit.`);
     }
   }

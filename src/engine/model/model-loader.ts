@@ -76,7 +76,7 @@ export async function modelKeyOf(m: Manifest, dtype: Dtype): Promise<string> {
 export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, from: Fetcher | FileSource, onProgress?: (p: Progress) => void): Promise<ModelFiles> {
   const src = typeof from === 'function' ? fetcherOnly(from) : from;
   const files = runtimeFiles(m, dtype);
-  const stored = src.kept ? await prepareKept(base, files, src.kept) : new Set<string>();
+  const { stored, needed } = src.kept ? await prepareKept(base, files, src.kept) : { stored: new Set<string>(), needed: 0 };
   let totalBytes = files.reduce((a, f) => a + (stored.has(f.sha256) ? 0 : f.bytes), 0);
   const got = new Map<string, number>();
   const sum = () => [...got.values()].reduce((a, b) => a + b, 0);
@@ -84,7 +84,7 @@ export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, f
   const bytesByPath = new Map<string, Uint8Array>();
   await Promise.all(
     files.map(async (f) => {
-      const bytes = await loadModelFile(base, f, src, stored.has(f.sha256), (d) => {
+      const bytes = await loadModelFile(base, f, src, stored.has(f.sha256), needed, (d) => {
         got.set(f.path, d);
         onProgress?.({ phase: 'download', done: sum(), total: totalBytes, detail: f.path });
       }, () => { totalBytes += f.bytes; });
