@@ -66,6 +66,26 @@ test('a second load requests no model file: every file comes from Cache Storage,
   expect(await goldenItemCosine(page)).toBeGreaterThanOrEqual(0.9999);
 });
 
+test('clean-up: a folder keeps only the files of the dtype it loaded last; another folder keeps its own', async ({ page, context }) => {
+  // The same model folder at a second URL of this origin, served from disk through a route.
+  await context.route('**/models/copy/**', (route) => route.fulfill({ path: `public/models/default/${new URL(route.request().url()).pathname.slice('/models/copy/'.length)}` }));
+  const q8 = runtimeFiles(manifest, 'q8');
+  const shas = (fs: typeof files) => [...new Set(fs.map((f) => f.sha256))].sort();
+  await openEnginePage(page);
+  await startRecommender(page, base);
+  await page.evaluate(() => window.rec!.dispose());
+  await startRecommender(page, { ...base, model: '/models/copy/' });
+  await page.evaluate(() => window.rec!.dispose());
+  expect(await storedShas(page)).toEqual(shas(files));
+  // /models/default/ moves to q8: its fp32 files stay only because /models/copy/ still uses them.
+  await startRecommender(page, { ...base, dtype: 'q8' });
+  await page.evaluate(() => window.rec!.dispose());
+  expect(await storedShas(page)).toEqual(shas([...files, ...q8]));
+  // /models/copy/ moves to q8 too: no folder uses an fp32 encoder any more.
+  await startRecommender(page, { ...base, model: '/models/copy/', dtype: 'q8' });
+  expect(await storedShas(page)).toEqual(shas(q8));
+});
+
 test('a download cut mid-file resumes with a Range request and verifies', async ({ page, context }) => {
   const CUT = 500_000;
   const served: Array<{ path: string; range?: string; status: number; bytes: number }> = [];
