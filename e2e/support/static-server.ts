@@ -50,8 +50,11 @@ interface Served {
   /** The status answered: 200, or 206 for a range. */ status: number;
 }
 
-/** Destroys the socket of a response to `path` after `after` body bytes, `times` times (default 1). */
-interface Cut { path: string; after: number; times?: number }
+/**
+ * Destroys the socket of a response to `path` after `after` body bytes, `times` times (default
+ * 1); with `hold`, only once the promise it returns settles (e.g. the client saw some bytes).
+ */
+interface Cut { path: string; after: number; times?: number; hold?: () => Promise<void> }
 
 export interface StaticServerOptions {
   /** 0 picks a free port (see StaticServer.origin). */
@@ -151,7 +154,8 @@ export function startStaticServer(o: StaticServerOptions): Promise<StaticServer>
       if (cut) {
         cutsMade++;
         // Send `after` bytes, then drop the connection with the response unfinished.
-        res.write(readFileSync(found.file).subarray(start, start + cut.after), () => res.socket?.destroy());
+        const drop = () => res.socket?.destroy();
+        res.write(readFileSync(found.file).subarray(start, start + cut.after), () => void (cut.hold ? cut.hold().then(drop, drop) : drop()));
         return;
       }
       createReadStream(found.file, { start }).on('error', (e) => res.destroy(e)).pipe(res);
