@@ -2,7 +2,7 @@
 // Runs in the Web Worker (behind comlink, worker-adapter.ts) and directly in Node.
 //
 // init(): the model (model/model-start.ts: capabilities → hllm.json → plan backend/dtype →
-// download + verify files → tokenizer → sessions + WebGPU self-check) → open storage →
+// files from Cache Storage or downloaded, each verified → tokenizer → sessions + WebGPU self-check) → open storage →
 // vectors.json (index/vector-shards.ts) → the catalogue (index/catalog-state.ts: the stored
 // warm index when catalogue bytes, model and vector set are unchanged, else parse + diff +
 // shards + encode only items with no shard row and no stored vector) → delete other models'

@@ -2,9 +2,10 @@
 // a connection cut mid-file resumed with Range, a server that ignores Range (restart from 0),
 // a longer file than expected, and cuts beyond the allowed resumes.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStaticServer, type StaticServer } from '../../e2e/support/static-server.ts';
 import { streamDownload } from './stream-download.ts';
@@ -13,15 +14,19 @@ const dir = mkdtempSync(join(tmpdir(), 'hllm-stream-'));
 const body = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251);
 writeFileSync(join(dir, 'f.bin'), body);
 const sha = createHash('sha256').update(body).digest('hex');
+// The same body gzipped, served with Content-Encoding: gzip (a precompressed static file).
+mkdirSync(join(dir, 'gz'));
+const gz = gzipSync(body);
+writeFileSync(join(dir, 'gz', 'f.bin'), gz);
 
 let server: StaticServer | null = null;
 // closeAllConnections: fetch keeps its connection alive, which close() alone would wait out.
 afterEach(async () => { server?.server.closeAllConnections(); await server?.close(); server = null; });
 
-async function serve(o: { ranges?: boolean; cut?: { after: number; times?: number } }) {
+async function serve(o: { ranges?: boolean; cut?: { after: number; times?: number }; gzip?: boolean }) {
   const seen: Array<{ range?: string; status: number }> = [];
   server = await startStaticServer({
-    port: 0, mounts: [{ prefix: '/', dir }], ranges: o.ranges,
+    port: 0, mounts: [o.gzip ? { prefix: '/', dir: join(dir, 'gz'), headers: { 'content-encoding': 'gzip' } } : { prefix: '/', dir }], ranges: o.ranges,
     cut: o.cut ? { path: '/f.bin', ...o.cut } : undefined,
     onServed: (s) => seen.push({ range: s.range, status: s.status }),
   });
@@ -56,6 +61,13 @@ describe('streamDownload', () => {
     const got = await streamDownload(url, body.length);
     expect(got).toMatchObject({ received: body.length, sha256: sha, resumes: 1 });
     expect(seen).toEqual([{ status: 200 }, { status: 200, range: 'bytes=100000-' }]);
+  });
+
+  it('starts a cut gzip-encoded body again from byte 0: a range would count encoded bytes', async () => {
+    const { url, seen } = await serve({ ranges: true, gzip: true, cut: { after: gz.length >> 1 } });
+    const got = await streamDownload(url, body.length);
+    expect(got).toMatchObject({ received: body.length, sha256: sha, resumes: 1 });
+    expect(seen).toEqual([{ status: 200 }, { status: 200 }]);
   });
 
   it('reports a longer file as received > size, with no sha256 and no write past the buffer', async () => {

@@ -1,7 +1,8 @@
 // Streams one http(s) file of known size into ONE preallocated Uint8Array while hashing it
 // (hash-wasm SHA-256, updated per chunk: no chunk list, no second joined copy). A body cut
 // mid-way (the read rejects) resumes with `Range: bytes=<received>-` and keeps the same hash
-// state; a server that answers 200 (or a 206 starting elsewhere) restarts from byte 0. The
+// state; a server that answers 200 (or a 206 starting elsewhere), or a body sent with a
+// Content-Encoding (ranges would count its encoded bytes), restarts from byte 0. The
 // caller judges the result (size, sha256, an HTML page): this module knows no manifest.
 import { createSHA256 } from 'hash-wasm';
 import { HllmError } from '../errors.ts';
@@ -99,8 +100,10 @@ export async function streamDownload(url: string, size: number, opts: StreamOpti
       throw failed(url, `the download was cut ${resumes + 1} times (${received} of ${size} bytes; last: ${(cut as Error).message ?? cut}). Check the connection and load the page again`);
     }
     resumes++;
-    res = await request(url, received);
-    if (rangeStart(res) !== received) {
+    // A range counts encoded bytes: a gzip/br body (same origin shows the header) starts again.
+    const encoded = !/^(identity)?$/i.test(res.headers.get('content-encoding') ?? '');
+    res = await request(url, encoded ? 0 : received);
+    if (encoded || rangeStart(res) !== received) {
       // The server ignored the range (200: a whole body, read from byte 0) or sent another one.
       if (res.status !== 200) {
         void res.body?.cancel().catch(() => undefined);

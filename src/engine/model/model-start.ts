@@ -1,6 +1,7 @@
 // The model half of Engine.init(): checks the options, then capabilities → hllm.json → plan
-// backend/dtype → download + verify files → tokenizer → sessions (+ WebGPU self-check), and a
-// SessionHolder that can reopen them on WASM after a lost GPU device.
+// backend/dtype → files from Cache Storage or downloaded, each verified (model-file.ts) →
+// tokenizer → sessions (+ WebGPU self-check), and a SessionHolder that can reopen them on
+// WASM after a lost GPU device.
 import { defaultThreads, detectCapabilities } from '../../env.ts';
 import { HllmError } from '../../errors.ts';
 import type { EngineOptions, ProgressCallback } from '../../protocol.ts';
