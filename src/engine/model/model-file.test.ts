@@ -95,6 +95,16 @@ describe('fetchModelFiles with kept files', () => {
     expect(downloads.at(-1)).toMatchObject({ done: item.bytes, total: item.bytes, detail: item.path });
   });
 
+  it('a stored file gone since it was listed is downloaded again without a warning', async () => {
+    const { store } = memoryStore(total);
+    await load(source(store).src);
+    const item = files.find((f) => f.role === 'item_encoder')!;
+    const again = source({ ...store, get: async (s) => (s === item.sha256 ? null : store.get(s)) });
+    await load(again.src);
+    expect(again.fetched).toEqual([item.path]);
+    expect(again.warnings).toEqual([]);
+  });
+
   it('a write the browser refuses for quota is QUOTA_EXCEEDED too', async () => {
     const { store } = memoryStore(total, true);
     await expect(load(source(store).src)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', details: { needed: total, available: null } });

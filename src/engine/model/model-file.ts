@@ -105,8 +105,11 @@ export async function loadModelFile(base: string, f: ManifestFile, src: FileSour
   if (src.kept && stored) {
     const bytes = await src.kept.get(f.sha256);
     if (bytes && bytes.byteLength === f.bytes && (await sha256Large(bytes)) === f.sha256) return bytes;
-    src.warn(`hllm: the stored copy of ${f.path} in Cache Storage is damaged (${bytes ? `${bytes.byteLength} bytes, or another sha256` : 'unreadable'}): it was deleted and is downloaded again.`);
-    await src.kept.delete(f.sha256).catch(() => undefined);
+    // Gone since it was listed (another tab's clean-up) or unreadable: downloaded, no warning.
+    if (bytes) {
+      src.warn(`hllm: the stored copy of ${f.path} in Cache Storage is damaged (${bytes.byteLength} bytes, hllm.json says ${f.bytes}, or another sha256): it was deleted and is downloaded again.`);
+      await src.kept.delete(f.sha256).catch(() => undefined);
+    }
     onRefetch();
   }
   const bytes = await download(base, f, src, onBytes);
