@@ -10,6 +10,7 @@ export type HllmErrorCode =
   | 'MODEL_FILE_MISSING' // a file the manifest needs could not be fetched
   | 'MODEL_INTEGRITY' // a file's sha256 or size differs from the manifest
   | 'MODEL_TOO_LARGE' // the chosen dtype cannot fit this backend's memory/buffer limits (checked before download)
+  | 'QUOTA_EXCEEDED' // the browser's storage quota cannot hold the model files still to download (checked before download)
   | 'FETCH_FAILED' // a catalogue or model URL could not be read
   | 'BACKEND_UNAVAILABLE' // a forced backend/dtype cannot run here
   | 'INFERENCE_FAILED' // ONNX Runtime rejected a run

@@ -2,9 +2,11 @@
 // folders mounted under URL prefixes (the first mount holding the file wins; a folder serves
 // its index.html), fixed in-memory pages, headers on every response (404 included) plus per
 // mount and per page, HEAD, and a hook per file served (bench/scale-bench.ts counts shard bytes).
+// Optionally `Range: bytes=N-` on files (206), and responses cut after N body bytes (the socket
+// destroyed mid-file, e2e/model-cache.spec.ts resumes from it).
 // One MIME table, here. Used by bench/scale-bench.ts (COOP/COEP) and meant for
 // e2e/security.spec.ts (CSP).
-import { createReadStream, statSync, type Stats } from 'node:fs';
+import { createReadStream, readFileSync, statSync, type Stats } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -41,7 +43,18 @@ interface Page {
   headers?: Headers;
 }
 
-interface Served { path: string; mount: Mount; file: string; /** Body bytes sent (0 for HEAD). */ bytes: number }
+interface Served {
+  path: string; mount: Mount; file: string;
+  /** Body bytes sent (0 for HEAD; before a cut, all the file or range would be). */ bytes: number;
+  /** The request's Range header, if any. */ range?: string;
+  /** The status answered: 200, or 206 for a range. */ status: number;
+}
+
+/**
+ * Destroys the socket of a response to `path` after `after` body bytes, `times` times (default
+ * 1); with `hold`, only once the promise it returns settles (e.g. the client saw some bytes).
+ */
+interface Cut { path: string; after: number; times?: number; hold?: () => Promise<void> }
 
 export interface StaticServerOptions {
   /** 0 picks a free port (see StaticServer.origin). */
@@ -54,6 +67,9 @@ export interface StaticServerOptions {
   /** Headers on every response, 404 included. */
   headers?: Headers;
   onServed?: (s: Served) => void;
+  /** Honour `Range: bytes=N-` (one open-ended range) on mounted files: 206 with Content-Range. */
+  ranges?: boolean;
+  cut?: Cut;
   onMissing?: (path: string) => void;
 }
 
@@ -98,6 +114,7 @@ function fileIn(mount: Mount, path: string): { file: string; stat: Stats } | nul
  * ```
  */
 export function startStaticServer(o: StaticServerOptions): Promise<StaticServer> {
+  let cutsMade = 0;
   const server = createServer((req, res) => {
     const head = req.method === 'HEAD';
     let path: string;
@@ -117,10 +134,31 @@ export function startStaticServer(o: StaticServerOptions): Promise<StaticServer>
     for (const mount of o.mounts) {
       const found = fileIn(mount, path);
       if (!found) continue;
-      res.writeHead(200, merge(o.headers, { 'content-type': contentType(found.file), 'content-length': String(found.stat.size) }, mount.headers));
-      o.onServed?.({ path, mount, file: found.file, bytes: head ? 0 : found.stat.size });
-      if (head) res.end();
-      else createReadStream(found.file).on('error', (e) => res.destroy(e)).pipe(res);
+      const range = req.headers.range;
+      const m = o.ranges && range ? /^bytes=(\d+)-$/.exec(range) : null;
+      const start = m ? Number(m[1]) : 0;
+      if (m && start >= found.stat.size) {
+        res.writeHead(416, merge(o.headers, { 'content-range': `bytes */${found.stat.size}` })).end();
+        return;
+      }
+      const length = found.stat.size - start;
+      const status = m ? 206 : 200;
+      res.writeHead(status, merge(o.headers, { 'content-type': contentType(found.file), 'content-length': String(length) }, o.ranges ? { 'accept-ranges': 'bytes' } : {},
+        m ? { 'content-range': `bytes ${start}-${found.stat.size - 1}/${found.stat.size}` } : {}, mount.headers));
+      o.onServed?.({ path, mount, file: found.file, bytes: head ? 0 : length, status, ...(range ? { range } : {}) });
+      if (head) {
+        res.end();
+        return;
+      }
+      const cut = o.cut && o.cut.path === path && (o.cut.times ?? 1) > cutsMade ? o.cut : null;
+      if (cut) {
+        cutsMade++;
+        // Send `after` bytes, then drop the connection with the response unfinished.
+        const drop = () => res.socket?.destroy();
+        res.write(readFileSync(found.file).subarray(start, start + cut.after), () => void (cut.hold ? cut.hold().then(drop, drop) : drop()));
+        return;
+      }
+      createReadStream(found.file, { start }).on('error', (e) => res.destroy(e)).pipe(res);
       return;
     }
     o.onMissing?.(path);

@@ -2,7 +2,7 @@
 // Runs in the Web Worker (behind comlink, worker-adapter.ts) and directly in Node.
 //
 // init(): the model (model/model-start.ts: capabilities → hllm.json → plan backend/dtype →
-// download + verify files → tokenizer → sessions + WebGPU self-check) → open storage →
+// files from Cache Storage or downloaded, each verified → tokenizer → sessions + WebGPU self-check) → open storage →
 // vectors.json (index/vector-shards.ts) → the catalogue (index/catalog-state.ts: the stored
 // warm index when catalogue bytes, model and vector set are unchanged, else parse + diff +
 // shards + encode only items with no shard row and no stored vector) → delete other models'
@@ -32,9 +32,9 @@ import { stepTimer } from './step-timer.ts';
 export { WARM_INDEX_USED } from './index/catalog-state.ts';
 
 export interface CreateEngineOptions {
-  /** Reads model/catalogue bytes; default: fetch(), or fs for paths in Node. */
+  /** Reads model/catalogue bytes; default: fetch(), or fs for paths in Node. When given, model files are not kept in Cache Storage. */
   fetcher?: Fetcher;
-  /** Storage warnings (IndexedDB fallback); default console.warn. */
+  /** Storage warnings (IndexedDB fallback, a damaged stored model file); default console.warn. */
   warn?: (message: string) => void;
 }
 
@@ -44,9 +44,11 @@ export class HllmEngine implements Engine {
   private readonly counters: EncodeCounters = { encoderCalls: 0, itemsEncoded: 0, userEncoderCalls: 0, userPositions: 0, cacheHits: 0 };
   private readonly fetcher: Fetcher;
   private readonly warn: (m: string) => void;
+  private readonly injectedFetcher: boolean;
 
   constructor(opts: CreateEngineOptions = {}) {
     this.fetcher = opts.fetcher ?? defaultFetcher;
+    this.injectedFetcher = opts.fetcher !== undefined;
     this.warn = opts.warn ?? ((m) => console.warn(m));
   }
 
@@ -55,7 +57,7 @@ export class HllmEngine implements Engine {
     if (this.loaded) throw new HllmError('INVALID_OPTIONS', 'init() was already called on this engine; create a new one to change the model.');
     checkInitOptions(options);
     const timer = stepTimer(onProgress);
-    const { manifest, files, tok, threads, models, sessions } = await startModel(options, this.fetcher, timer, timer.onProgress);
+    const { manifest, files, tok, threads, models, sessions } = await startModel(options, this.fetcher, timer, timer.onProgress, { injected: this.injectedFetcher, warn: this.warn });
     const hitsBefore = this.counters.cacheHits;
     let store: Store | undefined;
     try {

@@ -95,3 +95,17 @@ export async function checksum(parts: ReadonlyArray<string | Uint8Array>): Promi
   }
   return h.digest('hex');
 }
+
+/**
+ * SHA-256 (hex) of a large buffer with hash-wasm, 8 MiB at a time: no copy of the whole
+ * buffer (WebCrypto's digest takes one), for model files read back from Cache Storage.
+ * @example
+ * const sha = await sha256Large(bytes);
+ */
+export async function sha256Large(bytes: Uint8Array): Promise<string> {
+  const h = await createSHA256();
+  h.init();
+  const step = 1 << 23;
+  for (let o = 0; o < bytes.length; o += step) h.update(bytes.subarray(o, o + step));
+  return h.digest('hex');
+}

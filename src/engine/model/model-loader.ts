@@ -5,6 +5,7 @@ import type { Dtype, Progress } from '../../protocol.ts';
 import { fetchText, joinPath, type Fetcher } from '../../io/fetcher.ts';
 import { externalDataFiles, fileFor, parseManifest, runtimeFiles, userEncoderFile, type FileRole, type Manifest, type ManifestFile } from './manifest.ts';
 import { sha256Hex } from '../../io/sha256.ts';
+import { fetcherOnly, loadModelFile, prepareKept, type FileSource } from './model-file.ts';
 import type { KvShape } from './ort-backend.ts';
 
 export async function fetchManifest(base: string, fetcher: Fetcher): Promise<Manifest> {
@@ -25,24 +26,6 @@ export async function fetchManifest(base: string, fetcher: Fetcher): Promise<Man
     throw new HllmError('MODEL_FORMAT', `hllm.json at ${url} is not valid JSON: ${(e as Error).message}`, { url });
   }
   return parseManifest(json);
-}
-
-/** Fetches and verifies one file; throws MODEL_INTEGRITY on any mismatch. */
-async function fetchVerified(base: string, f: ManifestFile, fetcher: Fetcher, onBytes?: (d: number, t: number) => void): Promise<Uint8Array> {
-  const url = joinPath(base, f.path);
-  const bytes = await fetcher(url, onBytes);
-  // A wrong path on a host with an SPA fallback answers 200 text/html: say so plainly.
-  if (!f.path.endsWith('.json') && /^\s*<(!doctype|html|head|body|\?xml)/i.test(new TextDecoder().decode(bytes.subarray(0, 64)))) {
-    throw new HllmError('MODEL_INTEGRITY', `${f.path} at ${url} is an HTML/XML page, not the model file: the server answered that URL with a web page. Check the 'model' URL and deploy the model folder there.`, { path: f.path });
-  }
-  if (bytes.byteLength !== f.bytes) {
-    throw new HllmError('MODEL_INTEGRITY', `${f.path} has ${bytes.byteLength} bytes, hllm.json says ${f.bytes}: the deployed file is not the one the manifest describes. Redeploy the model folder as a whole.`, { path: f.path });
-  }
-  const sha = await sha256Hex(bytes);
-  if (sha !== f.sha256) {
-    throw new HllmError('MODEL_INTEGRITY', `${f.path} has sha256 ${sha}, hllm.json says ${f.sha256}: the file is corrupt or from another export. Redeploy the model folder as a whole.`, { path: f.path, expected: f.sha256, actual: sha });
-  }
-  return bytes;
 }
 
 /** One external data file: `path` is the location the .onnx file names. */
@@ -86,20 +69,25 @@ export async function modelKeyOf(m: Manifest, dtype: Dtype): Promise<string> {
   }));
 }
 
-/** Downloads (progress 'download', bytes) and verifies (progress 'verify', files) one dtype. */
-export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, fetcher: Fetcher, onProgress?: (p: Progress) => void): Promise<ModelFiles> {
+/**
+ * Loads (progress 'download', bytes of the files not kept) and verifies (progress 'verify',
+ * files, kept ones included) one dtype. A bare Fetcher reads every file through it (Node, tests).
+ */
+export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, from: Fetcher | FileSource, onProgress?: (p: Progress) => void): Promise<ModelFiles> {
+  const src = typeof from === 'function' ? fetcherOnly(from) : from;
   const files = runtimeFiles(m, dtype);
-  const totalBytes = files.reduce((a, f) => a + f.bytes, 0);
+  const { stored, needed } = src.kept ? await prepareKept(base, files, src.kept) : { stored: new Set<string>(), needed: 0 };
+  let totalBytes = files.reduce((a, f) => a + (stored.has(f.sha256) ? 0 : f.bytes), 0);
   const got = new Map<string, number>();
   const sum = () => [...got.values()].reduce((a, b) => a + b, 0);
   let verified = 0;
   const bytesByPath = new Map<string, Uint8Array>();
   await Promise.all(
     files.map(async (f) => {
-      const bytes = await fetchVerified(base, f, fetcher, (d) => {
+      const bytes = await loadModelFile(base, f, src, stored.has(f.sha256), needed, (d) => {
         got.set(f.path, d);
         onProgress?.({ phase: 'download', done: sum(), total: totalBytes, detail: f.path });
-      });
+      }, () => { totalBytes += f.bytes; });
       bytesByPath.set(f.path, bytes);
       onProgress?.({ phase: 'verify', done: ++verified, total: files.length, detail: f.path });
     }),

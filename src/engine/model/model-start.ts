@@ -1,6 +1,7 @@
 // The model half of Engine.init(): checks the options, then capabilities → hllm.json → plan
-// backend/dtype → download + verify files → tokenizer → sessions (+ WebGPU self-check), and a
-// SessionHolder that can reopen them on WASM after a lost GPU device.
+// backend/dtype → files from Cache Storage or downloaded, each verified (model-file.ts) →
+// tokenizer → sessions (+ WebGPU self-check), and a SessionHolder that can reopen them on
+// WASM after a lost GPU device.
 import { defaultThreads, detectCapabilities } from '../../env.ts';
 import { HllmError } from '../../errors.ts';
 import type { EngineOptions, ProgressCallback } from '../../protocol.ts';
@@ -9,6 +10,7 @@ import { SessionHolder } from './device-loss.ts';
 import type { Fetcher } from '../../io/fetcher.ts';
 import type { Manifest } from './manifest.ts';
 import { fetchManifest, fetchModelFiles, type ModelFiles } from './model-loader.ts';
+import { modelFileSource } from './model-file.ts';
 import { openOn, openSessions, type Sessions } from './sessions.ts';
 import type { StepTimer } from '../step-timer.ts';
 import { createItemTokenizer, type ItemTokenizer } from './tokenizer.ts';
@@ -29,6 +31,12 @@ export function checkInitOptions(options: EngineOptions): void {
   }
 }
 
+/** How model files are kept: an injected Fetcher keeps nothing; warnings go to the engine's warn. */
+export interface ModelKeep {
+  injected: boolean;
+  warn: (message: string) => void;
+}
+
 export interface StartedModel {
   manifest: Manifest;
   files: ModelFiles;
@@ -46,20 +54,21 @@ export interface StartedModel {
  * const { manifest, models } = await startModel({ model: '/models/default/', catalog: [] }, defaultFetcher, timer);
  * ```
  */
-export async function startModel(options: EngineOptions, fetcher: Fetcher, timer: StepTimer, onProgress?: ProgressCallback): Promise<StartedModel> {
+export async function startModel(options: EngineOptions, fetcher: Fetcher, timer: StepTimer, onProgress?: ProgressCallback, keep: ModelKeep = { injected: true, warn: () => undefined }): Promise<StartedModel> {
   const caps = await detectCapabilities();
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads(caps)));
   const manifest = await fetchManifest(options.model, fetcher);
   const plan = planBackend(manifest, caps, options.backend ?? 'auto', options.dtype ?? 'auto');
-  const files = await fetchModelFiles(options.model, manifest, plan.dtype, fetcher, onProgress);
+  const source = await modelFileSource(fetcher, keep.injected, keep.warn);
+  const files = await fetchModelFiles(options.model, manifest, plan.dtype, source, onProgress);
   timer.mark('verify', 'model-files');
   const tok = createItemTokenizer(files.tokenizerJson, files.tokenizerConfig, manifest);
   timer.mark('verify', 'tokenizer');
   const forced = (options.backend ?? 'auto') !== 'auto';
   const sessions = await openSessions(files, plan, forced, tok, threads, onProgress);
   const models = await SessionHolder.create(sessions, async (reason) => {
-    // Fetched again (HTTP/service-worker cache) rather than kept: a big model's bytes would double its memory.
-    const again = await fetchModelFiles(options.model, manifest, plan.dtype, fetcher);
+    // Read again (Cache Storage, else the network) rather than held: a big model's bytes would double its memory.
+    const again = await fetchModelFiles(options.model, manifest, plan.dtype, source);
     return { ...(await openOn(again, 'wasm', threads)), backend: 'wasm', dtype: plan.dtype, reason };
   });
   return { manifest, files, tok, threads, models, sessions };
