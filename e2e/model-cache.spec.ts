@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { parseManifest, runtimeFiles } from '../src/engine/model/manifest.ts';
 import { MODEL_FILES_CACHE, modelFileKey } from '../src/storage/model-files.ts';
-import { catalog, cosine, golden, openEnginePage, startRecommender } from './support/engine.ts';
+import { catalog, cosine, golden, openEnginePage, startRecommender, storedItemIds } from './support/engine.ts';
 import { startStaticServer } from './support/static-server.ts';
 
 const items = catalog.slice(0, 40);
@@ -187,11 +187,5 @@ test('a quota too small for the model files: QUOTA_EXCEEDED, history intact', as
   } finally {
     await cdp.send('Storage.overrideQuotaForOrigin', { origin });
   }
-  const events = await page.evaluate(async (db) => {
-    const s = await window.hllmStorage.IdbStore.open(db);
-    const e = (await s.getEvents()).map((x) => x.itemId);
-    await s.close();
-    return e;
-  }, db);
-  expect(events).toEqual(history);
+  expect(await storedItemIds(page, db)).toEqual(history);
 });

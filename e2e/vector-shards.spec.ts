@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { encodeShardSet, type EncodedShardSet } from '../src/testing/shard-fixture.ts';
-import { catalog, openEnginePage, startRecommender } from './support/engine.ts';
+import { catalog, openEnginePage, startRecommender, storedItemIds } from './support/engine.ts';
 
 const items = catalog.slice(0, 40);
 const history = [items[0]!.id, items[3]!.id, items[7]!.id];
@@ -156,13 +156,7 @@ test('quota exceeded while storing shards: memory, one warning, history intact',
   } finally {
     await cdp.send('Storage.overrideQuotaForOrigin', { origin });
   }
-  const events = await page.evaluate(async (db) => {
-    const s = await window.hllmStorage.IdbStore.open(db);
-    const e = (await s.getEvents()).map((x) => x.itemId);
-    await s.close();
-    return e;
-  }, db);
-  expect(events).toEqual(history);
+  expect(await storedItemIds(page, db)).toEqual(history);
 });
 
 test('the widget\'s vectors attribute: its engine starts from the shards and encodes nothing', async ({ page, context }) => {

@@ -106,3 +106,13 @@ export function expectRestartedCleanly(out: Awaited<ReturnType<typeof killMidSet
   expect(out.history).toBe(1);
   expect(out.stats).toMatchObject({ itemsEncoded: 0, catalogItems: 40, cacheHits: 40, historyEvents: 1 });
 }
+
+/** The item ids of the history events stored in IndexedDB database `db`, read straight from the store (not through the engine). */
+export async function storedItemIds(page: Page, db: string): Promise<string[]> {
+  return page.evaluate(async (name) => {
+    const s = await window.hllmStorage.IdbStore.open(name);
+    const ids = (await s.getEvents()).map((x) => x.itemId);
+    await s.close();
+    return ids;
+  }, db);
+}
