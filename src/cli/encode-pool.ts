@@ -54,7 +54,9 @@ if (!isMainThread && (workerData as WorkerInit | undefined)?.role === ROLE) void
 function spawn(init: WorkerInit): Worker {
   const self = import.meta.url;
   if (!self.endsWith('.ts')) return new Worker(new URL(self), { workerData: init });
-  const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(self)}); });`;
+  // Resolved here, not in the eval'd code: that resolves bare names from the working directory.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(self)}); });`;
   return new Worker(boot, { eval: true, workerData: init });
 }
 
