@@ -85,8 +85,19 @@ export async function detectCapabilities(): Promise<Capabilities> {
 }
 
 /** WASM threads: 1 without cross-origin isolation (SharedArrayBuffer is missing), else up to 4. */
-export function defaultThreads(caps: Capabilities): number {
+function defaultThreads(caps: Capabilities): number {
   if (caps.runtime === 'node') return 1;
   if (!caps.crossOriginIsolated) return 1;
   return Math.max(1, Math.min(4, caps.hardwareConcurrency));
+}
+
+/**
+ * ONNX Runtime's WASM threads: `requested` (EngineOptions.threads), else defaultThreads(caps).
+ * A browser page (or its worker) that is not cross-origin isolated gets 1 whatever was asked:
+ * it has no SharedArrayBuffer, so ORT would run on one thread anyway, after two console
+ * warnings per start. Node honours the request (ORT starts worker_threads there).
+ */
+export function wasmThreads(caps: Capabilities, requested?: number): number {
+  if (caps.runtime !== 'node' && !caps.crossOriginIsolated) return 1;
+  return Math.max(1, Math.floor(requested ?? defaultThreads(caps)));
 }

@@ -38,7 +38,11 @@ export interface EngineOptions {
   dbName?: string;
   /** 'auto' uses IndexedDB when present, else memory; 'memory' never persists. */
   storage?: 'auto' | 'indexeddb' | 'memory';
-  /** WASM threads; default: 1 without cross-origin isolation, else min(4, cores). */
+  /**
+   * WASM threads; default min(4, cores) on a cross-origin-isolated page. Without cross-origin
+   * isolation always 1, whatever is asked (no SharedArrayBuffer there): ReadyInfo.threads says
+   * what was used.
+   */
   threads?: number;
   /** Items per item-encoder call; default 32. */
   batchSize?: number;

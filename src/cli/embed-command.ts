@@ -1,13 +1,17 @@
 // `hllm embed`: encodes a catalogue with a model folder into a vector shard set
 // (docs/vector-format.md) with the browser engine's own code on ONNX Runtime's WASM backend
-// (src/engine/item-embedder.ts), incrementally (--previous) and resumably (OUT/.partial).
+// (src/engine/item-embedder.ts), incrementally (--previous) and resumably (OUT/.partial);
+// on every core by default (--threads: encoder threads, src/cli/encode-pool.ts).
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { defaultFetcher } from '../io/fetcher.ts';
 import { loadCatalog } from '../engine/catalog/catalog.ts';
 import { ItemEmbedder } from '../engine/item-embedder.ts';
+import type { PreparedItem } from '../engine/index/catalog-index.ts';
 import type { DtypeOption } from '../protocol.ts';
 import { VECTOR_DTYPES, type VectorDtype } from '../vectors/format.ts';
 import { DEFAULT_SHARD_BYTES, writeVectors, type WriteVectorsResult } from '../vectors/writer.ts';
+import { EncodePool } from './encode-pool.ts';
 import { progressReporter } from './progress.ts';
 
 interface EmbedOptions {
@@ -18,6 +22,7 @@ interface EmbedOptions {
   previous?: string;
   modelDtype: DtypeOption;
   batchSize: number;
+  /** Encoder threads: 1 encodes on this thread; more start that many worker threads (EncodePool). */
   threads: number;
   shardBytes: number;
   progress: boolean;
@@ -47,7 +52,7 @@ function parseSize(s: string): number {
  * @example
  * ```ts
  * const r = await runEmbed({ model: 'public/models/default', catalog: 'items.csv', out: 'vectors', dtype: 'int8',
- *   modelDtype: 'auto', batchSize: 64, threads: 1, shardBytes: 16 * 2 ** 20, progress: false });
+ *   modelDtype: 'auto', batchSize: 64, threads: 4, shardBytes: 16 * 2 ** 20, progress: false });
  * ```
  */
 async function runEmbed(o: EmbedOptions): Promise<EmbedResult> {
@@ -55,9 +60,16 @@ async function runEmbed(o: EmbedOptions): Promise<EmbedResult> {
   const t0 = performance.now();
   // Catalogue first: a bad row should not wait for the model to load.
   const { items } = await loadCatalog(o.catalog, defaultFetcher);
-  const emb = await ItemEmbedder.open({ model: o.model, dtype: o.modelDtype, threads: o.threads, batchSize: o.batchSize });
+  const emb = await ItemEmbedder.open({ model: o.model, dtype: o.modelDtype, threads: 1, batchSize: o.batchSize });
+  // Started on the first encode: an up-to-date shard set never loads the model again.
+  let pool: Promise<EncodePool> | null = null;
+  const encode = (rows: PreparedItem[]): Promise<Float32Array> => {
+    if (o.threads <= 1) return emb.encode(rows);
+    pool ??= EncodePool.open({ model: o.model, dtype: emb.dtype, batchSize: o.batchSize, workers: o.threads });
+    return pool.then((p) => p.encode(emb, rows));
+  };
   try {
-    log(`hllm embed: ${items.length} items, model ${emb.manifest.id} item encoder ${emb.dtype} (${emb.reason}), vectors ${o.dtype}`);
+    log(`hllm embed: ${items.length} items, model ${emb.manifest.id} item encoder ${emb.dtype} (${emb.reason}), vectors ${o.dtype}, ${o.threads} encoder thread${o.threads === 1 ? '' : 's'}`);
     const prepared = await emb.prepare(items);
     const bar = progressReporter(o.progress, 'encode', log);
     let encodeMs = 0;
@@ -67,7 +79,7 @@ async function runEmbed(o: EmbedOptions): Promise<EmbedResult> {
       generator: `hllm embed (hllm-web); item encoder ${emb.dtype}`,
       encode: async (idx) => {
         const t = performance.now();
-        const v = await emb.encode(idx.map((i) => prepared[i]!));
+        const v = await encode(idx.map((i) => prepared[i]!));
         encodeMs += performance.now() - t;
         return v;
       },
@@ -80,7 +92,8 @@ async function runEmbed(o: EmbedOptions): Promise<EmbedResult> {
       itemsPerSecond: r.encoded > 0 ? r.encoded / (encodeMs / 1000) : null,
     };
   } finally {
-    await emb.release();
+    const p = await (pool as Promise<EncodePool> | null)?.catch(() => null);
+    await Promise.all([emb.release(), p?.close()]);
   }
 }
 
@@ -100,7 +113,7 @@ export function embedCommand(): Command {
     .option('--previous <dir>', 'an earlier shard set: shards whose rows are unchanged are kept byte-identical')
     .addOption(new Option('--model-dtype <dtype>', "item-encoder variant; 'auto' = what the browser engine picks on WASM").choices(['auto', 'fp32', 'q8', 'q4']).default('auto'))
     .option('--batch-size <n>', 'items per item-encoder call', int('--batch-size'), 64)
-    .option('--threads <n>', 'ONNX Runtime WASM threads', int('--threads'), 1)
+    .option('--threads <n>', 'encoder threads, each a single-threaded ONNX Runtime session on its share of the batches (same vectors, byte for byte); default: every core (os.availableParallelism())', int('--threads'), availableParallelism())
     .option('--shard-size <size>', 'target bytes per shard (e.g. 16MiB)', parseSize, DEFAULT_SHARD_BYTES)
     .option('--json', 'print the result as one JSON line on stdout')
     .option('--no-progress', 'no progress output')

@@ -3,7 +3,8 @@
 // Runtime on slices of the demo catalogue, in temp folders. Round trip against the engine's
 // own embedItems() and modelKey; incremental (--previous) with a counter of items encoded;
 // resume after SIGKILL, killed when the first shard file appears (an fs.watch event); and
-// the typed one-line errors of a bad catalogue and a corrupt model file.
+// the typed one-line errors of a bad catalogue and a corrupt model file; encoder threads
+// (--threads 3) write the same bytes as one thread.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, rmSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,6 +77,20 @@ describe('hllm embed', () => {
     } finally {
       await engine.dispose();
     }
+  });
+
+  it('encoder threads: --threads 3 writes the very shard files of --threads 1 (fp32 vectors, byte for byte)', () => {
+    const args = ['--dtype', 'fp32', '--shard-size', '16KiB', '--batch-size', '8'];
+    const one = join(tmp, 'threads-1');
+    const three = join(tmp, 'threads-3');
+    const r1 = embed(items300, one, '--threads', '1', ...args);
+    const r3 = embed(items300, three, '--threads', '3', ...args);
+    expect([r1.status, r3.status]).toEqual([0, 0]);
+    expect(r1.stderr).toMatch(/, 1 encoder thread$/m);
+    expect(r3.stderr).toMatch(/, 3 encoder threads$/m);
+    const shards = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('shard-')).sort().map((f) => [f, readFileSync(join(dir, f)).toString('hex')]);
+    expect(shards(one).length).toBeGreaterThan(3);
+    expect(shards(three)).toEqual(shards(one));
   });
 
   it('incremental: 3 changed items are the only ones encoded; untouched shards stay byte-identical', async () => {

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { Command } from 'commander';
 import { HllmError } from '../errors.ts';
 import { evalCommand } from '../eval/cli.ts';
@@ -30,18 +31,22 @@ program.command('bench')
     process.exitCode = r.status ?? 1;
   });
 
-// The first SIGINT says how to resume; finished shards are already on disk (writer.ts).
-process.once('SIGINT', () => {
-  console.error('\nhllm: interrupted; run the same command again to resume.');
-  process.exit(130);
-});
+// The bundled CLI is also the entry of embed's encoder threads (encode-pool.ts): there, only
+// that module's loop runs, no command.
+if (isMainThread) {
+  // The first SIGINT says how to resume; finished shards are already on disk (writer.ts).
+  process.once('SIGINT', () => {
+    console.error('\nhllm: interrupted; run the same command again to resume.');
+    process.exit(130);
+  });
 
-try {
-  await program.parseAsync();
-} catch (e) {
-  if (e instanceof HllmError) console.error(`hllm: ${e.code}: ${e.message}`);
-  else console.error(`hllm: ${(e as Error)?.message ?? String(e)}`);
-  process.exitCode = 1;
+  try {
+    await program.parseAsync();
+  } catch (e) {
+    if (e instanceof HllmError) console.error(`hllm: ${e.code}: ${e.message}`);
+    else console.error(`hllm: ${(e as Error)?.message ?? String(e)}`);
+    process.exitCode = 1;
+  }
+  // ORT's WASM runtime can keep handles open after its sessions are released.
+  process.exit(process.exitCode ?? 0);
 }
-// ORT's WASM runtime can keep handles open after its sessions are released.
-process.exit(process.exitCode ?? 0);

@@ -8,7 +8,7 @@ import { HllmError } from '../errors.ts';
 import type { CatalogItem, Dtype, DtypeOption, Progress } from '../protocol.ts';
 import { planBackend } from './model/backend-policy.ts';
 import { prepareItems, type PreparedItem } from './index/catalog-index.ts';
-import { encodeItemRows, encodeUsers } from './model/encoders.ts';
+import { encodeItemRows, encodeUsers, lengthBuckets } from './model/encoders.ts';
 import { defaultFetcher, type Fetcher } from '../io/fetcher.ts';
 import type { Manifest } from './model/manifest.ts';
 import { fetchManifest, fetchModelFiles, type ModelFiles } from './model/model-loader.ts';
@@ -84,6 +84,15 @@ export class ItemEmbedder {
   /** Each item's text and text sha256, exactly as the engine builds them. */
   prepare(items: CatalogItem[]): Promise<PreparedItem[]> {
     return prepareItems(items, this.manifest);
+  }
+
+  /**
+   * The batches encode() runs for `items` (indices into it; one item_encoder call each, in
+   * that order). Encoding each batch alone, in another embedder of the same model, dtype and
+   * batch size, gives the same bytes: the same padded tensor (src/cli/encode-pool.ts).
+   */
+  batches(items: readonly PreparedItem[]): number[][] {
+    return lengthBuckets(items.map((p) => this.tok.itemIds(p.text)), this.batchSize);
   }
 
   /** Raw item vectors (rows × dim, in the order of `items`). */

@@ -2,7 +2,7 @@
 // backend/dtype → files from Cache Storage or downloaded, each verified (model-file.ts) →
 // tokenizer → sessions (+ WebGPU self-check), and a SessionHolder that can reopen them on
 // WASM after a lost GPU device.
-import { defaultThreads, detectCapabilities } from '../../env.ts';
+import { detectCapabilities, wasmThreads } from '../../env.ts';
 import { HllmError } from '../../errors.ts';
 import type { EngineOptions, ProgressCallback } from '../../protocol.ts';
 import { planBackend } from './backend-policy.ts';
@@ -56,7 +56,7 @@ export interface StartedModel {
  */
 export async function startModel(options: EngineOptions, fetcher: Fetcher, timer: StepTimer, onProgress?: ProgressCallback, keep: ModelKeep = { injected: true, warn: () => undefined }): Promise<StartedModel> {
   const caps = await detectCapabilities();
-  const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads(caps)));
+  const threads = wasmThreads(caps, options.threads);
   const manifest = await fetchManifest(options.model, fetcher);
   const plan = planBackend(manifest, caps, options.backend ?? 'auto', options.dtype ?? 'auto');
   const source = await modelFileSource(fetcher, keep.injected, keep.warn);
