@@ -88,8 +88,10 @@ export function demoVectors(): Plugin {
       if (done || process.env.VITEST) return;
       done = true;
       const out = join(ROOT, DEMO_VECTORS);
-      // A child process: ORT's wasm runtime is not loaded into Vite's own process.
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/hllm.ts'), 'embed', '--no-progress',
+      // A child process: ORT's wasm runtime is not loaded into Vite's own process. One encoder
+      // thread: 3,650 items take seconds, and builds often run side by side (Playwright's servers),
+      // where more threads only compete and each would start tsx again.
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/hllm.ts'), 'embed', '--no-progress', '--threads', '1',
         '--model', join(ROOT, 'public/models/default'), '--catalog', join(ROOT, 'public/catalogs/ml-latest-small/items.csv'),
         '--out', out, '--previous', out], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       if (r.status !== 0) throw new Error(`hllm embed for the demo catalogue failed (exit ${r.status}):\n${r.stderr}`);
