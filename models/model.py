@@ -250,3 +250,17 @@ def full_softmax(pred, items, targets, scale, valid):
     logits = F.normalize(pred, dim=-1) @ F.normalize(items, dim=-1).T * scale
     loss = F.cross_entropy(logits, (targets - 1).clamp(min=0), reduction="none")
     return (loss * valid).sum(), valid.sum()
+
+
+def bank_softmax(pred, bank, fresh_rows, fresh, targets, scale, valid):
+    """full_softmax over a bank of catalogue embeddings held without gradient (train.py's
+    "bank" loss): the items encoded this step with gradient (`fresh` [F, D], at bank rows
+    `fresh_rows` [F]) replace their bank rows, so the Item LLM's gradient comes through them
+    only; every other row is a constant, possibly a few steps stale.
+
+    bank [V, D] (row i is item id i + 1, no gradient); the rest as full_softmax. With a bank
+    encoded by the current weights it gives full_softmax's loss, and its gradient for `pred`
+    and for every fresh row.
+    """
+    items = bank.index_copy(0, fresh_rows, fresh)  # out of place: the bank itself is untouched
+    return full_softmax(pred, items, targets, scale, valid)
