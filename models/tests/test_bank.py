@@ -5,6 +5,7 @@ import copy
 import math
 import shutil
 import subprocess
+import sys
 
 import pytest
 import torch
@@ -190,3 +191,15 @@ def test_ddp_ranks_hold_the_same_bank(slice_data, tmp_path):
     assert digests[0] == digests[1]
     ck = torch.load(tmp_path / "two" / "checkpoint.pt")
     assert ck["train_config"]["loss"] == "bank" and ck["train_config"]["bank_refresh"] == 101
+
+
+def test_synthetic_catalogue_has_every_item(tmp_path):
+    """models/data/synthetic/prepare.py (the 100k-item timing catalogue) at a tiny size."""
+    run_out = tmp_path / "syn"
+    res = subprocess.run([sys.executable, "models/data/synthetic/prepare.py", "--items", "50", "--users", "10", "--per-user", "6",
+                          "--vocab", "200", "--topics", "4", "--out", str(run_out)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    ds = datasets.load(str(run_out))
+    assert ds.n_items == 50 and len(ds.users) == 10 and all(len(s) == 6 for s in ds.seqs)
+    assert ds.text_fields == ["title", "genres"] and all(it["title"] for it in ds.items[1:])
