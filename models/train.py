@@ -3,8 +3,11 @@
     /usr/bin/python3 models/train.py --data models/data/ml-latest-small/out --out models/runs/x
     torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 models/train.py ...  # DDP
 
-Every position of every training sequence predicts the next item (InfoNCE against negatives
-sampled uniformly from the catalogue and shared across the batch). HLLM adds an item-side
+Every position of every training sequence predicts the next item: --loss sampled (InfoNCE
+against negatives sampled uniformly from the catalogue and shared across the batch), full
+(cross-entropy over every item, the whole catalogue encoded each step) or bank (the same
+cross-entropy, with every item not encoded this step read from a bank of embeddings kept without
+gradient; docs/quality.md "What each loss costs per step"). HLLM adds an item-side
 auxiliary loss, each sampled item's text against a token-dropout copy of itself, which keeps
 the from-scratch item tower from collapsing (docs/design.md "Training from scratch"). The checkpoint with the best
 validation NDCG@10 is kept; validation and test metrics are printed and saved with it.
