@@ -59,9 +59,10 @@ class TrainConfig:
                                    # with n_negatives: a [positions x items] logit matrix stops fitting
     bank_refresh: int = 1024       # "bank": catalogue rows re-encoded (no gradient) each step, in
                                    # rotation, so every row is at most ceil(items / bank_refresh)
-                                   # steps old: ml-latest-small's 3,650 in 4 steps, 100k in 98. An
-                                   # encoding without gradient costs about a third of one with it,
-                                   # so 1024 costs about as much as a batch's ~350 fresh items.
+                                   # steps old: ml-latest-small's 3,650 in 4 steps, 100k in 98.
+                                   # Without gradient 1024 rows take ~0.05 s (100k filled the bank in
+                                   # 5.3 s), little beside a step's ~1,700-2,700 items encoded with
+                                   # gradient (docs/quality.md "What each loss costs per step")
                                    # >= the catalogue size: the whole bank every step (= "full"'s loss)
     n_negatives: int = 256         # uniform negatives shared across the batch
     aux_weight: float = 1.0        # item-side contrastive loss (0 turns it off)
