@@ -247,6 +247,28 @@ def full_softmax(pred, items, targets, scale, valid):
     padding row is left out), targets [N] item ids in 1..V, valid [N] 0/1 for padded positions.
     Returns (sum of losses, number of rows), like info_nce.
     """
-    logits = F.normalize(pred, dim=-1) @ F.normalize(items, dim=-1).T * scale
-    loss = F.cross_entropy(logits, (targets - 1).clamp(min=0), reduction="none")
-    return (loss * valid).sum(), valid.sum()
+    keep = valid > 0  # padded positions cost a row of logits each and add nothing: left out
+    logits = F.normalize(pred[keep], dim=-1) @ F.normalize(items, dim=-1).T * scale
+    loss = F.cross_entropy(logits, (targets[keep] - 1).clamp(min=0), reduction="none")
+    return (loss * valid[keep]).sum(), valid.sum()
+
+
+def bank_softmax(pred, bank, fresh_rows, fresh, targets, scale, valid):
+    """full_softmax over a bank of catalogue embeddings held without gradient (train.py's
+    "bank" loss): the items encoded this step with gradient (`fresh` [F, D], at bank rows
+    `fresh_rows` [F]) replace their bank rows, so the Item LLM's gradient comes through them
+    only; every other row is a constant, possibly a few steps stale.
+
+    bank [V, D] (row i is item id i + 1, no gradient); the rest as full_softmax. With a bank
+    encoded by the current weights it gives full_softmax's loss, and its gradient for `pred`
+    and for every fresh row. The bank's logits are one [N, V] product whose backward computes
+    the gradient for `pred` only (full_softmax's also computes one for every item), and the
+    fresh rows' columns are overwritten with their own small product (index_copy_: a column
+    assignment by advanced indexing made the backward a third slower at 100k items).
+    """
+    keep = valid > 0
+    p = F.normalize(pred[keep], dim=-1) * scale
+    logits = p @ F.normalize(bank, dim=-1).T
+    logits.index_copy_(1, fresh_rows, p @ F.normalize(fresh, dim=-1).T)  # the bank itself is untouched
+    loss = F.cross_entropy(logits, (targets[keep] - 1).clamp(min=0), reduction="none")
+    return (loss * valid[keep]).sum(), valid.sum()

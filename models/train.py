@@ -3,19 +3,24 @@
     /usr/bin/python3 models/train.py --data models/data/ml-latest-small/out --out models/runs/x
     torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 models/train.py ...  # DDP
 
-Every position of every training sequence predicts the next item (InfoNCE against negatives
-sampled uniformly from the catalogue and shared across the batch). HLLM adds an item-side
+Every position of every training sequence predicts the next item: --loss sampled (InfoNCE
+against negatives sampled uniformly from the catalogue and shared across the batch), full
+(cross-entropy over every item, the whole catalogue encoded each step) or bank (the same
+cross-entropy, with every item not encoded this step read from a bank of embeddings kept without
+gradient; docs/quality.md "What each loss costs per step"). HLLM adds an item-side
 auxiliary loss, each sampled item's text against a token-dropout copy of itself, which keeps
 the from-scratch item tower from collapsing (docs/design.md "Training from scratch"). The checkpoint with the best
 validation NDCG@10 is kept; validation and test metrics are printed and saved with it.
 """
 import argparse
+import hashlib
 import json
 import math
 import os
 import sys
 import time
 from dataclasses import dataclass, asdict, fields
+from statistics import median
 
 import torch
 import torch.distributed as dist
@@ -25,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dataset as datasets  # noqa: E402
 from evaluate import (catalogue_embeddings, encode_items, evaluate, item_tokens,  # noqa: E402
                       metrics_from_ranks, popularity_ranks, standard_error)
-from model import HLLM, HLLMConfig, full_softmax, info_nce  # noqa: E402
+from model import HLLM, HLLMConfig, bank_softmax, full_softmax, info_nce  # noqa: E402
 from tokenizer import BOS, ITEM, PAD, WordPiece, train_wordpiece  # noqa: E402
 
 
@@ -44,9 +49,21 @@ class TrainConfig:
     loss: str = "sampled"          # "sampled": InfoNCE against n_negatives uniform negatives shared
                                    # across the batch (HLLM's loss); "full": cross-entropy over every
                                    # catalogue item at every position (the strong SASRec baseline; for
-                                   # HLLM the whole catalogue is encoded each step)
-    full_max_items: int = 100_000  # above this many items "full" falls back to "sampled" with
-                                   # n_negatives: a [positions x items] logit matrix stops fitting
+                                   # HLLM the whole catalogue is encoded each step); "bank": the same
+                                   # cross-entropy over every item, but only the batch's items and
+                                   # n_negatives fresh negatives are encoded (with gradient); every
+                                   # other item's embedding comes from a bank refreshed bank_refresh
+                                   # rows a step, so the Item LLM's cost stops growing with the
+                                   # catalogue (SASRec has no Item LLM: "bank" is "full" for it)
+    full_max_items: int = 100_000  # above this many items "full" and "bank" fall back to "sampled"
+                                   # with n_negatives: a [positions x items] logit matrix stops fitting
+    bank_refresh: int = 1024       # "bank": catalogue rows re-encoded (no gradient) each step, in
+                                   # rotation, so every row is at most ceil(items / bank_refresh)
+                                   # steps old: ml-latest-small's 3,650 in 4 steps, 100k in 98.
+                                   # Without gradient 1024 rows take ~0.05 s (100k filled the bank in
+                                   # 5.3 s), little beside a step's ~1,700-2,700 items encoded with
+                                   # gradient (docs/quality.md "What each loss costs per step")
+                                   # >= the catalogue size: the whole bank every step (= "full"'s loss)
     n_negatives: int = 256         # uniform negatives shared across the batch
     aux_weight: float = 1.0        # item-side contrastive loss (0 turns it off)
     aux_drop: float = 0.4          # share of text tokens dropped in the auxiliary copy
@@ -122,15 +139,87 @@ class EarlyStopping:
         return False
 
 
-def loss_kind(cfg, n_items):
-    """The loss actually used: "full" falls back to "sampled" above cfg.full_max_items."""
-    if cfg.loss not in ("sampled", "full"):
-        raise SystemExit(f"--loss must be sampled or full, not {cfg.loss!r}")
-    return "full" if cfg.loss == "full" and n_items <= cfg.full_max_items else "sampled"
+def loss_kind(cfg, n_items, sasrec=False):
+    """The loss actually used: "full" and "bank" fall back to "sampled" above cfg.full_max_items;
+    SASRec's "bank" is "full" (its item table costs nothing to read in full)."""
+    if cfg.loss not in ("sampled", "full", "bank"):
+        raise SystemExit(f"--loss must be sampled, full or bank, not {cfg.loss!r}")
+    if cfg.loss == "sampled" or n_items > cfg.full_max_items:
+        return "sampled"
+    return "full" if sasrec else cfg.loss
 
 
-def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled"):
-    """Sum of the next-item losses over this rank's positions, their count, the aux loss, item cosine."""
+class Bank:
+    """Every catalogue item's embedding, held without gradient, for the "bank" loss.
+
+    Row r holds item r + 1 (full_softmax's layout). `refresh` re-encodes a rotating slice of
+    `per_step` rows with the current weights; `write` stores the rows a step encoded with
+    gradient, detached. Under DDP every rank holds the same bank: a refresh slice is split across
+    the ranks and all-gathered, and every rank's fresh rows are all-gathered and written in rank
+    order, so all ranks write the same values in the same order.
+    """
+
+    def __init__(self, n_items, dim, per_step, device="cpu", world=1, rank=0):
+        self.emb = torch.zeros(n_items, dim, device=device)  # a plain tensor: never a parameter
+        self.per_step, self.world, self.rank, self.device = max(1, per_step), world, rank, device
+
+    def rows(self, step):
+        """The slice refreshed at `step`: per_step rows from (step * per_step) mod n, wrapping, so
+        steps 0 .. ceil(n / per_step) - 1 cover every row."""
+        n = self.emb.shape[0]
+        k = min(self.per_step, n)
+        start = (step * k) % n
+        return [(start + j) % n for j in range(k)]
+
+    @torch.no_grad()
+    def refresh(self, core, tokens, pad_id, step=None):
+        """Re-encode the rows of `step` (None: every row) with the model in its current mode."""
+        rows = list(range(self.emb.shape[0])) if step is None else self.rows(step)
+        mine = rows[self.rank::self.world]
+        embs = (encode_items(core, tokens, [r + 1 for r in mine], pad_id, device=self.device) if mine
+                else torch.zeros(0, self.emb.shape[1], device=self.device))
+        self._store([rows[r::self.world] for r in range(self.world)], embs)
+
+    @torch.no_grad()
+    def write(self, items, embs):
+        """Store this rank's freshly encoded `items` (ids) and every other rank's."""
+        rows = [i - 1 for i in items]
+        if self.world > 1:
+            n = torch.tensor([len(rows)], device=self.device)
+            sizes = [torch.zeros_like(n) for _ in range(self.world)]
+            dist.all_gather(sizes, n)
+            width = int(max(s.item() for s in sizes))
+            ids = torch.full((width,), -1, dtype=torch.long, device=self.device)
+            ids[:len(rows)] = torch.tensor(rows, dtype=torch.long, device=self.device)
+            all_ids = [torch.empty_like(ids) for _ in range(self.world)]
+            dist.all_gather(all_ids, ids)
+            rows = [[int(i) for i in a[:int(s.item())]] for a, s in zip(all_ids, sizes)]
+        else:
+            rows = [rows]
+        self._store(rows, embs)
+
+    def _store(self, rows_per_rank, embs):
+        """Rank r's `embs` are the rows rows_per_rank[r]; all-gather them, write in rank order."""
+        embs = embs.detach()
+        if self.world > 1:
+            width = max(len(r) for r in rows_per_rank)
+            pad = torch.zeros(width, self.emb.shape[1], device=self.device)
+            pad[:len(embs)] = embs
+            gathered = [torch.empty_like(pad) for _ in range(self.world)]
+            dist.all_gather(gathered, pad)
+        else:
+            gathered = [embs]
+        for rows, e in zip(rows_per_rank, gathered):
+            if rows:
+                self.emb[torch.tensor(rows, device=self.device)] = e[:len(rows)]
+
+
+def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled", bank=None):
+    """Sum of the next-item losses over this rank's positions, their count, the aux loss, item cosine.
+
+    kind "bank" needs `bank` (a Bank): the items encoded here with gradient replace their bank
+    rows in the logits, then are written back into it.
+    """
     seq_items = sorted({i for w in batch for i in w})
     if kind == "full":
         uniq = list(range(1, len(tokens)))  # the whole catalogue, so row r holds item r + 1
@@ -156,6 +245,10 @@ def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled
     neg_rows = torch.tensor([row[int(n)] for n in negs], device=device)
     if kind == "full":
         loss_sum, count = full_softmax(pred.reshape(-1, pred.shape[-1]), embs, flat_t, core.scale(), valid)
+    elif kind == "bank":
+        loss_sum, count = bank_softmax(pred.reshape(-1, pred.shape[-1]), bank.emb,
+                                       torch.tensor(uniq, device=device) - 1, embs, flat_t, core.scale(), valid)
+        bank.write(uniq, embs)  # after the logits: they hold their own copy of the bank
     else:
         pos = embs[torch.tensor([row.get(int(t), 0) for t in flat_t], device=device)]
         loss_sum, count = info_nce(pred.reshape(-1, pred.shape[-1]), pos, embs[neg_rows], flat_t,
@@ -226,16 +319,24 @@ def train(cfg, mc=None, init=None, tok=None):
     no_decay = [p for p in core.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
-    kind = loss_kind(cfg, ds.n_items)
+    kind = loss_kind(cfg, ds.n_items, core.is_sasrec)
+    bank = None
+    if kind == "bank":
+        bank = Bank(ds.n_items, mc.dim, cfg.bank_refresh, device, world, rank)
+        t_bank = time.time()
+        bank.refresh(core, tokens, pad_id)  # the whole catalogue once, so no row starts empty
+        log(f"bank: {ds.n_items} rows encoded in {time.time() - t_bank:.1f} s; {min(cfg.bank_refresh, ds.n_items)} "
+            f"refreshed a step, each at most {math.ceil(ds.n_items / min(cfg.bank_refresh, ds.n_items))} steps old")
     windows = training_windows(ds.split("train"), mc.max_history)
     valid, test = ds.split("valid"), ds.split("test")
     log(f"{cfg.model}: {sum(p.numel() for p in core.parameters())/1e6:.2f}M params, vocab "
         f"{mc.vocab_size}, {ds.n_items} items, {len(ds.users)} users, {len(windows)} windows, "
         f"world {world}, device {device}, loss {kind}"
-        + (f" (full falls back above {cfg.full_max_items} items)" if kind != cfg.loss else ""))
+        + (f" (--loss {cfg.loss}: falls back above {cfg.full_max_items} items; SASRec's bank is full)"
+           if kind != cfg.loss else ""))
     total, step, t0 = cfg.max_steps, 0, time.time()
     best, stopper = {"N@10": -1.0}, EarlyStopping(cfg.patience)
-    curve = []
+    curve, step_times = [], []
     epoch_order, pos_in_epoch, epoch = [], 0, 0
     while step < total:
         if pos_in_epoch + cfg.batch_users > len(epoch_order):
@@ -247,7 +348,10 @@ def train(cfg, mc=None, init=None, tok=None):
         negs = torch.randint(1, ds.n_items + 1, (cfg.n_negatives,), generator=gen)
         batch = [windows[i] for i in ids[rank::world]]
         core.train()
-        loss_sum, count, aux, item_cos = model(batch, negs, tokens, cfg, gen, pad_id, device, kind)
+        t_step = time.time()
+        if bank is not None:
+            bank.refresh(core, tokens, pad_id, step)
+        loss_sum, count, aux, item_cos = model(batch, negs, tokens, cfg, gen, pad_id, device, kind, bank)
         n_all = count.detach().clone()
         if world > 1:
             dist.all_reduce(n_all)
@@ -259,6 +363,7 @@ def train(cfg, mc=None, init=None, tok=None):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(core.parameters(), 1.0)
         opt.step()
+        step_times.append(time.time() - t_step)
         step += 1
         elapsed = time.time() - t0
         if cfg.max_minutes and step == 20:
@@ -268,6 +373,7 @@ def train(cfg, mc=None, init=None, tok=None):
             items = step * cfg.batch_users * mc.max_history / elapsed
             log(f"step {step}/{total} loss {loss_sum.item() / max(count.item(), 1):.4f} aux {aux.item():.4f} "
                 f"scale {core.scale().item():.1f} item_cos {item_cos:.3f} {items:.0f} items/s "
+                f"step {median(step_times[-20:]):.3f} s (median of the last {len(step_times[-20:])}) "
                 f"ETA {(total - step) * elapsed / step / 60:.1f} min")
             curve.append({"step": step, "loss": loss_sum.item() / max(count.item(), 1), "aux": aux.item(),
                           "item_cos": item_cos})
@@ -290,6 +396,12 @@ def train(cfg, mc=None, init=None, tok=None):
                 log(f"early stop at step {step}: {cfg.patience} evaluations without a better valid N@10 "
                     f"(best {best['N@10']:.4f} at step {best['step']})")
                 break
+    warm = step_times[2:] or step_times
+    log(f"step time: median {median(warm):.3f} s over steps {step - len(warm) + 1}-{step} "
+        f"(the first 2 are warm-up), loss {kind}")
+    if bank is not None:
+        # every rank prints its bank's digest: DDP must leave them identical (models/tests/test_bank.py)
+        print(f"rank {rank} bank sha256 {hashlib.sha256(bank.emb.cpu().numpy().tobytes()).hexdigest()}", flush=True)
     result = None
     if rank == 0:
         core.load_state_dict(best["state"])
@@ -299,6 +411,7 @@ def train(cfg, mc=None, init=None, tok=None):
         # might still have helped (always true with patience 0)
         result = {"best_step": best["step"], "steps_run": step, "max_steps": total,
                   "train_minutes": (time.time() - t0) / 60, "loss": kind,
+                  "step_seconds_median": median(warm),
                   "stopped_early": stopper.stop, "budget_cut": not stopper.stop}
         for part, pairs in (("valid", valid), ("test", test)):
             ranks = evaluate(core, embs, pairs, mc.max_history)
@@ -345,10 +458,22 @@ def plot_curve(curve, path, title):
     fig.savefig(path, dpi=100); plt.close(fig)
 
 
+HELP = {  # TrainConfig's comments give each value's reason
+    "loss": "sampled (InfoNCE, n_negatives shared negatives), full (softmax over every item, every item "
+            "encoded each step) or bank (softmax over every item; only the batch's items and n_negatives "
+            "negatives encoded with gradient, the rest read from a bank of embeddings)",
+    "full_max_items": "above this many items full and bank fall back to sampled",
+    "n_negatives": "uniform negatives shared across the batch (sampled), or encoded fresh with gradient (bank)",
+    "bank_refresh": "bank: catalogue rows re-encoded without gradient each step, in rotation "
+                    "(>= the catalogue: all of them every step)",
+}
+
+
 def parse(argv=None):
     p = argparse.ArgumentParser(description="Train HLLM or SASRec")
     for f in fields(TrainConfig):
-        p.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
+        p.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default,
+                       help=HELP.get(f.name, "") + " (default: %(default)s)")
     for f in fields(HLLMConfig):
         if f.name != "n_items":
             p.add_argument("--m-" + f.name.replace("_", "-"), type=type(f.default) if not isinstance(f.default, bool)
