@@ -1,7 +1,7 @@
 // `hllm embed`: encodes a catalogue with a model folder into a vector shard set
 // (docs/vector-format.md) with the browser engine's own code on ONNX Runtime's WASM backend
 // (src/engine/item-embedder.ts), incrementally (--previous) and resumably (OUT/.partial);
-// on every core by default (--threads: encoder threads, src/cli/encode-pool.ts).
+// on --threads encoder threads (src/cli/encode-pool.ts; one by default, see docs/design.md#threads).
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { defaultFetcher } from '../io/fetcher.ts';
@@ -113,7 +113,7 @@ export function embedCommand(): Command {
     .option('--previous <dir>', 'an earlier shard set: shards whose rows are unchanged are kept byte-identical')
     .addOption(new Option('--model-dtype <dtype>', "item-encoder variant; 'auto' = what the browser engine picks on WASM").choices(['auto', 'fp32', 'q8', 'q4']).default('auto'))
     .option('--batch-size <n>', 'items per item-encoder call', int('--batch-size'), 64)
-    .option('--threads <n>', 'encoder threads, each a single-threaded ONNX Runtime session on its share of the batches (same vectors, byte for byte); default: every core (os.availableParallelism())', int('--threads'), availableParallelism())
+    .option('--threads <n>', `encoder threads, each a single-threaded ONNX Runtime session on its share of the batches (same vectors, byte for byte); up to every core (${availableParallelism()} here) for an LLM-sized item encoder`, int('--threads'), 1)
     .option('--shard-size <size>', 'target bytes per shard (e.g. 16MiB)', parseSize, DEFAULT_SHARD_BYTES)
     .option('--json', 'print the result as one JSON line on stdout')
     .option('--no-progress', 'no progress output')
