@@ -160,8 +160,14 @@ test('a quota too small for the model files: QUOTA_EXCEEDED, history intact', as
   await startRecommender(page, { ...base, storage: 'indexeddb', dbName: db });
   await page.evaluate(async (ids) => { for (const id of ids) await window.rec!.track(id); await window.rec!.dispose(); }, history);
   // The model files leave the cache; the quota then leaves room for the history, not for them.
+  const estimate = () => page.evaluate(async () => (await navigator.storage.estimate()).usage!);
+  const withFiles = await estimate();
   await page.evaluate((name) => caches.delete(name), MODEL_FILES_CACHE);
-  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage!);
+  // Chromium updates its usage figure after the deletion has resolved: wait until it shows the
+  // files gone, or the quota set from a stale figure would leave room for them again.
+  const total = files.reduce((a, f) => a + f.bytes, 0);
+  await expect.poll(estimate).toBeLessThanOrEqual(withFiles - total);
+  const usage = await estimate();
   const cdp = await context.newCDPSession(page);
   const origin = new URL(page.url()).origin;
   await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 10_000 });
@@ -176,7 +182,6 @@ test('a quota too small for the model files: QUOTA_EXCEEDED, history intact', as
         return { code: h.code, message: h.message, details: h.details };
       }
     }, { ...base, storage: 'indexeddb' as const, dbName: db });
-    const total = files.reduce((a, f) => a + f.bytes, 0);
     expect(err).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { needed: total } });
     expect(err!.message).toContain(`needs ${total} bytes`);
     expect(err!.message).toMatch(/free space for this site/);
