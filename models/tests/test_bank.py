@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import dataset as datasets
+import losses
 import train
 from conftest import ROOT
 from model import HLLM, HLLMConfig, bank_softmax, full_softmax
@@ -37,7 +38,7 @@ def run_step(setup, kind, bank=None, negs=None):
     """One step's mean loss and every parameter's gradient."""
     ds, mc, tokens, pad, core, batch, default_negs, cfg = setup
     core.zero_grad(set_to_none=True)
-    loss_sum, count, _, _ = train.step_loss(core, batch, default_negs if negs is None else negs, tokens, cfg,
+    loss_sum, count, _, _ = losses.step_loss(core, batch, default_negs if negs is None else negs, tokens, cfg,
                                             torch.Generator().manual_seed(0), pad, "cpu", kind, bank)
     loss = loss_sum / count
     loss.backward()
@@ -46,7 +47,7 @@ def run_step(setup, kind, bank=None, negs=None):
 
 def fresh_bank(setup, per_step=None):
     ds, mc, tokens, pad, core = setup[:5]
-    bank = train.Bank(ds.n_items, mc.dim, per_step or ds.n_items)
+    bank = losses.Bank(ds.n_items, mc.dim, per_step or ds.n_items)
     bank.refresh(core, tokens, pad, step=0)
     return bank
 
@@ -109,7 +110,7 @@ def test_stale_rows_are_constants_without_gradient(setup):
         assert not b.emb.requires_grad and b.emb.grad is None
         # the fresh rows were written back, detached, with the current weights' embeddings
         with torch.no_grad():
-            now = train.encode_items(core, tokens, fresh_items, pad)
+            now = losses.encode_items(core, tokens, fresh_items, pad)
         assert torch.allclose(b.emb[torch.tensor(fresh_items) - 1], now, atol=1e-5)
         assert torch.equal(b.emb[stale_row], stale.emb[stale_row])
         # stale rows are negatives like any other: changing them changes the loss ...
@@ -137,7 +138,7 @@ def test_stale_rows_are_constants_without_gradient(setup):
 
 @pytest.mark.parametrize("n,per_step", [(10, 3), (12, 4), (7, 7), (5, 9), (3650, 1024)])
 def test_rotating_refresh_covers_every_row_in_ceil_n_over_k_steps(n, per_step):
-    bank = train.Bank(n, 4, per_step)
+    bank = losses.Bank(n, 4, per_step)
     steps = math.ceil(n / per_step)
     seen = set()
     for s in range(steps):
@@ -151,12 +152,12 @@ def test_rotating_refresh_covers_every_row_in_ceil_n_over_k_steps(n, per_step):
 
 def test_refresh_reencodes_its_slice_with_the_current_weights(setup):
     ds, mc, tokens, pad, core = setup[:5]
-    bank = train.Bank(ds.n_items, mc.dim, 50)
+    bank = losses.Bank(ds.n_items, mc.dim, 50)
     bank.refresh(core, tokens, pad, step=3)
     rows = bank.rows(3)
     assert rows[0] == 150
     with torch.no_grad():
-        want = train.encode_items(core, tokens, [r + 1 for r in rows], pad)
+        want = losses.encode_items(core, tokens, [r + 1 for r in rows], pad)
     assert torch.allclose(bank.emb[torch.tensor(rows)], want, atol=1e-6)
     untouched = sorted(set(range(ds.n_items)) - set(rows))
     assert bank.emb[torch.tensor(untouched)].abs().sum() == 0
@@ -164,9 +165,9 @@ def test_refresh_reencodes_its_slice_with_the_current_weights(setup):
 
 def test_loss_kind_bank():
     cfg = train.TrainConfig(loss="bank", full_max_items=100)
-    assert train.loss_kind(cfg, 100) == "bank"
-    assert train.loss_kind(cfg, 101) == "sampled"          # the logit matrix is full's
-    assert train.loss_kind(cfg, 100, sasrec=True) == "full"  # no Item LLM to save
+    assert losses.loss_kind(cfg, 100) == "bank"
+    assert losses.loss_kind(cfg, 101) == "sampled"          # the logit matrix is full's
+    assert losses.loss_kind(cfg, 100, sasrec=True) == "full"  # no Item LLM to save
 
 
 DDP_ARGS = ["--m-dim", "32", "--m-item-layers", "1", "--m-user-layers", "1", "--m-n-heads", "2",
