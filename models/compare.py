@@ -150,7 +150,8 @@ def summarise(runs):
     summary, per_run = {}, {}
     first = next(iter(runs.values()))
     if first:
-        runs = {**runs, "popular": [{"test": r["test_popular"]} for r in first]}
+        runs = {**runs, "popular": [{"test": r["test_popular"], "test_cold": r.get("test_popular_cold")}
+                                    for r in first]}
     for name, rs in runs.items():
         if not rs:
             continue
@@ -158,6 +159,12 @@ def summarise(runs):
         for k in ("N@10", "R@10", "N@50", "R@50"):
             m, se = mean_se([r["test"][k] for r in rs])
             summary[name][k] = {"mean": m, "se": se, "runs": [r["test"][k] for r in rs]}
+        # the test users whose target is a cold item (train.py's test_cold; older runs lack it)
+        if all(r.get("test_cold") for r in rs):
+            summary[name]["cold"] = {"users": rs[0]["test_cold"]["users"]}
+            for k in ("N@10", "R@10"):
+                m, se = mean_se([r["test_cold"][k] for r in rs])
+                summary[name]["cold"][k] = {"mean": m, "se": se, "runs": [r["test_cold"][k] for r in rs]}
         if name != "popular":
             per_run[name] = [{"seed": r["seed"], "out": r["out"], "best_step": r["best_step"],
                               "steps_run": r.get("steps_run"), "max_steps": r.get("max_steps"),
@@ -170,6 +177,10 @@ def summarise(runs):
             if base in summary:
                 bar[f"hllm_vs_{base}"] = {k: summary["hllm"][k]["mean"] / summary[base][k]["mean"] - 1
                                           for k in ("N@10", "R@10") if summary[base][k]["mean"] > 0}
+                if "cold" in summary["hllm"] and "cold" in summary[base]:
+                    h, b = summary["hllm"]["cold"], summary[base]["cold"]
+                    bar[f"hllm_vs_{base}_cold"] = {k: h[k]["mean"] / b[k]["mean"] - 1
+                                                   for k in ("N@10", "R@10") if b[k]["mean"] > 0}
     return {"summary": summary, "runs": per_run, "relative": bar, "budget_cut": cut}
 
 

@@ -118,6 +118,16 @@ def evaluate(model, item_embs, pairs, max_history, encode_users=None):
     return ranks
 
 
+def cold_mask(ds, pairs, max_seen=2):
+    """For each (history, target) pair: is its target cold, seen at most `max_seen` times in the
+    training split? Where an item's text should beat an item ID, and where a shop's new products are."""
+    counts = {}
+    for s in ds.split("train"):
+        for i in s:
+            counts[i] = counts.get(i, 0) + 1
+    return [counts.get(t, 0) <= max_seen for _, t in pairs]
+
+
 def popularity_ranks(ds, part):
     """Most-popular baseline: items scored by their count in the training split."""
     counts = torch.zeros(ds.n_items + 1)

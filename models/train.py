@@ -27,7 +27,7 @@ import torch.distributed as dist
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dataset as datasets  # noqa: E402
-from evaluate import (catalogue_embeddings, evaluate, item_tokens,  # noqa: E402
+from evaluate import (catalogue_embeddings, cold_mask, evaluate, item_tokens,  # noqa: E402
                       metrics_from_ranks, popularity_ranks, standard_error)
 from losses import Bank, StepLoss, loss_kind  # noqa: E402
 from model import HLLM, HLLMConfig  # noqa: E402
@@ -266,6 +266,10 @@ def train(cfg, mc=None, init=None, tok=None):
             pop = popularity_ranks(ds, part)
             result[part + "_popular"] = metrics_from_ranks(pop)
             result[part + "_popular"]["N@10_se"] = standard_error(pop)
+            if part == "test":  # the users whose target is a cold item (seen in training <= 2 times)
+                cold = cold_mask(ds, pairs)
+                for key, rs in (("test_cold", ranks), ("test_popular_cold", pop)):
+                    result[key] = metrics_from_ranks([r for r, c in zip(rs, cold) if c])
         log(f"best step {best['step']}: test N@10 {result['test']['N@10']:.4f} "
             f"R@10 {result['test']['R@10']:.4f} (popular {result['test_popular']['N@10']:.4f})")
         save(cfg, mc, core, tok, ds, result, curve)

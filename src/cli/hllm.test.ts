@@ -4,7 +4,8 @@
 // own embedItems() and modelKey; incremental (--previous) with a counter of items encoded;
 // resume after SIGKILL, killed when the first shard file appears (an fs.watch event); and
 // the typed one-line errors of a bad catalogue and a corrupt model file; encoder threads
-// (--threads 3) write the same bytes as one thread.
+// (--threads 3) write the same bytes as one thread. `train` and `prepare` run their Python
+// scripts: a usage error, a prepared data set, a bad row named.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, rmSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -167,5 +168,33 @@ describe('hllm embed', () => {
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^hllm: MODEL_INTEGRITY: onnx\/item_encoder_q8\.onnx has sha256 [0-9a-f]{64}, hllm\.json says [0-9a-f]{64}/);
+  });
+});
+
+describe('hllm train and hllm prepare (the Python pipeline behind the command)', () => {
+  it('prepare without a format: exit code 1 and one INVALID_OPTIONS line listing the formats', () => {
+    const r = hllm(['prepare']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('hllm: INVALID_OPTIONS: hllm prepare needs a format, one of amazon, ml-100k, ml-latest-small, synthetic: for example `hllm prepare amazon --reviews FILE --meta FILE --out DIR`.');
+  });
+
+  it('prepare synthetic writes the CSV layout with the asked-for sizes', () => {
+    const out = join(tmp, 'prepared');
+    const r = hllm(['prepare', 'synthetic', '--items', '30', '--users', '12', '--per-user', '5', '--out', out]);
+    expect(r.status).toBe(0);
+    const items = readFileSync(join(out, 'items.csv'), 'utf8').trim().split('\r\n');
+    const events = readFileSync(join(out, 'interactions.csv'), 'utf8').trim().split('\r\n');  // csv's line ends
+    expect([items[0], items.length - 1, events[0], events.length - 1]).toEqual(['item_id,title,genres', 30, 'item_id,user_id,timestamp', 60]);
+  });
+
+  it('train on a bad row: the script\'s exit code 2, the file, line and column named, nothing planned', () => {
+    const data = join(tmp, 'bad-data');
+    mkdirSync(data);
+    writeFileSync(join(data, 'items.csv'), 'item_id,title\na,red shoe\nb,blue hat\n');
+    writeFileSync(join(data, 'interactions.csv'), 'item_id,user_id,timestamp\na,u1,1\nb,u1,2\na,u1,soon\n');
+    const r = hllm(['train', '--data', data, '--out', join(tmp, 'bad-out')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`[hllm train] error: ${join(data, 'interactions.csv')} line 4, column timestamp: 'soon' is not a number (seconds, or any increasing number)`);
+    expect(existsSync(join(tmp, 'bad-out', 'plan.json'))).toBe(false);
   });
 });

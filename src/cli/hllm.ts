@@ -1,8 +1,10 @@
 // The `hllm` command: `embed` (catalogue → vector shards), `eval` (quality through the
-// engine; --vectors for a shard set) and `bench` (the benchmark suite, from a source
-// checkout). Built to dist/cli/hllm.js by src/cli/build.ts; `npm run eval` / `npm run
-// bench` are aliases. An HllmError ends the run with exit code 1 and one line
-// "hllm: CODE: message" on stderr, no stack; a usage error is commander's (exit code 1).
+// engine; --vectors for a shard set), and from a source checkout `bench` (the benchmark
+// suite), `train` (own data → tuned model, shards and report) and `prepare` (public data
+// sets). Built to dist/cli/hllm.js by src/cli/build.ts; `npm run eval` / `npm run bench` /
+// `npm run hllm -- <command>` run it from source. An HllmError ends the run with exit code 1
+// and one line "hllm: CODE: message" on stderr, no stack; a usage error is commander's (exit
+// code 1); train and prepare exit with their script's status.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,12 +13,15 @@ import { Command } from 'commander';
 import { HllmError } from '../errors.ts';
 import { evalCommand } from '../eval/cli.ts';
 import { embedCommand } from './embed-command.ts';
+import { prepareCommand, trainCommand } from './python-commands.ts';
 
 const program = new Command('hllm')
-  .description('HLLM recommender tools: build vector shards, evaluate, benchmark')
+  .description('HLLM recommender tools: build vector shards, evaluate, benchmark, train, prepare data')
   .showHelpAfterError()
   .addCommand(embedCommand())
-  .addCommand(evalCommand());
+  .addCommand(evalCommand())
+  .addCommand(trainCommand())
+  .addCommand(prepareCommand());
 
 program.command('bench')
   .description('the benchmark suite (bench/run.ts; a source checkout only): see bench/README.md')

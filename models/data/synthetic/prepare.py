@@ -59,8 +59,9 @@ def main(argv=None):
     seqs = [order[u::a.users] for u in range(a.users)]
     for u, s in enumerate(seqs):
         t = rng.randrange(a.topics)
+        pool = by_topic[t] or order  # a small catalogue can leave a topic without items
         while len(s) < a.per_user:
-            s.append(rng.choice(by_topic[t]) if rng.random() < 0.7 else rng.choice(order))
+            s.append(rng.choice(pool) if rng.random() < 0.7 else rng.choice(order))
         rng.shuffle(s)
     events = [(iid, f"u{u}", 1_000_000 + k) for u, s in enumerate(seqs) for k, iid in enumerate(s)]
     write_hllm_csv(a.out, events, items, ["title", "genres"])
