@@ -12,7 +12,7 @@
 //
 // Writes bench/results/models-<date>.{json,md,svg}. A row that cannot be measured is null with a reason.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
@@ -30,6 +30,8 @@ import { positiveInt } from './options.ts';
 import type { ModelRunOptions } from './page/model-entry.ts';
 import { peakRise, resetPeaks } from './renderer-memory.ts';
 
+// Measured here: SmolLM2-360M's q4 import peaked at 8.6 GB RSS and took 13 min; TinyLlama-1.1B has ~3× its parameters.
+const TINYLLAMA_NOT_RUN = 'its import needs ~25 GB of RAM (360M peaked at 8.6 GB) on this shared 24 GB, 2-core machine, and hllm embed of the catalogue would take hours';
 const BACKENDS: Backend[] = ['wasm-1', 'wasm-threads', 'webgpu'];
 const list = <T extends string>(all: readonly T[], what: string) => (v: string): T[] => {
   const xs = v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -50,7 +52,8 @@ export async function runModelBench(argv: string[]): Promise<void> {
     .option('--port <n>', 'port of the static server', positiveInt, Number(process.env.HLLM_E2E_MODELS_PORT ?? 4374))
     .option('--cache <dir>', 'model folders, catalogue and shards (gitignored)', 'bench/.cache')
     .option('--out <dir>', 'results folder', 'bench/results')
-    .parse(argv).opts<{ models: ModelName[]; backends: Backend[]; dtype: string; history: number; items: number; encodeItems: number; reps: number; port: number; cache: string; out: string }>();
+    .option('--keep <json>', "an earlier models-<date>.json: its rows of the models not in --models are kept (each says its run's catalogue size and load)")
+    .parse(argv).opts<{ keep?: string;  models: ModelName[]; backends: Backend[]; dtype: string; history: number; items: number; encodeItems: number; reps: number; port: number; cache: string; out: string }>();
   const log = (m: string): void => console.log(`[models] ${m}`);
   const load0 = loadavg();
   const started = new Date();
@@ -155,12 +158,19 @@ export async function runModelBench(argv: string[]): Promise<void> {
   } finally {
     await server.close();
   }
-  for (const m of MODELS.filter((x) => !o.models.includes(x))) {
-    for (const backend of o.backends) rows.push(buildRow({ model: m, backend, dtype: o.dtype, cold: null, warm: null, full: null, coldBytes: null, warmBytes: null, peakRiseBytes: null, embedItemsPerSec: null, reason: 'not in --models this run' }));
+  for (const r of rows) r.detail = { ...r.detail, catalogueItems: o.items, loadavg: loadavg().map((x) => +x.toFixed(2)) };
+  const earlier = o.keep ? JSON.parse(readFileSync(o.keep, 'utf8')) as { date: string; rows: ModelRow[]; runs: Record<string, unknown>; options: { items: number }; env: { loadavgEnd: number[] } } : null;
+  const kept = (earlier?.rows ?? []).filter((r) => !o.models.includes(r.model as ModelName) && r.coldStartMs !== null);
+  for (const r of kept) {
+    rows.push({ ...r, detail: { catalogueItems: earlier!.options.items, loadavg: earlier!.env.loadavgEnd.map((x) => +x.toFixed(2)), ...r.detail, keptFrom: `${o.keep} (${earlier!.date})` } });
+    runs[`${r.model}/${r.backend}`] = earlier!.runs[`${r.model}/${r.backend}`];
+  }
+  for (const m of MODELS.filter((x) => !o.models.includes(x) && !kept.some((r) => r.model === x))) {
+    for (const backend of o.backends) rows.push(buildRow({ model: m, backend, dtype: o.dtype, cold: null, warm: null, full: null, coldBytes: null, warmBytes: null, peakRiseBytes: null, embedItemsPerSec: null, reason: m === 'tinyllama-1.1b' ? TINYLLAMA_NOT_RUN : 'not in --models this run' }));
   }
   const date = started.toISOString().slice(0, 10);
   const env = { chromium: version, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgStart: load0, loadavgEnd: loadavg(), gpu };
-  const report = { bench: 'model-bench', date: started.toISOString(), seconds: (Date.now() - started.getTime()) / 1000, options: { ...o }, env, rows, goals: goals(rows), runs };
+  const report = { bench: 'model-bench', date: started.toISOString(), keptFrom: o.keep ?? null, seconds: (Date.now() - started.getTime()) / 1000, options: { ...o }, env, rows, goals: goals(rows), runs };
   mkdirSync(o.out, { recursive: true });
   const stem = `${o.out}/models-${date}`;
   writeFileSync(`${stem}.json`, JSON.stringify(report, null, 1));
@@ -179,6 +189,9 @@ function summary(rep: { date: string; seconds: number; options: { items: number;
     `Weights are random at the exact shapes of the real models (models/make_shaped_checkpoint.py → import_checkpoint.py): speed, bytes and memory are the real models', recommendations are not.`, '',
     `WebGPU: ${g === null ? 'not checked this run' : !g.adapter ? `no adapter (${g.description})` : g.fallback ? `only a software adapter (${g.description}); its column is left empty rather than report SwiftShader as WebGPU` : `hardware adapter ${g.description}`}.`, '',
     ...rowTable(rep.rows), '',
+    ...rep.rows.filter((r) => r.detail?.keptFrom || r.detail?.catalogueItems !== rep.options.items).filter((r) => r.coldStartMs !== null)
+      .map((r) => `- ${r.model} ${r.backend}: catalogue of ${r.detail?.catalogueItems} items${r.detail?.keptFrom ? `, from ${r.detail.keptFrom}` : ''}, load average ${(r.detail?.loadavg as number[] | undefined)?.join(' / ') ?? '?'} when the row finished.`),
+    '',
     `![click to row](${svg})`, '',
     '## Goals', '', '| goal | measured | met |', '|---|---|---|',
     ...rep.goals.map((x) => `| ${x.goal} | ${x.measured} | ${x.met === null ? '–' : x.met ? 'yes' : 'no'} |`), '',
