@@ -168,6 +168,7 @@ export async function runModelBench(argv: string[]): Promise<void> {
   for (const m of MODELS.filter((x) => !o.models.includes(x) && !kept.some((r) => r.model === x))) {
     for (const backend of o.backends) rows.push(buildRow({ model: m, backend, dtype: o.dtype, cold: null, warm: null, full: null, coldBytes: null, warmBytes: null, peakRiseBytes: null, embedItemsPerSec: null, reason: m === 'tinyllama-1.1b' ? TINYLLAMA_NOT_RUN : 'not in --models this run' }));
   }
+  rows.sort((a, b) => MODELS.indexOf(a.model as ModelName) - MODELS.indexOf(b.model as ModelName) || BACKENDS.indexOf(a.backend) - BACKENDS.indexOf(b.backend));
   const date = started.toISOString().slice(0, 10);
   const env = { chromium: version, node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgStart: load0, loadavgEnd: loadavg(), gpu };
   const report = { bench: 'model-bench', date: started.toISOString(), keptFrom: o.keep ?? null, seconds: (Date.now() - started.getTime()) / 1000, options: { ...o }, env, rows, goals: goals(rows), runs };
