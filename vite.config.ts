@@ -67,7 +67,7 @@ export default defineConfig(({ mode }) => {
     worker: { format: 'es', plugins: () => [topkKernelWasm()] },
     optimizeDeps: { exclude: ['onnxruntime-web'] },
     test: {
-      include: ['src/**/*.test.ts'],
+      include: ['src/**/*.test.ts', 'bench/**/*.test.ts'],
       exclude: ['src/**/*.browser.test.ts', 'node_modules/**'],
       environment: 'node',
       // The setImmediate shim the engine's fake-indexeddb tests need, in one place (see the file).

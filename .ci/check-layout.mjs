@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TS_ROOTS = ['src', 'workers', 'e2e', 'bench'];
 const TEXT_ROOTS = [...TS_ROOTS, 'models', '.ci', 'docs'];
-const SKIP_DIRS = new Set(['node_modules', 'data', 'results', 'dist', '.tmp', '__pycache__']);
+const SKIP_DIRS = new Set(['node_modules', 'data', 'results', 'dist', '.tmp', '.cache', '__pycache__']);
 const TEXT = /\.(ts|tsx|mjs|cjs|js|py|sh|md|html|css)$/;
 const MAX_SRC_LINES = 400;
 

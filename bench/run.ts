@@ -2,6 +2,8 @@
 // builds the MatMul roofline probe, runs the suite in Node and in headless Chromium (WASM,
 // then WebGPU with small workloads: SwiftShader is 20-30× slower than WASM), and writes
 // bench/results/<date>-<machine>.json plus a markdown summary with one SVG chart per figure.
+// `npm run bench -- --models default,smollm2-135m [...]` runs the model-size bench instead
+// (bench/model-bench.ts, its own options).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, totalmem } from 'node:os';
@@ -10,6 +12,12 @@ import { runChromium } from './browser.ts';
 import { runNode } from './node-env.ts';
 import type { BenchConfig } from './suite.ts';
 import { writeSummary } from './summary.ts';
+import { runModelBench } from './model-bench.ts';
+
+if (process.argv.some((a) => a === '--models' || a.startsWith('--models='))) {
+  await runModelBench(process.argv);
+  process.exit(0);
+}
 
 const p = new Command().name('bench')
   .option('--only <envs>', 'comma-separated: node, chromium-wasm, chromium-webgpu', 'node,chromium-wasm,chromium-webgpu')

@@ -79,6 +79,13 @@ export interface EngineOptions {
    * ```
    */
   popularityField?: string;
+  /**
+   * Keep the User LLM's key/value cache between clicks (default true): with a model folder that
+   * has `user_kv_encoder`, a `track()` then runs one User LLM position. `false` reads the whole
+   * history window on every new history (the same user vector, more positions run:
+   * EngineStats.userPositions); for benchmarks (bench/model-bench.ts) and checks.
+   */
+  userCache?: boolean;
 }
 
 export interface ReadyInfo {

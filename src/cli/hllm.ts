@@ -27,7 +27,7 @@ program.command('bench')
   .description('the benchmark suite (bench/run.ts; a source checkout only): see bench/README.md')
   .allowUnknownOption()
   .helpOption(false)
-  .argument('[args...]', 'options of bench/run.ts, e.g. --quick --only node')
+  .argument('[args...]', 'options of bench/run.ts, e.g. --quick --only node; --models <list> runs bench/model-bench.ts')
   .action((args: string[]) => {
     // bench drives Playwright and Python and lives outside src/: it is run, not bundled.
     const script = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));

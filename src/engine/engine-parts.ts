@@ -36,6 +36,8 @@ export interface EngineParts {
 export interface PartsInput extends Omit<CatalogDeps, 'manifest' | 'modelKey'> {
   files: ModelFiles;
   popularityField: string | undefined;
+  /** EngineOptions.userCache: false runs the whole history window on every new history. */
+  userCache: boolean;
 }
 
 /** Catalogue rows of the history window the User LLM reads (the last max_history events in the catalogue). */
@@ -48,7 +50,7 @@ export function windowRows(p: Pick<EngineParts, 'history' | 'manifest'>, index: 
  *
  * @example
  * ```ts
- * const parts = await wireParts({ files, tok, models, store, shards: null, threads: 1, batchSize: 32, popularityField: undefined, fetcher, warn, counters });
+ * const parts = await wireParts({ files, tok, models, store, shards: null, threads: 1, batchSize: 32, popularityField: undefined, userCache: true, fetcher, warn, counters });
  * await parts.catalog.open(options.catalog, timer, true);
  * ```
  */
@@ -61,7 +63,7 @@ export async function wireParts(i: PartsInput): Promise<EngineParts> {
     popularity: new PopularitySource(i.popularityField, i.files.popularity, i.warn),
     kept: new KeptUserState(i.store, `${modelKey} ${userEncoderFile(manifest, i.files.dtype)!.sha256}`, (index) => windowRows(parts, index), () => parts.tracking),
     users: new UserVectors({
-      dim: manifest.dim, maxHistory: manifest.max_history, run: (f) => i.models.run((s) => f(s.user)),
+      dim: manifest.dim, maxHistory: manifest.max_history, incremental: i.userCache, run: (f) => i.models.run((s) => f(s.user)),
       onRun: (n) => { i.counters.userEncoderCalls++; i.counters.userPositions += n; },
       onState: (index, rows, vector, state) => parts.kept.keep(index, rows, vector, state),
     }),

@@ -69,7 +69,7 @@ export class HllmEngine implements Engine {
         fetcher: this.fetcher, store, warn: this.warn, onProgress: timer.onProgress,
       });
       const L = this.loaded = await wireParts({
-        files, tok, models, store, shards, threads, batchSize: options.batchSize ?? 32, popularityField: options.popularityField,
+        files, tok, models, store, shards, threads, batchSize: options.batchSize ?? 32, popularityField: options.popularityField, userCache: options.userCache ?? true,
         fetcher: this.fetcher, warn: this.warn, counters: this.counters,
       });
       timer.mark('load', 'storage');

@@ -128,6 +128,30 @@ describe('a model imported with external data (Node, WASM)', () => {
     }, 120_000);
   }
 
+  it('userCache: false runs the whole window on each track() (more User LLM positions), with the same user vector', async () => {
+    const catalog = golden.items.map((g) => g.item);
+    const ids = catalog.slice(0, 8).map((it) => it.id);
+    const run = async (userCache: boolean) => {
+      const e = createEngine({ warn: () => {} });
+      try {
+        await e.init({ model, catalog, backend: 'wasm', dtype: 'fp32', storage: 'memory', userCache });
+        const vectors: Float32Array[] = [];
+        for (let n = 1; n <= ids.length; n++) {
+          await e.track(ids[n - 1]!);
+          vectors.push(await e.embedUser(ids.slice(0, n)));
+        }
+        return { vectors, positions: (await e.stats()).userPositions };
+      } finally {
+        await e.dispose();
+      }
+    };
+    const on = await run(true);
+    const off = await run(false);
+    expect(on.positions).toBe(ids.length); // one position per click
+    expect(off.positions).toBe((ids.length * (ids.length + 1)) / 2); // 1 + 2 + … + 8: the window each time
+    on.vectors.forEach((v, i) => expect(cosine(v, off.vectors[i]!), `history ${i + 1}`).toBeGreaterThanOrEqual(0.9999));
+  }, 120_000);
+
   it('keeps the user state across a restart (no position read again), for its own user encoder only, and deletes it with the history', async () => {
     const catalog = golden.items.map((g) => g.item);
     const ids = catalog.slice(0, 5).map((it) => it.id);

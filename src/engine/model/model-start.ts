@@ -29,6 +29,9 @@ export function checkInitOptions(options: EngineOptions): void {
   if (options.vectorsMismatch !== undefined && options.vectorsMismatch !== 'error' && options.vectorsMismatch !== 'encode') {
     throw new HllmError('INVALID_OPTIONS', "'vectorsMismatch' must be 'error' or 'encode'.");
   }
+  if (options.userCache !== undefined && typeof options.userCache !== 'boolean') {
+    throw new HllmError('INVALID_OPTIONS', "'userCache' must be true or false.");
+  }
 }
 
 /** How model files are kept: an injected Fetcher keeps nothing; warnings go to the engine's warn. */

@@ -12,6 +12,8 @@ import { stepUser, type KvState } from '../model/user-steps.ts';
 export interface UserVectorOptions {
   dim: number;
   maxHistory: number;
+  /** false: never extend a kept key/value cache; every new history reads its whole window (EngineOptions.userCache). Default true. */
+  incremental?: boolean;
   /** Runs `f` on the current user encoder session (the engine moves it after a device loss). */
   run<T>(f: (user: OnnxModel) => Promise<T>): Promise<T>;
   /** Called after each User LLM run with the number of positions it read. */
@@ -52,7 +54,7 @@ export class UserVectors {
     const same = c !== null && c.index === index;
     if (same && c.rows.length === rows.length && c.rows.every((r, i) => r === rows[i])) return (await c.job).vector.slice();
     // The kept cache serves only a history that starts with the rows it was built from.
-    const prev = same && c.rows.length < rows.length && c.rows.every((r, i) => r === rows[i]) ? c : null;
+    const prev = this.o.incremental !== false && same && c.rows.length < rows.length && c.rows.every((r, i) => r === rows[i]) ? c : null;
     const job = this.o.run(async (user) => {
       if (!user.kvCache) {
         const vector = await encodeUsers(user, [rows.map((r) => index.rawRow(r))], this.o.dim, this.o.maxHistory);
