@@ -113,7 +113,7 @@ class Board:
 def probe(a, data, out, loss, extra):
     """Time 5 steps and the evaluations of each kind of model; Estimate per model."""
     est = {}
-    flags = {"hllm": [*Recipe.hllm_flags, "--loss", loss], "sasrec_full": ["--model", "sasrec", "--loss", "full"]}
+    flags = {"hllm": [*Recipe.hllm_flags, *loss], "sasrec_full": ["--model", "sasrec", "--loss", "full"]}
     for model, f in flags.items():
         run_out = os.path.join(out, "probe", model)
         t = time.time()
@@ -152,7 +152,7 @@ def make_plan(a, summary, extra):
     if a.steps:
         recipe = replace(recipe, hllm_steps=a.steps[0], sasrec_steps=a.steps[1])
     loss = hllm_loss(summary.items, recipe)
-    say(f"recipe: HLLM with --loss {loss} ({summary.items} items; bank above {recipe.bank_above})")
+    say(f"recipe: HLLM with {' '.join(loss)} ({summary.items} items; --loss full up to {recipe.full_up_to})")
     est = probe(a, a.data, a.out, loss, extra)
     plan = fit(recipe, est, a.hours * 3600)
     for c in plan.cuts:

@@ -11,11 +11,15 @@ from dataclasses import asdict, dataclass, field, replace
 
 @dataclass
 class Recipe:
-    bank_above: int = 5_000        # items above which HLLM trains with --loss bank: "full" encodes
-                                   # the whole catalogue each step (2.8 s a step at 12,000 items on
-                                   # 2 cores), "bank" encodes the batch's items and reads the rest
-                                   # from a bank (docs/quality.md "What each loss costs per step");
-                                   # at ml-latest-small's 3,650 full is affordable and beat sampled
+    full_up_to: int = 5_000        # items up to which HLLM trains with --loss full: it encodes the
+                                   # whole catalogue each step (2.8 s a step at 12,000 items on 2
+                                   # cores); at ml-latest-small's 3,650 it is affordable and beat
+                                   # sampled negatives on validation (docs/quality.md "Levers")
+    large_loss: tuple = ("--loss", "sampled", "--n-negatives", "1024")  # above full_up_to: HLLM's
+                                   # own InfoNCE with 1,024 shared negatives, a constant cost per
+                                   # step. On Amazon Toys (11,924 items) "bank" collapsed (item
+                                   # cosine 0.996, validation N@10 0.0023 at best) where this
+                                   # trained (docs/quality-amazon.md)
     hllm_flags: tuple = ("--lr", "2e-3", "--m-item-layers", "1")  # the shipped default's recipe
                                    # (compare.py HLLM_FLAGS) without its loss, which the size picks
     hllm_grid: tuple = ("2e-3:0.1", "2e-3:0.3", "1e-3:0.1")  # lr:dropout, most promising first (a cut
@@ -39,7 +43,8 @@ class Recipe:
 
 
 def hllm_loss(n_items, recipe):
-    return "bank" if n_items > recipe.bank_above else "full"
+    """train.py's loss flags for HLLM on a catalogue of n_items."""
+    return ["--loss", "full"] if n_items <= recipe.full_up_to else list(recipe.large_loss)
 
 
 @dataclass
@@ -127,6 +132,6 @@ def grid_flags(recipe, n_items):
     return ["--seeds", *map(str, recipe.seeds), "--hllm-steps", str(recipe.hllm_steps),
             "--sasrec-steps", str(recipe.sasrec_steps), "--eval-every", str(recipe.eval_every),
             "--patience", str(recipe.patience), "--finalists", str(recipe.finalists),
-            "--hllm-flags", " ".join([*recipe.hllm_flags, "--loss", hllm_loss(n_items, recipe)]),
+            "--hllm-flags", " ".join([*recipe.hllm_flags, *hllm_loss(n_items, recipe)]),
             "--hllm-grid", *recipe.hllm_grid, "--full-grid", *recipe.full_grid,
             "--sasrec-lrs", *recipe.sasrec_lrs]

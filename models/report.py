@@ -30,10 +30,12 @@ def sections(out, summary, recipe, cuts, comparison, model_dir, vectors_dir, ela
     data = [f"{summary.items} items (text: {', '.join(summary.text_fields)}), {summary.users} users, "
             f"{summary.interactions} interactions. Leave-one-out: each user's last item is the test target, the one "
             "before it the validation target; models are tuned and chosen on validation only."]
-    loss = comparison.get("hllm_flags", [])
-    loss = loss[loss.index("--loss") + 1] if "--loss" in loss else "?"
-    plan = [f"HLLM trains with `--loss {loss}` (bank above {recipe.bank_above} items: the catalogue is not "
-            f"re-encoded every step). Learning rate x dropout tuned on the first seed over HLLM "
+    flags = comparison.get("hllm_flags", [])
+    loss = " ".join(flags[flags.index("--loss"):flags.index("--loss") + 2]) if "--loss" in flags else "?"
+    if "--n-negatives" in flags:
+        loss += f" --n-negatives {flags[flags.index('--n-negatives') + 1]}"
+    plan = [f"HLLM trains with `{loss}` (`--loss full` up to {recipe.full_up_to} items, above it a loss whose "
+            f"cost per step does not grow with the catalogue). Learning rate x dropout tuned on the first seed over HLLM "
             f"{', '.join(recipe.hllm_grid)} and the full-softmax SASRec {', '.join(recipe.full_grid)}; the "
             f"sampled SASRec over learning rates {', '.join(recipe.sasrec_lrs)}; the best {recipe.finalists} of each "
             f"on {seeds} seed(s), kept by mean validation N@10. At most {recipe.hllm_steps} (HLLM) and "

@@ -15,7 +15,7 @@ MODELS = os.path.dirname(HERE)
 sys.path.insert(0, MODELS)
 
 from check_data import DataError, check  # noqa: E402
-from pipeline_plan import Estimate, Recipe, fit, planned_runs  # noqa: E402
+from pipeline_plan import Estimate, Recipe, fit, hllm_loss, planned_runs  # noqa: E402
 
 PY = sys.executable
 TINY = ["--m-dim", "16", "--m-ffn-dim", "32", "--m-n-heads", "2", "--m-n-kv-heads", "2", "--m-item-layers", "1",
@@ -55,6 +55,11 @@ def test_a_bad_row_is_named_by_file_line_and_column(tmp_path, items, inter, wher
 def test_good_files_are_summarised(tmp_path):
     s = check(write(str(tmp_path / "d"), GOOD_ITEMS, GOOD_INTER + "a,u2,9\n"))
     assert (s.items, s.users, s.interactions, s.text_fields, s.users_kept) == (3, 2, 4, ["title"], 1)
+
+
+def test_the_loss_follows_the_catalogue_size():
+    assert hllm_loss(5_000, Recipe()) == ["--loss", "full"]
+    assert hllm_loss(5_001, Recipe()) == ["--loss", "sampled", "--n-negatives", "1024"]
 
 
 def test_the_budget_cuts_in_order_and_says_so():
