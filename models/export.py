@@ -27,7 +27,9 @@ import dataset as datasets  # noqa: E402
 from evaluate import metrics_from_ranks, rank_targets, item_tokens, pad_left, user_batches, standard_error  # noqa: E402
 from model import HLLM, HLLMConfig  # noqa: E402
 from ort_check import OrtRunner  # noqa: E402
-from quantize import quantize  # noqa: E402
+from quantize import gpu_buffer_bytes, quantize  # noqa: E402
+from record_quality_bar import load_quality_bars  # noqa: E402
+import self_check  # noqa: E402
 from add_popularity import write_popularity  # noqa: E402
 from tokenizer import BOS, ITEM, PAD, WordPiece  # noqa: E402
 from user_step import export_user_step, kv_cache_entry, ort_prefill  # noqa: E402
@@ -160,17 +162,6 @@ def ort_metrics(runner, paths, dt, tokens, pad_id, pairs, mc):
     return m, embs
 
 
-def load_quality_bars(files):
-    """The multi-seed comparisons behind the quality bar, as compare.py wrote them (summary.json),
-    keyed by data set (models/data/ml-100k/out -> "ml-100k") whatever folder holds each summary."""
-    bars = {}
-    for f in files:
-        with open(f) as fh:
-            bar = json.load(fh)
-        bars[datasets.data_name(bar.get("data", os.path.dirname(os.path.abspath(f))))] = bar
-    return bars
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("checkpoint")
@@ -281,6 +272,7 @@ def main(argv=None):
     tok.save(a.out)
     write_hf_config(mc, a.out)
     write_popularity(ds, a.out)  # training-split counts for popular() and the 'popular' fallback
+    self_check.write(a.out, runner, {dt: (paths[("item", dt)], paths[("user_kv", dt)]) for dt in DTYPES}, mc, g_tokens, pad_id)
     for name in ("train_curve.png",):
         if os.path.exists(os.path.join(run_dir, name)):
             shutil.copy(os.path.join(run_dir, name), os.path.join(a.out, name))
@@ -356,16 +348,19 @@ def git_commit():
 
 def finish_file_list(out, files):
     """Add the side files every model folder has (and popularity.json where the folder has
-    one: export.py writes it from the training data, an imported checkpoint has none), then
-    the size and sha256 of every file."""
+    one: export.py writes it from the training data, an imported checkpoint has none; and the
+    self-check references), then the size and sha256 of every file, and each encoder's buffer sizes."""
     for name, role in (("tokenizer.json", "tokenizer"), ("tokenizer_config.json", "tokenizer_config"),
                        ("config.json", "config"), ("golden.json", "golden")):
         files.append({"path": name, "role": role, "dtype": None})
     if os.path.exists(os.path.join(out, "popularity.json")):
         files.append({"path": "popularity.json", "role": "popularity", "dtype": None})
+    files += self_check.manifest_entries(out, files)
     for f in files:
         full = os.path.join(out, f["path"])
         f["bytes"], f["sha256"] = os.path.getsize(full), sha256(full)
+        if f["role"].endswith("_encoder") and "max_buffer_bytes" not in f:  # for the WebGPU fit check
+            f["max_tensor_bytes"], f["max_buffer_bytes"] = gpu_buffer_bytes(onnx.load(full, load_external_data=False))
     return files
 
 

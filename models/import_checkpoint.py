@@ -12,7 +12,8 @@ Steps, each printed: read config.json and the weights (models/checkpoints.py); b
 no word embeddings), as HLLM initialises them; optionally fine-tune with the pipeline's trainer;
 export ONNX (opset 17) and the q8/q4 variants asked for, with tensors in external data when a
 file would pass the 2 GB protobuf limit; check every variant against PyTorch with ONNX Runtime;
-write golden.json, the tokenizer, config.json and hllm.json (docs/model-format.md).
+write golden.json, the WebGPU self-check references (models/self_check.py), the tokenizer,
+config.json and hllm.json (docs/model-format.md).
 """
 import argparse
 import json
@@ -26,7 +27,6 @@ import numpy as np
 import onnx
 import torch
 import torch.nn.functional as F
-from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import checkpoints  # noqa: E402
@@ -36,7 +36,8 @@ from export import (TOKENIZER_CASES, ItemEncoder, UserEncoder, git_commit, pad_l
                     finish_file_list, pick_golden_items, sha256, write_hf_config)
 from hf_tokenizer import HFTokenizer  # noqa: E402
 from ort_check import OrtRunner  # noqa: E402
-from quantize import quantize  # noqa: E402
+from quantize import gpu_buffer_bytes, initializer_bytes, quantize  # noqa: E402
+import self_check  # noqa: E402
 import user_step  # noqa: E402
 
 HLLM_PROMPT = "Compress the following sentence into embedding: "
@@ -77,20 +78,13 @@ def parse(argv=None):
 # ONNX
 # ---------------------------------------------------------------------------------------------
 
-def tensor_bytes(init):
-    if init.data_location == onnx.TensorProto.EXTERNAL:
-        return int(next(e.value for e in init.external_data if e.key == "length"))
-    if init.HasField("raw_data"):
-        return len(init.raw_data)
-    return numpy_helper.to_array(init).nbytes
-
-
 def save_onnx(model, path, external_over):
     """Save one encoder; over `external_over` bytes the tensors go to <name>_data beside it.
 
-    Returns {"external_data": [location] or [], "max_tensor_bytes": n}: the engine needs both, to
-    fetch the data file and to check that the largest tensor fits one GPU buffer."""
-    sizes = [tensor_bytes(i) for i in model.graph.initializer]
+    Returns {"external_data": [location] or [], "max_tensor_bytes": n, "max_buffer_bytes": n}: the
+    engine needs them to fetch the data file and to check that the largest buffer fits the GPU's."""
+    sizes = [initializer_bytes(i) for i in model.graph.initializer]
+    largest, buffer = gpu_buffer_bytes(model)
     location = os.path.basename(path) + "_data"   # transformers.js names it model.onnx_data too
     data_path = os.path.join(os.path.dirname(path), location)
     for stale in (path, data_path):
@@ -103,7 +97,7 @@ def save_onnx(model, path, external_over):
     else:
         onnx.save(model, path)
         ext = []
-    return {"external_data": ext, "max_tensor_bytes": max(sizes)}
+    return {"external_data": ext, "max_tensor_bytes": largest, "max_buffer_bytes": buffer}
 
 
 def export_encoders(core, mc, onnx_dir, dtypes, external_over):
@@ -235,6 +229,16 @@ def build_golden(core, mc, tok, man, items, runner, variants):
     return golden, parity
 
 
+def torch_towers(core):
+    """The PyTorch towers on numpy arrays: the self-check reference of an fp32 variant too big for WASM."""
+    def on_numpy(f):
+        def run(*args):
+            with torch.no_grad():
+                return f(*(torch.from_numpy(x) for x in args)).numpy()
+        return run
+    return on_numpy(core.item_llm), on_numpy(lambda x, m: core.user_llm(x, m)[:, -1])
+
+
 # ---------------------------------------------------------------------------------------------
 # main
 # ---------------------------------------------------------------------------------------------
@@ -322,6 +326,8 @@ def run(a):
             print(f"  WARNING: {dt} min cosine {min(p.values()):.4f} < 0.99 against fp32 PyTorch")
     with open(os.path.join(a.out, "golden.json"), "w", encoding="utf-8") as f:
         json.dump(golden, f, ensure_ascii=False)
+    self_check.write(a.out, OrtRunner(), {dt: (variants[("item", dt)][0], variants[("user_kv", dt)][0]) for dt in dtypes},
+                     mc, [g["input_ids"] for g in golden["items"]], pad, torch_towers(core))
     tok.save(a.out)
     write_hf_config(mc, a.out)
     with open(os.path.join(a.out, "config.json")) as f:
@@ -336,7 +342,7 @@ def run(a):
     for (kind, dt), (path, info) in sorted(variants.items()):
         rel = os.path.relpath(path, a.out)
         files.append({"path": rel, "role": f"{kind}_encoder", "dtype": dt,
-                      "external_data": info["external_data"], "max_tensor_bytes": info["max_tensor_bytes"]})
+                      "external_data": info["external_data"], "max_tensor_bytes": info["max_tensor_bytes"], "max_buffer_bytes": info["max_buffer_bytes"]})
         for loc in info["external_data"]:
             # the engine hands this file to ORT as externalData {path: location, data}
             files.append({"path": os.path.join(os.path.dirname(rel), loc), "role": "external_data",

@@ -108,6 +108,26 @@ def quantize(model, dtype):
     return model
 
 
+def initializer_bytes(init):
+    if init.data_location == TensorProto.EXTERNAL:
+        return int(next(e.value for e in init.external_data if e.key == "length"))
+    if init.HasField("raw_data"):
+        return len(init.raw_data)
+    return numpy_helper.to_array(init).nbytes
+
+
+def gpu_buffer_bytes(model):
+    """(largest initializer, largest buffer the weights need on WebGPU) in bytes, from the graph
+    alone (external data is not read). On WebGPU each initializer is one buffer, and a
+    DequantizeLinear of a constant (the q8/q4 embedding table above) writes one fp32 buffer of
+    the table's full shape on every run: 4x the int8 table, and the largest buffer of a q4 model."""
+    inits = {i.name: i for i in model.graph.initializer}
+    largest = max((initializer_bytes(i) for i in inits.values()), default=0)
+    dequantised = [4 * int(np.prod(inits[n.input[0]].dims)) for n in model.graph.node
+                   if n.op_type == "DequantizeLinear" and n.input[0] in inits]
+    return largest, max([largest] + dequantised)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="Quantise an fp32 encoder to q8 or q4")
     p.add_argument("src")

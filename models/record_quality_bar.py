@@ -15,7 +15,18 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from export import load_quality_bars  # noqa: E402
+import dataset as datasets  # noqa: E402
+
+
+def load_quality_bars(files):
+    """The multi-seed comparisons behind the quality bar, as compare.py wrote them (summary.json),
+    keyed by data set (models/data/ml-100k/out -> "ml-100k") whatever folder holds each summary."""
+    bars = {}
+    for f in files:
+        with open(f) as fh:
+            bar = json.load(fh)
+        bars[datasets.data_name(bar.get("data", os.path.dirname(os.path.abspath(f))))] = bar
+    return bars
 
 
 def record(manifest_path, summaries):

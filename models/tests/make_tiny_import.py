@@ -1,7 +1,10 @@
 """Write a tiny random Llama-GQA checkpoint in the Hugging Face layout and import it into a model
 folder with models/import_checkpoint.py, every graph in ONNX external data (as a > 2 GB model has
 it). Used by the engine's tests in Node (src/engine/model/imported-model.test.ts) and Chromium
-(e2e/imported-model.spec.ts). Usage: /usr/bin/python3 models/tests/make_tiny_import.py OUT_DIR
+(e2e/imported-model.spec.ts, e2e/external-data.spec.ts). With --inline the same checkpoint is
+imported a second time into OUT_DIR/model-inline with its weights inside the .onnx files, the
+form every model under 2 GB has, so a test can compare the two.
+Usage: /usr/bin/python3 models/tests/make_tiny_import.py OUT_DIR [--inline]
 """
 import os
 import sys
@@ -17,14 +20,16 @@ LLAMA = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_s
          "eos_token_id": 2, "pad_token_id": None, "max_position_embeddings": 2048, "torch_dtype": "float32"}
 
 
-def main(out):
+def main(out, inline=False):
     tok = hf.llama_tokenizer()
     hf.write_folder(os.path.join(out, "base"), LLAMA, tok, hf.llama_weights(LLAMA, 1, len(tok[0]["model"]["vocab"])),
                     dtype="F32")
-    import_checkpoint.main(["--base", os.path.join(out, "base"), "--out", os.path.join(out, "model"),
-                            "--id", "tiny-imported", "--max-text-tokens", "40", "--text-fields",
-                            "title,tag,description", "--dtypes", "fp32,q4", "--external-data-over", "0"])
+    folders = [("model", ["--external-data-over", "0"])] + ([("model-inline", [])] if inline else [])
+    for name, extra in folders:
+        import_checkpoint.main(["--base", os.path.join(out, "base"), "--out", os.path.join(out, name),
+                                "--id", "tiny-imported", "--max-text-tokens", "40", "--text-fields",
+                                "title,tag,description", "--dtypes", "fp32,q4", *extra])
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], "--inline" in sys.argv[2:])

@@ -224,6 +224,23 @@ def test_manifest_files_and_ids(imported):
     assert "1/6" in c["log"] and "6/6 manifest" in c["log"] and "item min cos" in c["log"]
 
 
+def test_self_check_references_and_buffer_sizes(imported):
+    """Each dtype ships its WebGPU self-check reference: golden rows through that dtype's graphs
+    (fp32: PyTorch's vectors, cosine >= 0.9999); a q4 item encoder's largest GPU buffer is its
+    embedding table dequantised to fp32, 4 bytes a weight (vocab + the item token row)."""
+    man, out = json.load(open(imported["out"] / "hllm.json")), imported["out"]
+    golden = {tuple(g["input_ids"]): g["embedding"] for g in json.load(open(out / "golden.json"))["items"]}
+    for f in (f for f in man["files"] if f["role"] == "item_encoder"):
+        ref = json.load(open(out / f"self_check_{f['dtype']}.json"))
+        assert any(x["path"] == f"self_check_{f['dtype']}.json" and x["role"] == "self_check" for x in man["files"])
+        assert ref["source"].startswith("onnxruntime-web") and len(ref["items"]) == 4 and len(ref["user"]["embedding"]) == man["dim"]
+        cos = [float(np.dot(r["embedding"], golden[tuple(r["input_ids"])]) / np.linalg.norm(r["embedding"])
+                     / np.linalg.norm(golden[tuple(r["input_ids"])])) for r in ref["items"]]
+        assert min(cos) >= (0.9999 if f["dtype"] == "fp32" else 0.99), (f["dtype"], cos)
+        if f["dtype"] == "q4":
+            assert f["max_buffer_bytes"] == 4 * (man["item_token_id"] + 1) * man["dim"] > f["max_tensor_bytes"]
+
+
 def test_golden_ids_come_from_the_checkpoint_tokenizer(imported):
     """Node's ids (through @huggingface/tokenizers) decode back to the item text by vocabulary alone."""
     golden = json.load(open(imported["out"] / "golden.json"))

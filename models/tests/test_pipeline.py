@@ -132,6 +132,9 @@ def test_export_quantise_parity_and_manifest(trained, tmp_path):
     assert all(len(i["input_ids"]) <= 25 and i["input_ids"][-1] == man["item_token_id"] for i in golden["items"])
     assert (tmp_path / "catalog" / "LICENSE.txt").exists()
     assert "item min cos" in log
+    # the WebGPU self-check's reference for every dtype, and each encoder's buffer sizes for the fit check
+    assert {f["dtype"] for f in man["files"] if f["role"] == "self_check"} == {"fp32", "q8", "q4"}
+    assert all(f["max_buffer_bytes"] >= f["max_tensor_bytes"] > 0 for f in man["files"] if f["role"].endswith("_encoder"))
 
 
 def test_export_rejects_changed_data(trained, tmp_path, slice_data):

@@ -1,11 +1,13 @@
-// 'auto' on a hardware adapter: after the self-check, one batch is timed on both backends
-// and the faster is kept. chooseByTiming() is the decision (timings in → backend + reason
-// out); timeItemBatch() is the measurement, run here on the real default item encoder
+// After the WebGPU self-check: afterSelfCheck() says whether WebGPU is kept, WASM taken, both
+// timed, or the device refused. Under 'auto' on a hardware adapter one batch is timed on both
+// backends and the faster is kept: chooseByTiming() is that decision (timings in → backend +
+// reason out); timeItemBatch() is the measurement, run here on the real default item encoder
 // (ORT WASM in Node). The plan records the adapter only when 'auto' picked WebGPU for it.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Capabilities } from '../../env.ts';
-import { chooseByTiming, planBackend } from './backend-policy.ts';
+import { afterSelfCheck, chooseByTiming, planBackend, type Plan } from './backend-policy.ts';
+import { HllmError } from '../../errors.ts';
 import { parseManifest } from './manifest.ts';
 import { createModel, type OnnxModel } from './ort-backend.ts';
 import { TIMING_BATCH, timeItemBatch } from './sessions.ts';
@@ -57,6 +59,35 @@ describe('the plan names the adapter only for auto on hardware', () => {
     expect(sw.adapter).toBeUndefined();
     expect(sw.reason).toMatch(/software fallback \(nvidia h200\), slower than WASM/);
     expect(planBackend(manifest, caps(false, false)).adapter).toBeUndefined();
+  });
+});
+
+describe('afterSelfCheck: what follows the WebGPU self-check', () => {
+  const plan = (extra: Partial<Plan> = {}): Plan => ({ backend: 'webgpu', dtype: 'fp32', reason: 'R', dtypeReason: 'dtype fp32', ...extra });
+  const tooBig = { wasmProblem: 'its encoders take 8.00 GB, more than the WASM backend\'s 4 GB memory holds (limit 3.50 GB)' };
+  const pass = { minCosine: 0.99998, against: 'reference (pytorch)' };
+  const fail = { minCosine: 0.42, against: 'reference (pytorch)' };
+  it('passed: times both under auto on hardware when WASM fits, else keeps WebGPU and says why it was not timed', () => {
+    expect(afterSelfCheck(plan({ adapter: 'gpu' }), false, pass)).toEqual({ next: 'time' });
+    expect(afterSelfCheck(plan({ adapter: 'gpu', ...tooBig }), false, pass)).toEqual({
+      next: 'webgpu', reason: `R; self-check vs reference (pytorch): min cosine 0.999980 (passed); WASM not timed: ${tooBig.wasmProblem}`,
+    });
+    expect(afterSelfCheck(plan(), true, pass)).toEqual({ next: 'webgpu', reason: 'R; self-check vs reference (pytorch): min cosine 0.999980 (passed)' });
+  });
+  it('failed: WASM when it fits, WebGPU kept only when forced', () => {
+    expect(afterSelfCheck(plan({ adapter: 'gpu' }), false, { ...fail, against: 'wasm' })).toEqual({ next: 'wasm', reason: 'R; self-check vs wasm: min cosine 0.420000 < 0.999, using wasm' });
+    expect(afterSelfCheck(plan(tooBig), true, fail)).toEqual({ next: 'webgpu', reason: 'R; self-check vs reference (pytorch): min cosine 0.420000 (FAILED, kept because forced)' });
+  });
+  it('failed and WASM cannot take the dtype: BACKEND_UNAVAILABLE naming both reasons', () => {
+    let err: HllmError | undefined;
+    try { afterSelfCheck(plan({ adapter: 'gpu', ...tooBig }), false, { ...fail, minCosine: -1, failure: 'device lost' }); } catch (e) { err = e as HllmError; }
+    expect(err?.code).toBe('BACKEND_UNAVAILABLE');
+    expect(err?.message).toBe(`this WebGPU adapter failed the self-check for dtype fp32 (self-check vs reference (pytorch): min cosine -1.000000 (WebGPU run failed: device lost) < 0.999), and WASM cannot take that dtype: ${tooBig.wasmProblem}. Use another device, a smaller dtype (dtype: 'q4') or a smaller model.`);
+  });
+  it('no reference and no room for WASM: WebGPU unchecked, and the reason says so', () => {
+    expect(afterSelfCheck(plan(tooBig), false, null)).toEqual({
+      next: 'webgpu', reason: `R; not self-checked: hllm.json has no self-check reference for fp32 (re-export the folder to add one) and WASM sessions to compare with would not fit (${tooBig.wasmProblem})`,
+    });
   });
 });
 

@@ -1,6 +1,6 @@
-// Which backend and dtype to try, and why — pure policy, no ORT. The engine then proves
-// the WebGPU choice with a numeric self-check against WASM and, under 'auto', times one
-// batch on both (see sessions.ts); chooseByTiming() turns those measurements into a choice.
+// Which backend and dtype to try, and why — pure policy, no ORT. The engine then proves the
+// WebGPU choice with a numeric self-check (self-check.ts), afterSelfCheck() says what follows from
+// its result, and under 'auto' chooseByTiming() turns one timed batch on both backends into a choice.
 import type { Capabilities } from '../../env.ts';
 import { HllmError } from '../../errors.ts';
 import type { Backend, BackendOption, Dtype, DtypeOption } from '../../protocol.ts';
@@ -15,6 +15,8 @@ export interface Plan {
   dtypeReason: string;
   /** The hardware adapter 'auto' chose WebGPU for; absent when forced, or on WASM. */
   adapter?: string;
+  /** On WebGPU: why this dtype could not also be opened on WASM (no fallback, no timing, no WASM self-check); absent when it fits. */
+  wasmProblem?: string;
 }
 
 /** A quantised variant is acceptable when its test N@10 keeps this share of fp32's. */
@@ -23,15 +25,19 @@ const QUALITY_FLOOR = 0.97;
 /** ORT's WASM backend is wasm32: 4 GB of heap for weights, activations and the runtime. */
 const WASM_MAX_MODEL_BYTES = 3.5e9;
 
-const gb = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
+const gb = (n: number) => (n < 1e9 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e9).toFixed(2)} GB`);
 
 /** Why one dtype cannot fit this backend, or null when it can. From hllm.json alone: nothing is downloaded. */
 function fitProblem(m: Manifest, backend: Backend, dtype: Dtype, caps: Capabilities): string | null {
   if (backend === 'webgpu') {
-    const limit = Math.min(caps.webgpu.maxBufferSize || Infinity, caps.webgpu.maxStorageBufferBindingSize || Infinity);
+    // ORT asks the adapter for its own maxima of these limits (see docs/use-hllm-1b.md), so the adapter's are the device's.
+    const limits: Array<[string, number]> = [['maxStorageBufferBindingSize', caps.webgpu.maxStorageBufferBindingSize], ['maxBufferSize', caps.webgpu.maxBufferSize]];
     for (const f of encoderFiles(m, dtype)) {
-      if (f.max_tensor_bytes !== undefined && f.max_tensor_bytes > limit) {
-        return `${f.path} has a ${gb(f.max_tensor_bytes)} tensor, larger than this WebGPU adapter's buffer limit (maxBufferSize ${gb(caps.webgpu.maxBufferSize)}, maxStorageBufferBindingSize ${gb(caps.webgpu.maxStorageBufferBindingSize)})`;
+      const need = Math.max(f.max_tensor_bytes ?? 0, f.max_buffer_bytes ?? 0);
+      const over = limits.filter(([, limit]) => limit > 0 && need > limit);
+      if (over.length) {
+        const what = need > (f.max_tensor_bytes ?? 0) ? 'a weight table dequantised to fp32' : 'its largest tensor';
+        return `${f.path} needs a ${gb(need)} GPU buffer (${what}), more than this WebGPU adapter's ${over.map(([n, l]) => `${n} (${gb(l)})`).join(' and ')}`;
       }
     }
     return null;
@@ -70,9 +76,13 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
   const reasons: string[] = [];
   let backend: Backend;
   let adapter: string | undefined;
-  const done = (dtype: Dtype, dtypeReason: string): Plan => ({
-    backend, dtype, reason: [...reasons, dtypeReason].join('; '), dtypeReason, ...(adapter !== undefined ? { adapter } : {}),
-  });
+  const done = (dtype: Dtype, dtypeReason: string): Plan => {
+    const wasmProblem = backend === 'webgpu' ? fitProblem(m, 'wasm', dtype, caps) : null;
+    return {
+      backend, dtype, reason: [...reasons, dtypeReason].join('; '), dtypeReason,
+      ...(adapter !== undefined ? { adapter } : {}), ...(wasmProblem ? { wasmProblem } : {}),
+    };
+  };
   if (backendOpt === 'webgpu') {
     if (!caps.webgpu.available) throw new HllmError('BACKEND_UNAVAILABLE', "backend 'webgpu' was forced but no WebGPU adapter is available here; use backend: 'auto' or 'wasm'.");
     backend = 'webgpu';
@@ -124,11 +134,52 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
   return done(d, `dtype ${d} (the only one that fits here)`);
 }
 
+/** Below this, WebGPU is not trusted with this model (a broken adapter gives cosines near 0, a sound one ≥ 0.9999). */
+export const SELF_CHECK_MIN_COSINE = 0.999;
+
+/** A WebGPU self-check's result: the lowest cosine, and what the outputs were compared with. */
+export interface SelfCheckResult {
+  minCosine: number;
+  /** 'wasm' (sessions of the same dtype) or 'reference (<source>)' (self_check_<dtype>.json). */
+  against: string;
+  /** Why the WebGPU run itself failed, if it did (minCosine is then -1). */
+  failure?: string;
+}
+
+/** What follows a WebGPU self-check: keep WebGPU, time both backends first, or use WASM. */
+export type AfterCheck = { next: 'webgpu' | 'wasm'; reason: string } | { next: 'time' };
+
+/**
+ * The rule after the WebGPU sessions are open. `check` is null when none could run: no stored
+ * reference and no room for WASM sessions. Failing the check falls back to WASM unless the caller
+ * forced WebGPU (kept, with the failure in the reason); when WASM cannot take the dtype either,
+ * it throws BACKEND_UNAVAILABLE naming both reasons.
+ *
+ * @example
+ * ```ts
+ * afterSelfCheck(plan, false, { minCosine: 0.42, against: 'reference (pytorch)' });
+ * // { next: 'wasm', reason: '…; self-check vs reference (pytorch): min cosine 0.420000 < 0.999, using wasm' }
+ * ```
+ */
+export function afterSelfCheck(plan: Plan, forced: boolean, check: SelfCheckResult | null): AfterCheck {
+  if (!check) {
+    return { next: 'webgpu', reason: `${plan.reason}; not self-checked: hllm.json has no self-check reference for ${plan.dtype} (re-export the folder to add one) and WASM sessions to compare with would not fit (${plan.wasmProblem})` };
+  }
+  const passed = check.minCosine >= SELF_CHECK_MIN_COSINE;
+  const said = `self-check vs ${check.against}: min cosine ${check.minCosine.toFixed(6)}${check.failure ? ` (WebGPU run failed: ${check.failure})` : ''}`;
+  if (passed && !forced && plan.adapter !== undefined && plan.wasmProblem === undefined) return { next: 'time' };
+  if (passed) return { next: 'webgpu', reason: `${plan.reason}; ${said} (passed)${plan.adapter !== undefined && plan.wasmProblem ? `; WASM not timed: ${plan.wasmProblem}` : ''}` };
+  if (forced) return { next: 'webgpu', reason: `${plan.reason}; ${said} (FAILED, kept because forced)` };
+  if (plan.wasmProblem === undefined) return { next: 'wasm', reason: `${plan.reason}; ${said} < ${SELF_CHECK_MIN_COSINE}, using wasm` };
+  throw new HllmError('BACKEND_UNAVAILABLE', `this WebGPU adapter failed the self-check for dtype ${plan.dtype} (${said} < ${SELF_CHECK_MIN_COSINE}), and WASM cannot take that dtype: ${plan.wasmProblem}. Use another device, a smaller dtype (dtype: 'q4') or a smaller model.`,
+    { backend: 'webgpu', dtype: plan.dtype, minCosine: check.minCosine });
+}
+
 /** One item-encoder batch timed on both backends, after the WebGPU self-check. */
 export interface BackendTiming {
   /** The adapter's description, e.g. 'nvidia h200'. */
   adapter: string;
-  /** The self-check's lowest cosine between WebGPU and WASM outputs. */
+  /** The self-check's lowest cosine (against the stored reference or WASM). */
   minCosine: number;
   /** Items in the timed batch. */
   items: number;

@@ -3,7 +3,8 @@
 // model call goes through run(); after a loss the encoders are re-opened on WASM (files
 // fetched again and re-verified) and the interrupted call is retried there once.
 // Item vectors already computed stay valid: the WebGPU sessions passed a numeric
-// self-check against WASM before they were used.
+// self-check (against the model's stored reference or WASM) before they were used. A dtype
+// that does not fit WASM cannot move: the call then fails with BACKEND_UNAVAILABLE.
 import { HllmError } from '../../errors.ts';
 import { webgpuDevice, type GpuDeviceHandle } from './ort-backend.ts';
 import type { Sessions } from './sessions.ts';

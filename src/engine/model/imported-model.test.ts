@@ -13,8 +13,13 @@ import type { CatalogItem, Dtype, Progress } from '../../protocol.ts';
 import { createEngine, type HllmEngine } from '../engine.ts';
 import { openHllmDB } from '../../storage/schema.ts';
 import { cosine } from '../../vectors/vector-math.ts';
+import { defaultFetcher } from '../../io/fetcher.ts';
+import { SELF_CHECK_MIN_COSINE } from './backend-policy.ts';
 import { encodeUsers } from './encoders.ts';
+import { fetchManifest, fetchModelFiles } from './model-loader.ts';
 import { createModel } from './ort-backend.ts';
+import { checkAgainstReference, parseSelfCheck } from './self-check.ts';
+import { openOn } from './sessions.ts';
 
 // The repository root (this file is src/engine/model/): the fixture script's paths are relative to it.
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -184,6 +189,28 @@ describe('a model imported with external data (Node, WASM)', () => {
     expect(await db.get('meta', 'user-state')).toBeUndefined();
     db.close();
   }, 120_000);
+
+  // The WebGPU self-check's stored reference, run here on WASM (no WebGPU in Node): the same
+  // graphs on the same runtime reproduce it, and a reference of other weights fails it.
+  for (const dtype of ['fp32', 'q4'] as Dtype[]) {
+    it(`${dtype}: the stored self-check reference is reproduced, and a wrong one fails`, async () => {
+      const m = await fetchManifest(model, defaultFetcher);
+      const files = await fetchModelFiles(model, m, dtype, defaultFetcher);
+      const ref = files.selfCheck!;
+      const ort = JSON.parse(readFileSync(join(ROOT, 'node_modules/onnxruntime-web/package.json'), 'utf8')) as { version: string };
+      expect(ref.source).toBe(`onnxruntime-web ${ort.version} (wasm)`);
+      const wasm = await openOn(files, 'wasm', 1);
+      try {
+        expect(await checkAgainstReference(wasm.item, wasm.user, ref, m.dim, m.pad_token_id)).toBeGreaterThanOrEqual(0.9999);
+        const swapped = { ...ref, items: [ref.items[1]!, ref.items[0]!, ...ref.items.slice(2)] };
+        expect(await checkAgainstReference(wasm.item, wasm.user, swapped, m.dim, m.pad_token_id)).toBeLessThan(SELF_CHECK_MIN_COSINE);
+      } finally {
+        await Promise.all([wasm.item.release(), wasm.user.release()]);
+      }
+      const json = JSON.parse(readFileSync(join(model, `self_check_${dtype}.json`), 'utf8'));
+      expect(() => parseSelfCheck(json, m.dim + 1, `self_check_${dtype}.json`)).toThrow(expect.objectContaining({ code: 'MODEL_FORMAT' }));
+    }, 60_000);
+  }
 
   it('reports a corrupt external data file as MODEL_INTEGRITY before ORT sees it', async () => {
     const engine = createEngine({

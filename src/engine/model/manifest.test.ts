@@ -162,6 +162,28 @@ describe('big models: external data and the fit check (before any download)', ()
     expect(codeOf(() => planBackend(m, caps(tiny), 'webgpu'))).toBe('MODEL_TOO_LARGE');
     expect(() => planBackend(m, caps(tiny), 'webgpu')).toThrow(/dtype q4/);
   });
+  it('counts a weight table dequantised to fp32 (max_buffer_bytes) and names the limit it passes', () => {
+    // TinyLlama's q4 item encoder: int8 embedding table 32,000 × 2,048 = 65.5 MB, as fp32 262 MB
+    const j = big();
+    Object.assign(j.files.find((x) => x.path === 'onnx/item_encoder_q4.onnx')!, { max_tensor_bytes: 65_536_000, max_buffer_bytes: 262_144_000 });
+    const m = parseManifest(j);
+    let err: HllmError | undefined;
+    try { planBackend(m, caps({ maxBufferSize: 2 ** 28, maxStorageBufferBindingSize: 2 ** 27 }), 'webgpu', 'q4'); } catch (e) { err = e as HllmError; }
+    expect(err?.code).toBe('MODEL_TOO_LARGE');
+    expect(err?.message).toContain("onnx/item_encoder_q4.onnx needs a 262.1 MB GPU buffer (a weight table dequantised to fp32), more than this WebGPU adapter's maxStorageBufferBindingSize (134.2 MB). Nothing was downloaded");
+    expect(planBackend(m, caps({ maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 }), 'webgpu', 'q4').dtype).toBe('q4');
+  });
+  it('a WebGPU plan says when its dtype could not also run on WASM', () => {
+    const m = parseManifest(big());
+    expect(planBackend(m, caps(gpu2g), 'webgpu', 'fp32').wasmProblem).toMatch(/its encoders take 5\.20 GB, more than the WASM backend's 4 GB/);
+    expect(planBackend(m, caps(gpu2g), 'webgpu', 'q4').wasmProblem).toBeUndefined();
+    expect(planBackend(m, caps(null), 'wasm', 'q4').wasmProblem).toBeUndefined();
+  });
+  it('downloads the self-check reference of the planned dtype only', () => {
+    const j = manifest();
+    j.files.push(f('self_check_q4.json', 'self_check', 'q4'), f('self_check_q8.json', 'self_check', 'q8'));
+    expect(runtimeFiles(parseManifest(j), 'q4').map((x) => x.path)).toEqual(['tokenizer.json', 'tokenizer_config.json', 'self_check_q4.json', 'onnx/item_encoder_q4.onnx', 'onnx/user_encoder_q4.onnx']);
+  });
   it('leaves manifests without external data or max_tensor_bytes as they were', () => {
     const m = parseManifest(manifest());
     expect(planBackend(m, caps({ maxBufferSize: 1, maxStorageBufferBindingSize: 1 }), 'webgpu', 'fp32').dtype).toBe('fp32');

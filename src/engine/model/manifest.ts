@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import { HllmError } from '../../errors.ts';
 import type { Dtype } from '../../protocol.ts';
 
-export type FileRole = 'item_encoder' | 'user_encoder' | 'user_kv_encoder' | 'tokenizer' | 'tokenizer_config' | 'config' | 'golden' | 'external_data' | 'popularity';
+export type FileRole = 'item_encoder' | 'user_encoder' | 'user_kv_encoder' | 'tokenizer' | 'tokenizer_config' | 'config' | 'golden' | 'external_data' | 'popularity' | 'self_check';
 
 /** Every dtype the engine runs, in the order availableDtypes() lists them. */
 const DTYPES = ['fp32', 'q8', 'q4'] as const satisfies readonly Dtype[];
@@ -26,6 +26,8 @@ const ManifestFileSchema = v.pipe(
     external_data: v.optional(v.array(v.string('must list strings'), 'must be an array of strings')),
     /** Encoders: the largest single initializer in bytes (one WebGPU buffer must hold it). */
     max_tensor_bytes: v.optional(nonNegInt()),
+    /** Encoders: the largest buffer the weights need on WebGPU, a constant the graph dequantises whole included (the q8/q4 embedding table, as fp32). */
+    max_buffer_bytes: v.optional(nonNegInt()),
     /** role 'external_data': the name the .onnx refers to, and the encoder file it belongs to. */
     location: v.optional(v.string('must be a string')),
     external_data_of: v.optional(v.string('must be a string')),
@@ -137,8 +139,13 @@ export function encoderFiles(m: Manifest, dtype: Dtype): ManifestFile[] {
   return encs.flatMap((e) => [e, ...externalDataFiles(m, e)]);
 }
 
-/** Files the engine downloads for one dtype (never golden.json or config.json; popularity.json when shipped). */
+/**
+ * Files the engine downloads for one dtype (never golden.json or config.json; popularity.json and
+ * the dtype's self-check reference when shipped: a few KB, read on WebGPU only, but downloaded on
+ * every backend so that a backend change never changes which files the folder keeps).
+ */
 export function runtimeFiles(m: Manifest, dtype: Dtype): ManifestFile[] {
-  const out = [fileFor(m, 'tokenizer'), fileFor(m, 'tokenizer_config'), fileFor(m, 'popularity')].filter((f): f is ManifestFile => f !== undefined);
+  const out = [fileFor(m, 'tokenizer'), fileFor(m, 'tokenizer_config'), fileFor(m, 'popularity'), fileFor(m, 'self_check', dtype)]
+    .filter((f): f is ManifestFile => f !== undefined);
   return [...out, ...encoderFiles(m, dtype)];
 }

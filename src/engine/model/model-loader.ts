@@ -7,6 +7,7 @@ import { externalDataFiles, fileFor, parseManifest, runtimeFiles, userEncoderFil
 import { sha256Hex } from '../../io/sha256.ts';
 import { fetcherOnly, loadModelFile, prepareKept, type FileSource } from './model-file.ts';
 import type { KvShape } from './ort-backend.ts';
+import { parseSelfCheck, type SelfCheckReference } from './self-check.ts';
 
 export async function fetchManifest(base: string, fetcher: Fetcher): Promise<Manifest> {
   const url = joinPath(base, 'hllm.json');
@@ -50,6 +51,8 @@ export interface ModelFiles {
   popularity: Record<string, number> | null;
   /** Identifies the item vectors: changes when the item encoder, tokenizer or text rules change. */
   modelKey: string;
+  /** This dtype's stored outputs for the WebGPU self-check (self_check_<dtype>.json), or null in folders exported before it. */
+  selfCheck: SelfCheckReference | null;
 }
 
 /**
@@ -96,15 +99,16 @@ export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, f
     const f = fileFor(m, role, d);
     return f ? bytesByPath.get(f.path) : undefined;
   };
-  const json = (role: FileRole) => {
-    const b = byRole(role);
+  const json = (role: FileRole, d?: Dtype) => {
+    const b = byRole(role, d);
     if (!b) return undefined;
     try {
       return JSON.parse(new TextDecoder().decode(b));
     } catch (e) {
-      throw new HllmError('MODEL_FORMAT', `${fileFor(m, role)?.path} is not valid JSON: ${(e as Error).message}`);
+      throw new HllmError('MODEL_FORMAT', `${fileFor(m, role, d)?.path} is not valid JSON: ${(e as Error).message}`);
     }
   };
+  const reference = json('self_check', dtype) as unknown;
   const item = fileFor(m, 'item_encoder', dtype)!;
   const user = userEncoderFile(m, dtype)!;
   const ext = (enc: ManifestFile): ExternalData[] => externalDataFiles(m, enc).map((x) => ({ path: x.location!, data: bytesByPath.get(x.path)! }));
@@ -125,5 +129,6 @@ export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, f
     userExternalData: ext(user),
     userKv: user.kv_cache ?? null,
     modelKey,
+    selfCheck: reference === undefined ? null : parseSelfCheck(reference, m.dim, fileFor(m, 'self_check', dtype)!.path),
   };
 }

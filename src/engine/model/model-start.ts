@@ -70,6 +70,7 @@ export async function startModel(options: EngineOptions, fetcher: Fetcher, timer
   const forced = (options.backend ?? 'auto') !== 'auto';
   const sessions = await openSessions(files, plan, forced, tok, threads, onProgress);
   const models = await SessionHolder.create(sessions, async (reason) => {
+    if (plan.wasmProblem !== undefined) throw new Error(`dtype ${plan.dtype} does not fit WASM: ${plan.wasmProblem}`);
     // Read again (Cache Storage, else the network) rather than held: a big model's bytes would double its memory.
     const again = await fetchModelFiles(options.model, manifest, plan.dtype, source);
     return { ...(await openOn(again, 'wasm', threads)), backend: 'wasm', dtype: plan.dtype, reason };

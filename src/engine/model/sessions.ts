@@ -1,24 +1,17 @@
-// Opens the item and user encoder sessions on the planned backend. WebGPU is kept only
-// if a short numeric self-check against WASM passes (cosine ≥ 0.999 on probe items and
-// a probe user); otherwise, unless the caller forced WebGPU, the engine falls back to WASM.
-// Under 'auto' a passed self-check is followed by one timed item-encoder batch on each
-// backend, and the faster one is kept: for a small model WASM often wins.
+// Opens the item and user encoder sessions on the planned backend. WebGPU is kept only if a
+// numeric self-check passes (self-check.ts): against the reference stored with the model, so no
+// second copy of the model is opened, or, for folders without one, against WASM sessions of the
+// same dtype where those fit. afterSelfCheck() (backend-policy.ts) turns the result into a
+// choice: keep WebGPU, fall back to WASM, or, under 'auto' on a hardware adapter, time one
+// item-encoder batch on each backend and keep the faster (for a small model WASM often wins).
 import type { Backend, Dtype, Progress } from '../../protocol.ts';
-import { chooseByTiming, type Plan } from './backend-policy.ts';
-import { encodeItemRows, encodeUsers } from './encoders.ts';
+import { afterSelfCheck, chooseByTiming, SELF_CHECK_MIN_COSINE, type AfterCheck, type Plan, type SelfCheckResult } from './backend-policy.ts';
+import { HllmError } from '../../errors.ts';
+import { encodeItemRows } from './encoders.ts';
 import type { ModelFiles } from './model-loader.ts';
 import { createModel, type OnnxModel } from './ort-backend.ts';
-import { cosine } from '../../vectors/vector-math.ts';
+import { checkAgainstReference, checkAgainstWasm, PROBES } from './self-check.ts';
 import type { ItemTokenizer } from './tokenizer.ts';
-
-const SELF_CHECK_MIN_COSINE = 0.999;
-
-const PROBES = [
-  'title: Toy Story (1995) genres: Adventure|Animation|Children|Comedy|Fantasy',
-  'title: Heat (1995)',
-  '',
-  'Crème brûlée — 東京 🎬 '.repeat(12),
-];
 
 export interface Sessions {
   item: OnnxModel;
@@ -26,10 +19,12 @@ export interface Sessions {
   backend: Backend;
   dtype: Dtype;
   reason: string;
-  selfCheck?: { minCosine: number; passed: boolean };
+  selfCheck?: { minCosine: number; passed: boolean; against: string };
   /** 'auto' on a hardware adapter: one TIMING_BATCH-item batch, after a warm-up, on each backend. */
   timing?: { items: number; webgpuMs: number; wasmMs: number };
 }
+
+type Pair = { item: OnnxModel; user: OnnxModel };
 
 /** Items in the timed batch: the engine's default batch size, so it is what encoding will run. */
 export const TIMING_BATCH = 32;
@@ -48,15 +43,8 @@ export async function timeItemBatch(item: OnnxModel, rows: number[][], dim: numb
   return performance.now() - t0;
 }
 
-async function probe(item: OnnxModel, user: OnnxModel, rows: number[][], dim: number, padId: number): Promise<Float32Array[]> {
-  const v = await encodeItemRows(item, rows, { dim, padId, batchSize: rows.length });
-  const items = rows.map((_, i) => v.subarray(i * dim, (i + 1) * dim));
-  const u = await encodeUsers(user, [items], dim, 50);
-  return [...items, u];
-}
-
 /** Opens both encoders of `files` on one backend. */
-export async function openOn(files: ModelFiles, backend: Backend, threads: number, onProgress?: (p: Progress) => void): Promise<{ item: OnnxModel; user: OnnxModel }> {
+export async function openOn(files: ModelFiles, backend: Backend, threads: number, onProgress?: (p: Progress) => void): Promise<Pair> {
   const item = await createModel(files.itemEncoder, backend, threads, files.itemExternalData);
   onProgress?.({ phase: 'load', done: 1, total: 2, detail: `item_encoder (${backend})` });
   let user: OnnxModel;
@@ -70,52 +58,67 @@ export async function openOn(files: ModelFiles, backend: Backend, threads: numbe
   return { item, user };
 }
 
+const release = (p: Pair | null) => (p ? Promise.all([p.item.release(), p.user.release()]) : Promise.resolve());
+
+/** Runs the self-check that `files` allows; null when none can run. Opens `cpu` only for the WASM form. */
+async function selfCheck(files: ModelFiles, plan: Plan, gpu: Pair, tok: ItemTokenizer, open: () => Promise<Pair>): Promise<{ check: SelfCheckResult | null; cpu: Pair | null }> {
+  const m = files.manifest;
+  const ref = files.selfCheck;
+  if (!ref && plan.wasmProblem !== undefined) return { check: null, cpu: null };
+  const cpu = ref ? null : await open();
+  const against = ref ? `reference (${ref.source})` : 'wasm';
+  try {
+    const minCosine = ref
+      ? await checkAgainstReference(gpu.item, gpu.user, ref, m.dim, m.pad_token_id)
+      : await checkAgainstWasm(gpu, cpu!, tok, m.dim, m.pad_token_id);
+    return { check: { minCosine, against }, cpu };
+  } catch (e) {
+    return { check: { minCosine: -1, against, failure: String((e as Error).message ?? e) }, cpu };
+  }
+}
+
 export async function openSessions(files: ModelFiles, plan: Plan, forced: boolean, tok: ItemTokenizer, threads: number, onProgress?: (p: Progress) => void): Promise<Sessions> {
   const m = files.manifest;
   const open = (backend: Backend) => openOn(files, backend, threads, onProgress);
-  if (plan.backend === 'wasm') return { ...(await open('wasm')), backend: 'wasm', dtype: plan.dtype, reason: plan.reason };
+  const on = (pair: Pair, backend: Backend, reason: string, extra: Partial<Sessions> = {}): Sessions => ({ ...pair, backend, dtype: plan.dtype, reason, ...extra });
+  if (plan.backend === 'wasm') return on(await open('wasm'), 'wasm', plan.reason);
 
-  let gpu: { item: OnnxModel; user: OnnxModel };
+  let gpu: Pair;
   try {
     gpu = await open('webgpu');
   } catch (e) {
     if (forced) throw e;
-    return { ...(await open('wasm')), backend: 'wasm', dtype: plan.dtype, reason: `${plan.reason}; WebGPU session failed (${(e as Error).message}), using wasm` };
+    if (plan.wasmProblem !== undefined) {
+      throw new HllmError('BACKEND_UNAVAILABLE', `${(e as Error).message} WASM cannot take dtype ${plan.dtype} either: ${plan.wasmProblem}.`, { backend: 'webgpu', dtype: plan.dtype });
+    }
+    return on(await open('wasm'), 'wasm', `${plan.reason}; WebGPU session failed (${(e as Error).message}), using wasm`);
   }
-  const cpu = await open('wasm');
-  const rows = PROBES.map((t) => tok.itemIds(t));
-  let minCos = -1;
-  let failure = '';
+  const { check, cpu: opened } = await selfCheck(files, plan, gpu, tok, () => open('wasm'));
+  let cpu = opened;
+  const result: Partial<Sessions> = check ? { selfCheck: { minCosine: check.minCosine, passed: check.minCosine >= SELF_CHECK_MIN_COSINE, against: check.against } } : {};
+  let after: AfterCheck;
   try {
-    // Sequential on purpose: ORT web shares one wasm instance, and overlapping runs of two
-    // sessions (one suspended in an async WebGPU call) are not safe.
-    const a = await probe(gpu.item, gpu.user, rows, m.dim, m.pad_token_id);
-    const b = await probe(cpu.item, cpu.user, rows, m.dim, m.pad_token_id);
-    minCos = Math.min(...a.map((v, i) => cosine(v, b[i]!)));
+    after = afterSelfCheck(plan, forced, check);
   } catch (e) {
-    minCos = -1;
-    failure = ` (WebGPU run failed: ${(e as Error).message ?? e})`;
+    await Promise.all([release(gpu), release(cpu)]);
+    throw e;
   }
-  const passed = minCos >= SELF_CHECK_MIN_COSINE;
-  const check = `self-check vs wasm: min cosine ${minCos.toFixed(6)}${failure}`;
-  if (passed && !forced && plan.adapter !== undefined) {
+  if (after.next === 'time') {
+    cpu ??= await open('wasm');
     const rows = timingRows(tok);
     // A failed timed run counts as an infinitely slow backend (chooseByTiming then keeps the other).
     const time = (model: OnnxModel) => timeItemBatch(model, rows, m.dim, m.pad_token_id).catch(() => Number.NaN);
     const webgpuMs = await time(gpu.item);
     const wasmMs = await time(cpu.item);
-    const pick = chooseByTiming({ adapter: plan.adapter, minCosine: minCos, items: rows.length, webgpuMs, wasmMs });
+    const pick = chooseByTiming({ adapter: plan.adapter!, minCosine: check!.minCosine, items: rows.length, webgpuMs, wasmMs });
     const [keep, drop] = pick.backend === 'webgpu' ? [gpu, cpu] : [cpu, gpu];
-    await Promise.all([drop.item.release(), drop.user.release()]);
-    return {
-      ...keep, backend: pick.backend, dtype: plan.dtype, reason: `${pick.reason}; ${plan.dtypeReason}`,
-      selfCheck: { minCosine: minCos, passed }, timing: { items: rows.length, webgpuMs, wasmMs },
-    };
+    await release(drop);
+    return on(keep, pick.backend, `${pick.reason}; ${plan.dtypeReason}`, { ...result, timing: { items: rows.length, webgpuMs, wasmMs } });
   }
-  if (passed || forced) {
-    await Promise.all([cpu.item.release(), cpu.user.release()]);
-    return { ...gpu, backend: 'webgpu', dtype: plan.dtype, reason: `${plan.reason}; ${check}${passed ? ' (passed)' : ' (FAILED, kept because forced)'}`, selfCheck: { minCosine: minCos, passed } };
+  if (after.next === 'webgpu') {
+    await release(cpu);
+    return on(gpu, 'webgpu', after.reason, result);
   }
-  await Promise.all([gpu.item.release(), gpu.user.release()]);
-  return { ...cpu, backend: 'wasm', dtype: plan.dtype, reason: `${plan.reason}; ${check} < ${SELF_CHECK_MIN_COSINE}, using wasm`, selfCheck: { minCosine: minCos, passed } };
+  await release(gpu);
+  return on(cpu ?? await open('wasm'), 'wasm', after.reason, result);
 }
