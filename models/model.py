@@ -54,49 +54,65 @@ def positions_from_mask(mask):
     return (torch.cumsum(mask, dim=1) - 1).clamp(min=0)
 
 
-def rope(x, pos, theta):
-    """Rotary embedding in HF Llama's convention (halves, not interleaved pairs)."""
-    half = x.shape[-1] // 2
-    inv_freq = 1.0 / (theta ** (torch.arange(0, half, dtype=torch.float32, device=x.device) / half))
+def rope_tables(pos, head_dim, theta):
+    """cos and sin [B, 1, T, head_dim] of HF Llama's rotary embedding at positions `pos` [B, T].
+    Computed once per forward and shared by every layer: exported per layer (and for q and k
+    apart), the same arithmetic was a fifth of the ONNX graph's nodes, each run at every step."""
+    half = head_dim // 2
+    inv_freq = torch.tensor([1.0 / theta ** (i / half) for i in range(half)], dtype=torch.float32, device=pos.device)
     freqs = pos.to(torch.float32)[:, None, :, None] * inv_freq  # B,1,T,half
-    cos, sin = torch.cos(freqs), torch.sin(freqs)
-    x1, x2 = x[..., :half], x[..., half:]
-    return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], dim=-1)
+    freqs = torch.cat([freqs, freqs], dim=-1)
+    return torch.cos(freqs), torch.sin(freqs)
+
+
+def rotate_half_matrix(head_dim, device=None):
+    """R with x @ R == cat([-x2, x1]) (HF's rotate_half): one MatMul with exact 0/±1 entries
+    instead of two Slices, a Neg and a Concat per tensor in the exported graph."""
+    half = head_dim // 2
+    r = torch.zeros(head_dim, head_dim, device=device)
+    r[torch.arange(half) + half, torch.arange(half)] = -1.0
+    r[torch.arange(half), torch.arange(half) + half] = 1.0
+    return r
+
+
+def rope(x, rot):
+    """Rotary embedding in HF Llama's convention (halves, not interleaved pairs); rot = (cos, sin, R)."""
+    cos, sin, r = rot
+    return x * cos + (x @ r) * sin
 
 
 class Attention(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.n_heads, self.n_kv, self.head_dim = c.n_heads, c.n_kv_heads, c.dim // c.n_heads
-        self.theta = c.rope_theta
         self.q_proj = nn.Linear(c.dim, c.n_heads * self.head_dim, bias=c.qkv_bias)
         self.k_proj = nn.Linear(c.dim, c.n_kv_heads * self.head_dim, bias=c.qkv_bias)
         self.v_proj = nn.Linear(c.dim, c.n_kv_heads * self.head_dim, bias=c.qkv_bias)
         self.o_proj = nn.Linear(c.n_heads * self.head_dim, c.dim, bias=False)
 
-    def forward(self, x, pos, allowed, past=None):
-        """`past`: this layer's cached (keys, values) [B, n_kv, P, hd], keys already rotated at
-        their positions. Returns the output and the (keys, values) over past + these T positions."""
+    def forward(self, x, rot, bias, past=None):
+        """rot: rope's (cos, sin, R) of these positions; bias [B, 1, 1, T, P + T]: 0 where a query
+        may attend, -1e9 elsewhere. `past`: this layer's cached (keys, values) [B, n_kv, P, hd],
+        keys already rotated at their positions. Returns the output and the (keys, values) over
+        past + these T positions."""
         B, T, _ = x.shape
         q = self.q_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
         k = self.k_proj(x).view(B, T, self.n_kv, self.head_dim).transpose(1, 2)
         v = self.v_proj(x).view(B, T, self.n_kv, self.head_dim).transpose(1, 2)
-        q, k = rope(q, pos, self.theta), rope(k, pos, self.theta)
+        q, k = rope(q, rot), rope(k, rot)
         if past is not None:
             k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
-        present = (k, v)  # GQA: cached with n_kv heads, before the repeat below
-        L = k.shape[2]
-        if self.n_kv != self.n_heads:
-            rep = self.n_heads // self.n_kv
-            # HF's repeat_kv (query head j reads kv head j // rep) as expand + reshape: torch 1.13
-            # exports repeat_interleave with the tracing batch size baked in, so ONNX broke on B != 2
-            k = k[:, :, None].expand(B, self.n_kv, rep, L, self.head_dim).reshape(B, self.n_heads, L, self.head_dim)
-            v = v[:, :, None].expand(B, self.n_kv, rep, L, self.head_dim).reshape(B, self.n_heads, L, self.head_dim)
-        att = (q @ k.transpose(-2, -1)) / math.sqrt(self.head_dim)
-        att = att.masked_fill(~allowed, -1e9)
+        present = (k, v)  # GQA: cached with n_kv heads
+        # GQA as HF's repeat_kv (query head j reads kv head j // rep) by broadcasting: queries
+        # grouped [B, n_kv, rep, T, hd] against keys [B, n_kv, 1, L, hd], so no copy of the cache
+        # and no shape arithmetic on L (torch 1.13 exported repeat_interleave with the tracing
+        # batch size baked in; expand + reshape cost a dozen shape nodes per layer)
+        rep = self.n_heads // self.n_kv
+        q = q.reshape(B, self.n_kv, rep, T, self.head_dim) * (1.0 / math.sqrt(self.head_dim))
+        att = q @ k[:, :, None].transpose(-2, -1) + bias
         att = F.softmax(att, dim=-1)  # no attention dropout, as in Llama: it costs more than it helps here
-        y = (att @ v).transpose(1, 2).reshape(B, T, self.n_heads * self.head_dim)
-        return self.o_proj(y), present
+        y = (att @ v[:, :, None]).reshape(B, self.n_heads, T, self.head_dim)
+        return self.o_proj(y.transpose(1, 2).reshape(B, T, self.n_heads * self.head_dim)), present
 
 
 class MLP(nn.Module):
@@ -119,8 +135,8 @@ class Block(nn.Module):
         self.mlp = MLP(c)
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, x, pos, allowed, past=None):
-        a, present = self.self_attn(self.input_layernorm(x), pos, allowed, past)
+    def forward(self, x, rot, bias, past=None):
+        a, present = self.self_attn(self.input_layernorm(x), rot, bias, past)
         x = x + self.drop(a)
         return x + self.drop(self.mlp(self.post_attention_layernorm(x))), present
 
@@ -132,6 +148,7 @@ class Decoder(nn.Module):
         super().__init__()
         self.layers = nn.ModuleList([Block(c, dropout) for _ in range(n_layers)])
         self.norm = RMSNorm(c.dim, c.norm_eps)
+        self.head_dim, self.theta = c.dim // c.n_heads, c.rope_theta
 
     def forward(self, x, mask):
         return self.forward_cached(x, mask)[0]
@@ -148,10 +165,15 @@ class Decoder(nn.Module):
         allowed = causal[None, None] & (mask[:, None, None, :] > 0)
         # a padded query sees itself, so softmax never meets an all-masked row (NaN)
         allowed = allowed | (k_idx[None, :] == q_idx[:, None])[None, None]
+        # additive, made once for every layer (a masked_fill per layer was a Not and a Where each);
+        # [B, 1, 1, T, L] for the grouped queries [B, n_kv, rep, T, hd]
+        bias = torch.zeros(allowed.shape, dtype=x.dtype, device=x.device).masked_fill(~allowed, -1e9)[:, :, None]
         pos = positions_from_mask(mask)[:, L - T:]
+        cos, sin = rope_tables(pos, self.head_dim, self.theta)
+        rot = (cos, sin, rotate_half_matrix(self.head_dim, x.device))
         presents = []
         for i, layer in enumerate(self.layers):
-            x, present = layer(x, pos, allowed, None if past is None else past[i])
+            x, present = layer(x, rot, bias, None if past is None else past[i])
             presents.append(present)
         return self.norm(x), presents
 
