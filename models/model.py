@@ -39,6 +39,25 @@ class HLLMConfig:
         return asdict(self)
 
 
+CONFIG_HELP = {  # train.py's --m-* flags: what each field does; the comments above give the reasons
+    "vocab_size": "WordPiece vocabulary cap (a trained tokenizer's actual size replaces it)",
+    "dim": "hidden size of both LLMs",
+    "item_layers": "Item LLM decoder layers",
+    "user_layers": "User LLM decoder layers",
+    "n_heads": "attention heads",
+    "n_kv_heads": "key/value heads; fewer than n_heads for grouped-query attention",
+    "ffn_dim": "SwiGLU hidden width",
+    "rope_theta": "rotary embedding base",
+    "norm_eps": "RMSNorm epsilon",
+    "qkv_bias": "biases on the q, k and v projections (1, true or yes turns them on)",
+    "dropout": "dropout of the User LLM and of the item embeddings it reads",
+    "item_dropout": "dropout of the Item LLM",
+    "max_text_tokens": "BOS + text tokens per item, longer texts cut; the item token comes on top",
+    "max_history": "items the User LLM reads (training windows hold max_history + 1)",
+    "n_items": "SASRec only: size of the item-ID table (0 = HLLM)",
+}
+
+
 class RMSNorm(nn.Module):
     def __init__(self, dim, eps):
         super().__init__()
