@@ -64,6 +64,13 @@ class TrainConfig:
                                    # 5.3 s), little beside a step's ~1,700-2,700 items encoded with
                                    # gradient (docs/quality.md "What each loss costs per step")
                                    # >= the catalogue size: the whole bank every step (= "full"'s loss)
+    bank_columns: int = 16384      # "bank": with more items than this, each step scores the rows encoded
+                                   # with gradient plus this many others sampled uniformly (the same
+                                   # for the whole batch and every DDP rank), logQ-corrected so the
+                                   # softmax estimates the whole bank's; the [positions x items]
+                                   # softmax was ~4 of a 4.6 s step at 100k items, and capped its cost
+                                   # stops growing with the catalogue. At or below the cap: the exact
+                                   # softmax over the whole bank (ml-latest-small, Amazon Toys)
     n_negatives: int = 256         # uniform negatives shared across the batch
     aux_weight: float = 1.0        # item-side contrastive loss (0 turns it off)
     aux_drop: float = 0.4          # share of text tokens dropped in the auxiliary copy
@@ -98,6 +105,8 @@ HELP = {  # each flag's help: what the field does; the comments above give the r
     "full_max_items": "above this many items full and bank fall back to sampled",
     "bank_refresh": "bank: catalogue rows re-encoded without gradient each step, in rotation "
                     "(>= the catalogue: all of them every step)",
+    "bank_columns": "bank: with more items than this, score the rows encoded with gradient plus this many "
+                    "other bank rows sampled uniformly (logQ-corrected) instead of the whole bank",
     "n_negatives": "uniform negatives shared across the batch (sampled), or encoded fresh with gradient (bank)",
     "aux_weight": "weight of the item-side auxiliary loss, each negative's text against a token-dropout copy "
                   "of itself (0 turns it off)",

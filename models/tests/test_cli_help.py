@@ -55,7 +55,7 @@ def test_the_check_catches_a_flag_without_help():
 
 
 def test_parse_still_builds_the_configs():
-    cfg, mc = train.parse(["--loss", "bank", "--bank-refresh", "100", "--m-dim", "32", "--m-qkv-bias", "true"])
-    assert cfg.loss == "bank" and cfg.bank_refresh == 100 and mc.dim == 32 and mc.qkv_bias is True
+    cfg, mc = train.parse(["--loss", "bank", "--bank-columns", "100", "--m-dim", "32", "--m-qkv-bias", "true"])
+    assert cfg.loss == "bank" and cfg.bank_columns == 100 and mc.dim == 32 and mc.qkv_bias is True
     a = compare.parse(["--data", "d", "--m-dim", "32"])
     assert a.data == "d" and a.extra == ["--m-dim", "32"]
