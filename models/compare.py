@@ -42,33 +42,48 @@ def mean_se(xs):
     return m, se
 
 
-def parse(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", required=True)
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--hllm-steps", type=int, default=1200, help="maximum step budget for HLLM")
-    p.add_argument("--sasrec-steps", type=int, default=4000, help="maximum step budget for both SASRec variants")
-    p.add_argument("--patience", type=int, default=6, help="evaluations (every 50 steps) without a better valid N@10")
-    p.add_argument("--eval-every", type=int, default=50)
-    p.add_argument("--hllm-flags", default=" ".join(HLLM_FLAGS), help="train.py flags for HLLM")
+def parser():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                epilog="Any other option (e.g. --m-dim 32) is passed to train.py for every model.")
+    p.add_argument("--data", required=True, help="prepared data folder, passed to train.py for every run (required)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                   help="seeds; each model is trained on every one (default: %(default)s)")
+    p.add_argument("--hllm-steps", type=int, default=1200, help="maximum step budget for HLLM (default: %(default)s)")
+    p.add_argument("--sasrec-steps", type=int, default=4000,
+                   help="maximum step budget for both SASRec variants (default: %(default)s)")
+    p.add_argument("--patience", type=int, default=6,
+                   help="evaluations (every --eval-every steps) without a better valid N@10 before a run stops "
+                        "(default: %(default)s)")
+    p.add_argument("--eval-every", type=int, default=50,
+                   help="steps between validation evaluations in every run (default: %(default)s)")
+    p.add_argument("--hllm-flags", default=" ".join(HLLM_FLAGS), help="train.py flags for HLLM (default: %(default)s)")
     p.add_argument("--hllm-grid", nargs="+", metavar="LR:DROPOUT", default=None,
                    help="tune HLLM over these pairs on top of --hllm-flags, like --full-grid (default: no tuning)")
     p.add_argument("--sasrec-lrs", type=float, nargs="+", default=[5e-4, 1e-3, 2e-3],
-                   help="learning rates for the sampled-softmax SASRec, tried on the first seed")
+                   help="learning rates for the sampled-softmax SASRec, tried on the first seed (default: %(default)s)")
     p.add_argument("--full-lrs", type=float, nargs="+", default=[5e-4, 1e-3, 2e-3],
-                   help="learning rates for the full-softmax SASRec, tried on the first seed")
+                   help="learning rates for the full-softmax SASRec, tried on the first seed (default: %(default)s)")
     p.add_argument("--full-dropouts", type=float, nargs="+", default=[0.1, 0.3, 0.5],
-                   help="dropouts for the full-softmax SASRec, tried on the first seed")
+                   help="dropouts for the full-softmax SASRec, tried on the first seed (default: %(default)s)")
     p.add_argument("--full-grid", nargs="+", metavar="LR:DROPOUT", default=None,
-                   help="full-softmax SASRec grid as explicit pairs (replaces --full-lrs x --full-dropouts)")
+                   help="full-softmax SASRec grid as explicit pairs, replacing --full-lrs x --full-dropouts "
+                        "(default: their product)")
     p.add_argument("--finalists", type=int, default=2,
-                   help="configs (best first-seed validation) run on every seed; the best mean validation is kept")
-    p.add_argument("--only", nargs="+", choices=MODELS, default=list(MODELS), help="train only these models")
-    p.add_argument("--out", default="models/runs/compare")
+                   help="configs (best first-seed validation) run on every seed; the best mean validation is kept "
+                        "(default: %(default)s)")
+    p.add_argument("--only", nargs="+", choices=MODELS, default=list(MODELS),
+                   help="train only these models (default: %(default)s)")
+    p.add_argument("--out", default="models/runs/compare",
+                   help="folder for every run (one per model, config and seed) and summary.json (default: %(default)s)")
     p.add_argument("--resume", action="store_true",
-                   help="reuse a run whose train_log.json already exists in --out (same command, e.g. after an interruption)")
+                   help="reuse a run whose train_log.json already exists in --out (same command, e.g. after an "
+                        "interruption) (default: %(default)s)")
+    return p
+
+
+def parse(argv):
     # Any other option (e.g. --m-dim 32) is passed to train.py for every model.
-    a, extra = p.parse_known_args(argv)
+    a, extra = parser().parse_known_args(argv)
     a.extra = extra
     return a
 

@@ -162,19 +162,26 @@ def ort_metrics(runner, paths, dt, tokens, pad_id, pairs, mc):
     return m, embs
 
 
-def main(argv=None):
+def parser():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("checkpoint")
-    p.add_argument("out")
-    p.add_argument("--baseline", help="SASRec checkpoint.pt trained on the same split")
-    p.add_argument("--catalog-out", help="also publish items.csv (+ licence) here for the engine")
-    p.add_argument("--id", default=None)
-    p.add_argument("--golden-users", type=int, default=5)
+    p.add_argument("checkpoint", help="train.py's checkpoint.pt; its data set must be unchanged (sha256 checked)")
+    p.add_argument("out", help="browser model folder to write: ONNX fp32/q8/q4, tokenizer, golden.json, hllm.json")
+    p.add_argument("--baseline", help="SASRec checkpoint.pt trained on the same split, whose metrics are recorded "
+                                      "beside the model's (default: none)")
+    p.add_argument("--catalog-out", help="also publish items.csv (+ licence) here for the engine (default: not published)")
+    p.add_argument("--id", default=None, help="model id in hllm.json and golden.json (default: hllm-<data set name>)")
+    p.add_argument("--golden-users", type=int, default=5,
+                   help="test users whose embedding and top 10 go into golden.json (default: %(default)s)")
     p.add_argument("--quality-bar", nargs="*", default=[], metavar="SUMMARY_JSON",
                    help="models/compare.py summary.json files (multi-seed HLLM vs SASRec vs popular) to record, "
-                        "keyed by the data set's name (models/data/ml-100k/out -> ml-100k)")
-    p.add_argument("--selection", help="models/pick_best.py's record of how this checkpoint was chosen")
-    a = p.parse_args(argv)
+                        "keyed by the data set's name (models/data/ml-100k/out -> ml-100k) (default: none)")
+    p.add_argument("--selection", help="models/pick_best.py's record of how this checkpoint was chosen, recorded in "
+                                       "hllm.json's metrics (default: none)")
+    return p
+
+
+def main(argv=None):
+    a = parser().parse_args(argv)
 
     ck, mc, core = load_checkpoint(a.checkpoint)
     run_dir = os.path.dirname(os.path.abspath(a.checkpoint))

@@ -28,6 +28,8 @@ def loss_kind(cfg, n_items, sasrec=False):
     SASRec's "bank" is "full" (its item table costs nothing to read in full)."""
     if cfg.loss not in ("sampled", "full", "bank"):
         raise SystemExit(f"--loss must be sampled, full or bank, not {cfg.loss!r}")
+    if cfg.bank_columns < 1:
+        raise SystemExit(f"--bank-columns must be at least 1, not {cfg.bank_columns}")
     if cfg.loss == "sampled" or n_items > cfg.full_max_items:
         return "sampled"
     return "full" if sasrec else cfg.loss
@@ -98,11 +100,32 @@ class Bank:
                 self.emb[torch.tensor(rows, device=self.device)] = e[:len(rows)]
 
 
+def bank_sample(n_rows, fresh_rows, cap, gen):
+    """The bank rows the "bank" loss scores besides the k `fresh_rows` (train.py --bank-columns):
+    `cap` of the n - k others, drawn uniformly without replacement as the first of them in a
+    random permutation of all n rows; None (every row) when those n - k number at most `cap`.
+
+    The permutation comes from `gen`, which train.py seeds alike on every rank each step (and
+    draws the same negatives from before), so all DDP ranks draw the same permutation; the rows a
+    rank takes from it differ from another rank's only where their fresh rows differ. It is drawn
+    whenever n > cap, whatever k, so `gen` stays alike on every rank for what follows.
+    """
+    if n_rows <= cap:
+        return None
+    perm = torch.randperm(n_rows, generator=gen)
+    if n_rows - len(fresh_rows) <= cap:
+        return None
+    fresh = torch.zeros(n_rows, dtype=torch.bool)
+    fresh[fresh_rows] = True
+    return perm[~fresh[perm]][:cap]
+
+
 def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled", bank=None):
     """Sum of the next-item losses over this rank's positions, their count, the aux loss, item cosine.
 
     kind "bank" needs `bank` (a Bank): the items encoded here with gradient replace their bank
-    rows in the logits, then are written back into it.
+    rows in the logits, then are written back into it; above cfg.bank_columns bank rows only a
+    sample of the others is scored (bank_sample, drawn from `gen`).
     """
     seq_items = sorted({i for w in batch for i in w})
     if kind == "full":
@@ -130,8 +153,10 @@ def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled
     if kind == "full":
         loss_sum, count = full_softmax(pred.reshape(-1, pred.shape[-1]), embs, flat_t, core.scale(), valid)
     elif kind == "bank":
-        loss_sum, count = bank_softmax(pred.reshape(-1, pred.shape[-1]), bank.emb,
-                                       torch.tensor(uniq, device=device) - 1, embs, flat_t, core.scale(), valid)
+        fresh_rows = torch.tensor(uniq) - 1
+        others = bank_sample(bank.emb.shape[0], fresh_rows, cfg.bank_columns, gen)
+        loss_sum, count = bank_softmax(pred.reshape(-1, pred.shape[-1]), bank.emb, fresh_rows.to(device), embs,
+                                       flat_t, core.scale(), valid, None if others is None else others.to(device))
         bank.write(uniq, embs)  # after the logits: they hold their own copy of the bank
     else:
         pos = embs[torch.tensor([row.get(int(t), 0) for t in flat_t], device=device)]

@@ -39,6 +39,25 @@ class HLLMConfig:
         return asdict(self)
 
 
+CONFIG_HELP = {  # train.py's --m-* flags: what each field does; the comments above give the reasons
+    "vocab_size": "WordPiece vocabulary cap (a trained tokenizer's actual size replaces it)",
+    "dim": "hidden size of both LLMs",
+    "item_layers": "Item LLM decoder layers",
+    "user_layers": "User LLM decoder layers",
+    "n_heads": "attention heads",
+    "n_kv_heads": "key/value heads; fewer than n_heads for grouped-query attention",
+    "ffn_dim": "SwiGLU hidden width",
+    "rope_theta": "rotary embedding base",
+    "norm_eps": "RMSNorm epsilon",
+    "qkv_bias": "biases on the q, k and v projections (1, true or yes turns them on)",
+    "dropout": "dropout of the User LLM and of the item embeddings it reads",
+    "item_dropout": "dropout of the Item LLM",
+    "max_text_tokens": "BOS + text tokens per item, longer texts cut; the item token comes on top",
+    "max_history": "items the User LLM reads (training windows hold max_history + 1)",
+    "n_items": "SASRec only: size of the item-ID table (0 = HLLM)",
+}
+
+
 class RMSNorm(nn.Module):
     def __init__(self, dim, eps):
         super().__init__()
@@ -275,7 +294,7 @@ def full_softmax(pred, items, targets, scale, valid):
     return (loss * valid[keep]).sum(), valid.sum()
 
 
-def bank_softmax(pred, bank, fresh_rows, fresh, targets, scale, valid):
+def bank_softmax(pred, bank, fresh_rows, fresh, targets, scale, valid, others=None):
     """full_softmax over a bank of catalogue embeddings held without gradient (train.py's
     "bank" loss): the items encoded this step with gradient (`fresh` [F, D], at bank rows
     `fresh_rows` [F]) replace their bank rows, so the Item LLM's gradient comes through them
@@ -283,14 +302,44 @@ def bank_softmax(pred, bank, fresh_rows, fresh, targets, scale, valid):
 
     bank [V, D] (row i is item id i + 1, no gradient); the rest as full_softmax. With a bank
     encoded by the current weights it gives full_softmax's loss, and its gradient for `pred`
-    and for every fresh row. The bank's logits are one [N, V] product whose backward computes
-    the gradient for `pred` only (full_softmax's also computes one for every item), and the
-    fresh rows' columns are overwritten with their own small product (index_copy_: a column
-    assignment by advanced indexing made the backward a third slower at 100k items).
+    and for every fresh row. `others` (train.py --bank-columns) scores only a sample of the
+    bank: bank_logits says how. Returns (sum of losses, number of rows), like full_softmax.
     """
-    keep = valid > 0
-    p = F.normalize(pred[keep], dim=-1) * scale
-    logits = p @ F.normalize(bank, dim=-1).T
-    logits.index_copy_(1, fresh_rows, p @ F.normalize(fresh, dim=-1).T)  # the bank itself is untouched
-    loss = F.cross_entropy(logits, (targets[keep] - 1).clamp(min=0), reduction="none")
+    logits, cols, keep = bank_logits(pred, bank, fresh_rows, fresh, targets, scale, valid, others)
+    loss = F.cross_entropy(logits, cols, reduction="none")
     return (loss * valid[keep]).sum(), valid.sum()
+
+
+def bank_logits(pred, bank, fresh_rows, fresh, targets, scale, valid, others=None):
+    """bank_softmax's logits for the unpadded positions, each one's target column, and the mask
+    of those positions.
+
+    others None: a column per bank row. The bank's logits are one [N, V] product whose backward
+    computes the gradient for `pred` only (full_softmax's also computes one for every item), and
+    the fresh rows' columns are overwritten with their own small product (index_copy_: a column
+    assignment by advanced indexing made the backward a third slower at 100k items).
+
+    others [M] (bank rows, none of them fresh, drawn uniformly without replacement from the
+    V - F rows that are not): columns for the F fresh rows, then for these M only, each of the
+    M logits raised by log((V - F) / M), the logQ correction of a sampled softmax, so their
+    exponentials sum, in expectation, to those of all V - F rows. The [N, F + M] logits cost the
+    same at any catalogue size. Every target must be a fresh row (train.py's are: the batch's
+    items are encoded with gradient); with M = V - F the correction is log 1 = 0 and the loss is
+    the whole bank's.
+    """
+    keep = valid > 0  # padded positions cost a row of logits each and add nothing: left out
+    p = F.normalize(pred[keep], dim=-1) * scale
+    rows = (targets[keep] - 1).clamp(min=0)
+    if others is None:
+        logits = p @ F.normalize(bank, dim=-1).T
+        logits.index_copy_(1, fresh_rows, p @ F.normalize(fresh, dim=-1).T)  # the bank itself is untouched
+        return logits, rows, keep
+    correction = math.log((bank.shape[0] - len(fresh_rows)) / len(others))
+    logits = torch.cat([p @ F.normalize(fresh, dim=-1).T,
+                        p @ F.normalize(bank[others], dim=-1).T + correction], dim=1)
+    col = torch.full((bank.shape[0],), -1, dtype=torch.long, device=rows.device)
+    col[fresh_rows] = torch.arange(len(fresh_rows), device=rows.device)
+    cols = col[rows]
+    if (cols < 0).any():
+        raise ValueError("bank_logits with `others`: every target must be a fresh row")
+    return logits, cols, keep

@@ -30,7 +30,7 @@ import dataset as datasets  # noqa: E402
 from evaluate import (catalogue_embeddings, cold_mask, evaluate, item_tokens,  # noqa: E402
                       metrics_from_ranks, popularity_ranks, standard_error)
 from losses import Bank, StepLoss, loss_kind  # noqa: E402
-from model import HLLM, HLLMConfig  # noqa: E402
+from model import CONFIG_HELP, HLLM, HLLMConfig  # noqa: E402
 from tokenizer import BOS, ITEM, PAD, WordPiece, train_wordpiece  # noqa: E402
 
 
@@ -64,6 +64,15 @@ class TrainConfig:
                                    # 5.3 s), little beside a step's ~1,700-2,700 items encoded with
                                    # gradient (docs/quality.md "What each loss costs per step")
                                    # >= the catalogue size: the whole bank every step (= "full"'s loss)
+    bank_columns: int = 16384      # "bank": with more items than this, each step scores the rows encoded
+                                   # with gradient plus this many others sampled uniformly (one draw a
+                                   # step, alike on every DDP rank), logQ-corrected so the softmax
+                                   # estimates the whole bank's. At 100k items the whole-bank softmax
+                                   # alone took 5.1 s (forward + backward, one thread), 1.1 s capped
+                                   # at 16,384, and a step 5.9-8.4 s vs 1.6-2.4 s on the loaded 2-core
+                                   # machine (docs/quality.md). A larger sample is a closer estimate;
+                                   # 16,384 keeps ml-latest-small and Amazon Toys exact (whole bank).
+                                   # How well the capped loss trains is not measured
     n_negatives: int = 256         # uniform negatives shared across the batch
     aux_weight: float = 1.0        # item-side contrastive loss (0 turns it off)
     aux_drop: float = 0.4          # share of text tokens dropped in the auxiliary copy
@@ -79,6 +88,40 @@ class TrainConfig:
     tokenizer: str = ""            # reuse a tokenizer.json instead of training one
     vocab_min_count: int = 1       # 1 keeps every word: a title word seen once acts like an item
                                    # identifier instead of being spelled letter by letter
+
+
+HELP = {  # each flag's help: what the field does; the comments above give the reasons
+    "data": "prepared data folder: items.csv and interactions.csv in HLLM's CSV layout",
+    "out": "run folder for checkpoint.pt, the tokenizer, train_log.json and train_curve.png",
+    "model": "hllm, or sasrec: an item-ID table instead of the Item LLM",
+    "seed": "seed of the initial weights and dropout, the order of the training windows and the negatives",
+    "batch_users": "training windows per step, over all DDP ranks together",
+    "lr": "peak AdamW learning rate (linear warm-up, then cosine decay to 0)",
+    "weight_decay": "AdamW weight decay of every parameter with 2 or more dimensions",
+    "warmup_frac": "share of the steps spent warming the learning rate up",
+    "max_steps": "training steps (the schedule's length)",
+    "max_minutes": ">0: after 20 steps, shorten the schedule to fit this many minutes (never below 40 steps)",
+    "loss": "sampled (InfoNCE, n_negatives shared negatives), full (softmax over every item, every item "
+            "encoded each step) or bank (softmax over every item; only the batch's items and n_negatives "
+            "negatives encoded with gradient, the rest read from a bank of embeddings)",
+    "full_max_items": "above this many items full and bank fall back to sampled",
+    "bank_refresh": "bank: catalogue rows re-encoded without gradient each step, in rotation "
+                    "(>= the catalogue: all of them every step)",
+    "bank_columns": "bank: with more items than this, score the rows encoded with gradient plus this many "
+                    "other bank rows sampled uniformly (logQ-corrected) instead of the whole bank",
+    "n_negatives": "uniform negatives shared across the batch (sampled), or encoded fresh with gradient (bank)",
+    "aux_weight": "weight of the item-side auxiliary loss, each negative's text against a token-dropout copy "
+                  "of itself (0 turns it off)",
+    "aux_drop": "share of text tokens dropped in the auxiliary copy",
+    "aux_items": "negatives that also get an auxiliary copy",
+    "aux_scale": "fixed logit scale of the auxiliary loss",
+    "eval_every": "steps between validation NDCG@10 evaluations; the best one's checkpoint is kept",
+    "patience": "stop after this many evaluations without a better validation N@10 (0: run all max_steps)",
+    "prompt": "text put before every item's text (imports of HLLM's pretrained models set theirs)",
+    "threads": "torch threads",
+    "tokenizer": "a tokenizer.json to reuse instead of training a WordPiece vocabulary on the item texts",
+    "vocab_min_count": "fewest occurrences of a word in the item texts for it to enter the vocabulary as a whole word",
+}
 
 
 def log(*a):
@@ -308,27 +351,27 @@ def plot_curve(curve, path, title):
     fig.savefig(path, dpi=100); plt.close(fig)
 
 
-HELP = {  # TrainConfig's comments give each value's reason
-    "loss": "sampled (InfoNCE, n_negatives shared negatives), full (softmax over every item, every item "
-            "encoded each step) or bank (softmax over every item; only the batch's items and n_negatives "
-            "negatives encoded with gradient, the rest read from a bank of embeddings)",
-    "full_max_items": "above this many items full and bank fall back to sampled",
-    "n_negatives": "uniform negatives shared across the batch (sampled), or encoded fresh with gradient (bank)",
-    "bank_refresh": "bank: catalogue rows re-encoded without gradient each step, in rotation "
-                    "(>= the catalogue: all of them every step)",
-}
+def parser():
+    """The command line: a flag per TrainConfig field and, with the prefix --m-, per HLLMConfig
+    field (but n_items, which train() sets for SASRec); each help text comes from HELP or
+    model.CONFIG_HELP, so a field without one fails here."""
+    def described(text, default):  # a string default in quotes, so an empty one shows
+        return text + (" (default: %(default)r)" if isinstance(default, str) else " (default: %(default)s)")
 
-
-def parse(argv=None):
     p = argparse.ArgumentParser(description="Train HLLM or SASRec")
     for f in fields(TrainConfig):
         p.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default,
-                       help=HELP.get(f.name, "") + " (default: %(default)s)")
+                       help=described(HELP[f.name], f.default))
     for f in fields(HLLMConfig):
         if f.name != "n_items":
             p.add_argument("--m-" + f.name.replace("_", "-"), type=type(f.default) if not isinstance(f.default, bool)
-                           else lambda s: s.lower() in ("1", "true", "yes"), default=f.default)
-    a = vars(p.parse_args(argv))
+                           else lambda s: s.lower() in ("1", "true", "yes"), default=f.default,
+                           help=described(CONFIG_HELP[f.name], f.default))
+    return p
+
+
+def parse(argv=None):
+    a = vars(parser().parse_args(argv))
     cfg = TrainConfig(**{f.name: a[f.name] for f in fields(TrainConfig)})
     mc = HLLMConfig(**{f.name: a["m_" + f.name] for f in fields(HLLMConfig) if f.name != "n_items"})
     return cfg, mc

@@ -1,7 +1,9 @@
 """The "bank" loss (train.py --loss bank) at tiny shapes: with the whole bank refreshed it is the
 full softmax (loss and gradients); stale rows are constants that move the loss but carry no
-gradient; the rotating refresh covers every row; under DDP both ranks hold the same bank."""
+gradient; the rotating refresh covers every row; under DDP both ranks hold the same bank; above
+--bank-columns only the fresh rows and a uniform, logQ-corrected sample of the others are scored."""
 import copy
+import dataclasses
 import math
 import shutil
 import subprocess
@@ -14,7 +16,7 @@ import dataset as datasets
 import losses
 import train
 from conftest import ROOT
-from model import HLLM, HLLMConfig, bank_softmax, full_softmax
+from model import HLLM, HLLMConfig, bank_logits, bank_softmax, full_softmax
 from tokenizer import PAD, train_wordpiece
 
 
@@ -34,9 +36,10 @@ def setup(slice_data):
     return ds, mc, tokens, tok.vocab[PAD], core, batch, negs, cfg
 
 
-def run_step(setup, kind, bank=None, negs=None):
+def run_step(setup, kind, bank=None, negs=None, cfg=None):
     """One step's mean loss and every parameter's gradient."""
-    ds, mc, tokens, pad, core, batch, default_negs, cfg = setup
+    ds, mc, tokens, pad, core, batch, default_negs, default_cfg = setup
+    cfg = cfg or default_cfg
     core.zero_grad(set_to_none=True)
     loss_sum, count, _, _ = losses.step_loss(core, batch, default_negs if negs is None else negs, tokens, cfg,
                                             torch.Generator().manual_seed(0), pad, "cpu", kind, bank)
@@ -134,6 +137,139 @@ def test_stale_rows_are_constants_without_gradient(setup):
                           torch.ones(3))
     out.backward()
     assert stale.emb.grad is None and pred.grad is not None and fresh.grad is not None
+
+
+def with_cap(cfg, cap):
+    return dataclasses.replace(cfg, bank_columns=cap)
+
+
+def fresh_rows_of(setup):
+    """The bank rows run_step encodes with gradient: the batch's items and the negatives."""
+    batch, negs = setup[5], setup[6]
+    return torch.tensor(sorted({i for w in batch for i in w} | set(negs.tolist()))) - 1
+
+
+def test_bank_columns_at_or_above_the_catalogue_change_nothing(setup):
+    ds, cfg = setup[0], setup[7]
+    before_loss, before_g = run_step(setup, "bank", fresh_bank(setup))  # default cap 16384 > the slice
+    assert cfg.bank_columns > ds.n_items
+    for cap in (ds.n_items, ds.n_items + 1, 10 ** 9):
+        loss, g = run_step(setup, "bank", fresh_bank(setup), cfg=with_cap(cfg, cap))
+        assert loss == before_loss
+        assert g.keys() == before_g.keys() and all(torch.equal(g[k], before_g[k]) for k in g)
+    gen = torch.Generator().manual_seed(3)
+    state = gen.get_state()
+    assert losses.bank_sample(ds.n_items, fresh_rows_of(setup), ds.n_items, gen) is None
+    assert torch.equal(gen.get_state(), state)  # nothing drawn: the step's later draws are as before
+
+
+def test_capped_bank_scores_the_fresh_rows_and_a_sample_only(setup):
+    ds, cfg = setup[0], setup[7]
+    fresh = fresh_rows_of(setup)
+    cap = 20
+    assert ds.n_items - len(fresh) > cap
+    bank = fresh_bank(setup)
+    loss, grads = run_step(setup, "bank", copy.deepcopy(bank), cfg=with_cap(cfg, cap))
+    assert math.isfinite(loss) and all(torch.isfinite(g).all() for g in grads.values())
+    # step_loss draws the sample first from its generator (run_step seeds it with 0)
+    others = losses.bank_sample(ds.n_items, fresh, cap, torch.Generator().manual_seed(0))
+    assert len(others) == cap == len(set(others.tolist())) and not set(others.tolist()) & set(fresh.tolist())
+    # every row neither fresh nor sampled can be anything: it is never read
+    unread = torch.ones(ds.n_items, dtype=torch.bool)
+    unread[fresh], unread[others] = False, False
+    poisoned = copy.deepcopy(bank)
+    poisoned.emb[unread] = float("nan")
+    same_loss, same_g = run_step(setup, "bank", poisoned, cfg=with_cap(cfg, cap))
+    assert same_loss == loss and all(torch.equal(same_g[k], grads[k]) for k in grads)
+    # ... while a sampled row is a negative like any other
+    moved = copy.deepcopy(bank)
+    moved.emb[others] = -moved.emb[others]
+    assert run_step(setup, "bank", moved, cfg=with_cap(cfg, cap))[0] != loss
+
+
+def test_capped_logits_are_fresh_plus_cap_columns_with_the_logq_correction():
+    g = torch.Generator().manual_seed(0)
+    V, D, cap = 40, 8, 6
+    pred = torch.randn(5, D, generator=g, requires_grad=True)
+    bank = torch.randn(V, D, generator=g)
+    fresh_rows = torch.tensor([2, 7, 11, 30])
+    fresh = torch.randn(4, D, generator=g, requires_grad=True)
+    targets, valid, scale = torch.tensor([3, 8, 31, 12, 0]), torch.tensor([1.0, 1, 1, 1, 0]), torch.tensor(5.0)
+    others = losses.bank_sample(V, fresh_rows, cap, g)
+    logits, cols, keep = bank_logits(pred, bank, fresh_rows, fresh, targets, scale, valid, others)
+    assert logits.shape == (4, len(fresh_rows) + cap)  # the cost: fresh + cap columns, not V
+    assert cols.tolist() == [0, 1, 3, 2]               # each target's fresh column
+    p = torch.nn.functional.normalize(pred[:4], dim=-1) * scale
+    unit = torch.nn.functional.normalize
+    assert torch.allclose(logits[:, :4], p @ unit(fresh, dim=-1).T, atol=1e-6)
+    assert torch.allclose(logits[:, 4:], p @ unit(bank[others], dim=-1).T + math.log((V - 4) / cap), atol=1e-6)
+    # the correction makes the sampled exponentials an unbiased estimate of the whole bank's
+    with torch.no_grad():
+        s = p[0] @ unit(bank, dim=-1).T
+        rest = torch.ones(V, dtype=torch.bool)
+        rest[fresh_rows] = False
+        whole = s[rest].exp().sum()
+        draws = [logits_row_sum(pred[0], scale, bank, fresh_rows, fresh, cap, torch.Generator().manual_seed(i))
+                 for i in range(3000)]
+        assert sum(draws) / len(draws) == pytest.approx(whole.item(), rel=0.02)
+    # a target that is not a fresh row has no column
+    with pytest.raises(ValueError):
+        bank_logits(pred, bank, fresh_rows, fresh, torch.tensor([5, 8, 31, 12, 0]), scale, valid, others)
+
+
+def logits_row_sum(pred_row, scale, bank, fresh_rows, fresh, cap, gen):
+    """One sampled estimate of the sum of exponentials of one position's non-fresh logits."""
+    others = losses.bank_sample(bank.shape[0], fresh_rows, cap, gen)
+    logits, _, _ = bank_logits(pred_row[None], bank, fresh_rows, fresh, torch.tensor([fresh_rows[0] + 1]),
+                               scale, torch.ones(1), others)
+    return logits[0, len(fresh_rows):].exp().sum().item()
+
+
+def test_cap_of_every_other_row_gives_the_uncapped_loss(setup):
+    g = torch.Generator().manual_seed(1)
+    V, D = 30, 8
+    pred = torch.randn(6, D, generator=g, requires_grad=True)
+    bank = torch.randn(V, D, generator=g)
+    fresh_rows = torch.tensor([0, 3, 6, 9, 20])
+    fresh = torch.randn(5, D, generator=g, requires_grad=True)
+    targets, valid, scale = torch.tensor([1, 4, 4, 10, 21, 0]), torch.tensor([1.0] * 5 + [0.0]), torch.tensor(7.0)
+    whole, n = bank_softmax(pred, bank, fresh_rows, fresh, targets, scale, valid)
+    w_pred, w_fresh = torch.autograd.grad(whole / n, [pred, fresh])
+    rest = torch.tensor([r for r in range(V) if r not in fresh_rows.tolist()])
+    others = rest[torch.randperm(len(rest), generator=g)]   # all N - k of them, in any order: log 1 = 0
+    capped, n2 = bank_softmax(pred, bank, fresh_rows, fresh, targets, scale, valid, others)
+    c_pred, c_fresh = torch.autograd.grad(capped / n2, [pred, fresh])
+    assert capped.item() == pytest.approx(whole.item(), rel=1e-6)
+    assert torch.allclose(c_pred, w_pred, atol=1e-6) and torch.allclose(c_fresh, w_fresh, atol=1e-6)
+    # in a training step a cap of N - k is no cap at all: the exact loss of the whole bank
+    ds, cfg = setup[0], setup[7]
+    k = len(fresh_rows_of(setup))
+    assert losses.bank_sample(ds.n_items, fresh_rows_of(setup), ds.n_items - k, torch.Generator()) is None
+    assert run_step(setup, "bank", fresh_bank(setup), cfg=with_cap(cfg, ds.n_items - k))[0] == \
+        run_step(setup, "bank", fresh_bank(setup))[0]
+
+
+def test_bank_sample_is_uniform_and_the_same_draw_on_every_rank():
+    n, cap = 12, 4
+    fresh_a, fresh_b = torch.tensor([0, 1, 2]), torch.tensor([2, 5])   # two ranks' fresh rows
+    counts = torch.zeros(n)
+    for seed in range(3000):
+        ga, gb = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(seed)
+        a, b = losses.bank_sample(n, fresh_a, cap, ga), losses.bank_sample(n, fresh_b, cap, gb)
+        assert len(a) == len(b) == cap and not set(a.tolist()) & {0, 1, 2} and not set(b.tolist()) & {2, 5}
+        # one permutation on both ranks: the rows fresh on neither come in the same order, and the
+        # generators stay in step for the rest of the step's draws
+        both = [r for r in a.tolist() if r in b.tolist()]
+        assert both == [r for r in b.tolist() if r in a.tolist()]
+        assert torch.equal(ga.get_state(), gb.get_state())
+        counts[a] += 1
+    share = counts[3:] / 3000                                 # each of the 9 others: 4 / 9
+    assert counts[:3].sum() == 0 and torch.allclose(share, torch.full_like(share, cap / 9), atol=0.04)
+
+
+def test_bank_columns_must_be_positive():
+    with pytest.raises(SystemExit):
+        losses.loss_kind(train.TrainConfig(loss="bank", bank_columns=0), 100)
 
 
 @pytest.mark.parametrize("n,per_step", [(10, 3), (12, 4), (7, 7), (5, 9), (3650, 1024)])
