@@ -166,8 +166,7 @@ def parser():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("checkpoint", help="train.py's checkpoint.pt; its data set must be unchanged (sha256 checked)")
     p.add_argument("out", help="browser model folder to write: ONNX fp32/q8/q4, tokenizer, golden.json, hllm.json")
-    p.add_argument("--baseline", help="SASRec checkpoint.pt trained on the same split, whose metrics are recorded "
-                                      "beside the model's (default: none)")
+    p.add_argument("--baseline", help="SASRec checkpoint.pt of the same split, its metrics recorded too (default: none)")
     p.add_argument("--catalog-out", help="also publish items.csv (+ licence) here for the engine (default: not published)")
     p.add_argument("--id", default=None, help="model id in hllm.json and golden.json (default: hllm-<data set name>)")
     p.add_argument("--golden-users", type=int, default=5,
@@ -175,8 +174,7 @@ def parser():
     p.add_argument("--quality-bar", nargs="*", default=[], metavar="SUMMARY_JSON",
                    help="models/compare.py summary.json files (multi-seed HLLM vs SASRec vs popular) to record, "
                         "keyed by the data set's name (models/data/ml-100k/out -> ml-100k) (default: none)")
-    p.add_argument("--selection", help="models/pick_best.py's record of how this checkpoint was chosen, recorded in "
-                                       "hllm.json's metrics (default: none)")
+    p.add_argument("--selection", help="pick_best.py's record of how this checkpoint was chosen (default: none)")
     return p
 
 
