@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRow, chartSpec, goals, median, rowTable, type PageRun } from './model-rows.ts';
 
 const run = (o: Partial<PageRun>): PageRun => ({
-  readyMs: 100, firstRecommendationMs: 200, ready: { threads: 1, backend: 'wasm', dtype: 'q4' }, clickMs: [], afterTrackMs: [],
+  readyMs: 100, firstRecommendationMs: 200, ready: { threads: 1, backend: 'wasm', dtype: 'q4', items: 64, encoded: 0, fromShards: 64 }, clickMs: [], afterTrackMs: [],
   clickPositions: [], encodeMs: null, encoded: 0, workerSamples: [], workerAfterBytes: null, ...o,
 });
 

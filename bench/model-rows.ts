@@ -2,6 +2,7 @@
 // the server measured, the goals of issue #23 checked against the rows, the markdown summary
 // and the vega-lite spec of its chart. No I/O here (bench/model-rows.test.ts covers it).
 import type { TopLevelSpec } from 'vega-lite';
+import type { ModelRunResult } from './page/model-entry.ts';
 
 export type Backend = 'wasm-1' | 'wasm-threads' | 'webgpu';
 
@@ -27,18 +28,9 @@ export interface ModelRow {
   reason?: string;
 }
 
-export interface PageRun {
-  readyMs: number;
-  firstRecommendationMs: number;
-  ready: { threads: number; backend: string; dtype: string };
-  clickMs: number[];
-  afterTrackMs: number[];
-  clickPositions: number[];
-  encodeMs: number | null;
-  encoded: number;
-  workerSamples: Array<{ at: number; bytes: number }>;
-  workerAfterBytes: number | null;
-}
+/** What the page reports for one start (bench/page/model-entry.ts): the fields a row reads. */
+export type PageRun = Pick<ModelRunResult, 'readyMs' | 'firstRecommendationMs' | 'ready' | 'clickMs' | 'afterTrackMs'
+  | 'clickPositions' | 'encodeMs' | 'encoded' | 'workerSamples' | 'workerAfterBytes'>;
 
 export const median = (xs: number[]): number | null => {
   if (!xs.length) return null;

@@ -34,6 +34,10 @@ class DataSummary:
     text_fields: list
     users_kept: int          # users with >= 3 interactions: the ones with a validation and a test item
 
+    def __str__(self):
+        return (f"{self.items} items (text: {', '.join(self.text_fields)}), {self.users} users ({self.users_kept} "
+                f"with 3 or more interactions), {self.interactions} interactions")
+
 
 def _rows(path):
     """(line number, row dict) for each data row, with the header's columns; strict CSV."""
@@ -138,8 +142,7 @@ def main(argv=None):
     except DataError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"{a.data}: {s.items} items ({', '.join(s.text_fields)}), {s.users} users "
-          f"({s.users_kept} with 3 or more interactions), {s.interactions} interactions")
+    print(f"{a.data}: {s}")
     return 0
 
 

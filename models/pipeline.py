@@ -195,8 +195,7 @@ def main(argv=None):
     except DataError as e:
         print(f"[hllm train] error: {e}", file=sys.stderr)
         return 2
-    say(f"data: {summary.items} items, {summary.users} users ({summary.users_kept} with 3+ interactions), "
-        f"{summary.interactions} interactions; text: {', '.join(summary.text_fields)}")
+    say(f"data: {summary}")
     data = os.path.abspath(a.data)
     recipe, cuts, est = make_plan(a, summary, extra)
     runs_dir = os.path.join(a.out, "runs")
