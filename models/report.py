@@ -55,6 +55,11 @@ def sections(out, summary, recipe, cuts, comparison, model_dir, vectors_dir, ela
                "whose target was seen in training at most twice.", ("table", header, rows)]
     for key, rel in comparison.get("relative", {}).items():
         quality.append(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {_pct(v)}" for k, v in rel.items()))
+    valid = {n: sum(r["valid_N@10"] for r in rs) / len(rs) for n, rs in runs.items() if rs}
+    if "hllm" in valid and valid["hllm"] < max(valid.get("sasrec_full", 0), valid.get("sasrec", 0)):
+        quality.append(f"**Warning:** HLLM's mean validation N@10 ({valid['hllm']:.4f}) is below an ID baseline's "
+                       f"({max(valid.get('sasrec_full', 0), valid.get('sasrec', 0)):.4f}): the shipped model is "
+                       "expected to recommend worse than SASRec would on this data.")
     if comparison.get("budget_cut"):
         quality.append(f"**Warning:** the step budget, not early stopping, ended runs of "
                        f"{', '.join(comparison['budget_cut'])}; more steps might change this comparison.")

@@ -150,3 +150,29 @@ def test_a_bad_row_stops_the_pipeline_before_any_training(tmp_path):
     assert r.returncode == 2
     assert f"{os.path.join(d, 'interactions.csv')} line 5, column timestamp: 'yesterday' is not a number" in r.stderr
     assert not os.path.exists(tmp_path / "o" / "plan.json")
+
+
+def test_the_report_warns_when_hllm_loses_to_an_id_baseline_on_validation(tmp_path):
+    import report
+    from check_data import DataSummary
+    model, vectors = tmp_path / "model", tmp_path / "vectors"
+    (model / "onnx").mkdir(parents=True)
+    vectors.mkdir()
+    (model / "hllm.json").write_text(json.dumps({"metrics": {}}))
+    (vectors / "vectors.json").write_text(json.dumps({"rows": 3, "dtype": "int8", "dim": 4, "shards": [{}]}))
+    m = {k: {"mean": 0.1, "se": 0.01} for k in ("N@10", "R@10", "N@50", "R@50")}
+
+    def comparison(hllm_valid):
+        run = {"seed": 0, "best_step": 10, "steps_run": 20, "minutes": 1.0, "test_N@10": 0.1, "budget_cut": False}
+        return {"summary": {"hllm": m, "sasrec_full": m}, "tuning": {},
+                "runs": {"hllm": [run | {"valid_N@10": hllm_valid}], "sasrec_full": [run | {"valid_N@10": 0.05}]}}
+
+    def warnings(c):
+        secs = report.sections(str(tmp_path), DataSummary(3, 2, 9, ["title"], 2), Recipe(), [], c, str(model),
+                               str(vectors), 60, 0)
+        return [p for _, parts in secs for p in parts if isinstance(p, str) and "below an ID baseline" in p]
+
+    assert warnings(comparison(0.04)) == ["**Warning:** HLLM's mean validation N@10 (0.0400) is below an ID "
+                                          "baseline's (0.0500): the shipped model is expected to recommend worse "
+                                          "than SASRec would on this data."]
+    assert warnings(comparison(0.06)) == []

@@ -68,7 +68,8 @@ def test_compare_tunes_both_sasrecs_on_validation_and_summarises_seeds(slice_dat
         assert all(r["steps_run"] == 4 and r["budget_cut"] and r["best_step"] in (2, 4) for r in s["runs"][name])
     # patience 0: the budget ended every run, and the comparison says so
     assert s["budget_cut"] == ["hllm", "sasrec", "sasrec_full"] and "NOTE: the step budget" in log
-    assert set(s["relative"]) == {"hllm_vs_sasrec_full", "hllm_vs_sasrec"} and "hllm_vs_sasrec_full: " in log
+    assert set(s["relative"]) == {"hllm_vs_sasrec_full", "hllm_vs_sasrec", "hllm_vs_sasrec_full_cold",
+                                  "hllm_vs_sasrec_cold"} and "hllm_vs_sasrec_full: " in log
     assert (out / "curves.png").stat().st_size > 1000
     # --resume reuses the finished runs (2 HLLM, 3 + 2 full SASRec, 2 + 2 sampled) instead of training again
     again = run([*args, "--resume"])
