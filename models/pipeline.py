@@ -110,7 +110,7 @@ class Board:
             self.start(head, ": reusing " in line)
 
 
-def probe(a, data, out, loss, extra):
+def probe(data, out, loss, extra):
     """Time 5 steps and the evaluations of each kind of model; Estimate per model."""
     est = {}
     flags = {"hllm": [*Recipe.hllm_flags, *loss], "sasrec_full": ["--model", "sasrec", "--loss", "full"]}
@@ -153,7 +153,7 @@ def make_plan(a, summary, extra):
         recipe = replace(recipe, hllm_steps=a.steps[0], sasrec_steps=a.steps[1])
     loss = hllm_loss(summary.items, recipe)
     say(f"recipe: HLLM with {' '.join(loss)} ({summary.items} items; --loss full up to {recipe.full_up_to})")
-    est = probe(a, a.data, a.out, loss, extra)
+    est = probe(a.data, a.out, loss, extra)
     plan = fit(recipe, est, a.hours * 3600)
     for c in plan.cuts:
         say(f"to fit --hours {a.hours}: {c}")
