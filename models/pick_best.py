@@ -26,13 +26,11 @@ def best_by_validation(runs):
     return best[0]
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("runs", nargs="+", help="train.py output folders (each with train_log.json)")
-    p.add_argument("--write", help="write the selection record (JSON) here")
-    a = p.parse_args(argv)
+def select(folders, write=None):
+    """The folder to ship among train.py output folders, by validation N@10; each candidate is
+    printed on stderr, and with `write` the selection record (JSON) goes there."""
     runs = []
-    for d in a.runs:
+    for d in folders:
         with open(os.path.join(d, "train_log.json")) as f:
             log = json.load(f)
         runs.append((d, log["result"] | {"seed": log["train_config"]["seed"]}))
@@ -40,13 +38,21 @@ def main(argv=None):
     for d, r in runs:
         print(f"{'*' if d == chosen else ' '} {d}: seed {r['seed']} valid N@10 {r['valid']['N@10']:.4f} "
               f"(test N@10 {r['test']['N@10']:.4f}, not used)", file=sys.stderr)
-    if a.write:
-        with open(a.write, "w") as f:
+    if write:
+        with open(write, "w") as f:
             json.dump({"rule": "best validation N@10 (test never used)", "chosen": os.path.basename(chosen),
                        "candidates": [{"run": os.path.basename(d), "seed": r["seed"], "valid_N@10": r["valid"]["N@10"],
                                        "test_N@10": r["test"]["N@10"], "best_step": r["best_step"]}
                                       for d, r in runs]}, f, indent=1)
-    print(chosen)
+    return chosen
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("runs", nargs="+", help="train.py output folders (each with train_log.json)")
+    p.add_argument("--write", help="write the selection record (JSON) here")
+    a = p.parse_args(argv)
+    print(select(a.runs, a.write))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import time
 from dataclasses import asdict, replace
 
 from check_data import DataError, check
-from pick_best import best_by_validation
+from pick_best import select
 from pipeline_plan import Estimate, Recipe, fit, grid_flags, hllm_loss, planned_runs
 import report
 
@@ -210,15 +210,10 @@ def main(argv=None):
     with open(os.path.join(runs_dir, "summary.json")) as f:
         comparison = json.load(f)
 
-    chosen = [r["out"] for r in comparison["runs"]["hllm"]]
-    best = best_by_validation([(d, json.load(open(os.path.join(d, "train_log.json")))["result"]) for d in chosen])
-    baseline_runs = [r["out"] for r in comparison["runs"]["sasrec_full"]]
-    baseline = best_by_validation([(d, json.load(open(os.path.join(d, "train_log.json")))["result"])
-                                   for d in baseline_runs])
-    say(f"ship: {os.path.basename(best)} (best validation N@10 of the kept HLLM config)")
     selection = os.path.join(a.out, "selection.json")
-    run_logged([PY, os.path.join(HERE, "pick_best.py"), *chosen, "--write", selection],
-               os.path.join(a.out, "logs", "select.log"))
+    best = select([r["out"] for r in comparison["runs"]["hllm"]], write=selection)
+    baseline = select([r["out"] for r in comparison["runs"]["sasrec_full"]])
+    say(f"ship: {os.path.basename(best)} (best validation N@10 of the kept HLLM config)")
 
     model_dir, catalog_dir, vectors_dir = (os.path.join(a.out, d) for d in ("model", "catalog", "vectors"))
     if not stage_done(a.out, "export") or json.load(open(os.path.join(a.out, "stages", "export")))["run"] != best:
