@@ -30,8 +30,6 @@ import { positiveInt } from './options.ts';
 import type { ModelRunOptions } from './page/model-entry.ts';
 import { peakRise, resetPeaks } from './renderer-memory.ts';
 
-// Measured here: SmolLM2-360M's q4 import peaked at 8.6 GB RSS and took 13 min; TinyLlama-1.1B has ~3× its parameters.
-const TINYLLAMA_NOT_RUN = 'its import needs ~25 GB of RAM (360M peaked at 8.6 GB) on this shared 24 GB, 2-core machine, and hllm embed of the catalogue would take hours';
 const BACKENDS: Backend[] = ['wasm-1', 'wasm-threads', 'webgpu'];
 const list = <T extends string>(all: readonly T[], what: string) => (v: string): T[] => {
   const xs = v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -166,7 +164,7 @@ export async function runModelBench(argv: string[]): Promise<void> {
     runs[`${r.model}/${r.backend}`] = earlier!.runs[`${r.model}/${r.backend}`];
   }
   for (const m of MODELS.filter((x) => !o.models.includes(x) && !kept.some((r) => r.model === x))) {
-    for (const backend of o.backends) rows.push(buildRow({ model: m, backend, dtype: o.dtype, cold: null, warm: null, full: null, coldBytes: null, warmBytes: null, peakRiseBytes: null, embedItemsPerSec: null, reason: m === 'tinyllama-1.1b' ? TINYLLAMA_NOT_RUN : 'not in --models this run' }));
+    for (const backend of o.backends) rows.push(buildRow({ model: m, backend, dtype: o.dtype, cold: null, warm: null, full: null, coldBytes: null, warmBytes: null, peakRiseBytes: null, embedItemsPerSec: null, reason: 'not in --models this run' }));
   }
   rows.sort((a, b) => MODELS.indexOf(a.model as ModelName) - MODELS.indexOf(b.model as ModelName) || BACKENDS.indexOf(a.backend) - BACKENDS.indexOf(b.backend));
   const date = started.toISOString().slice(0, 10);

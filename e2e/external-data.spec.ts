@@ -3,7 +3,8 @@
 // (SwiftShader), in fp32 and q4: each run recommends exactly what the same checkpoint imported
 // without external data recommends on WASM. On WebGPU the self-check compares with the reference
 // stored beside the model (self_check_<dtype>.json) and opens no WASM session; a reference that
-// does not match fails it. Both folders are built by the Python importer in beforeAll.
+// does not match fails it. Both folders are built by the Python importer in beforeAll. In q4,
+// WASM runs the User LLM's i8 file and WebGPU q4's own (manifest.ts userEncoderFile).
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,13 +25,20 @@ test.beforeAll(() => {
 });
 test.afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Serves <tmp>/model at /ext/ and <tmp>/model-inline at /inline/; `override` replaces a file's bytes. Returns the paths requested. */
+/**
+ * Serves <tmp>/model at /ext/ and <tmp>/model-inline at /inline/, and at /own/ again with an
+ * hllm.json that lists no i8 User LLM, so WASM runs the dtype's own file, as WebGPU does
+ * (manifest.ts userEncoderFile); `override` replaces a file's bytes in /ext/. Returns the paths requested.
+ */
 async function serve(context: BrowserContext, override: Record<string, Buffer> = {}): Promise<string[]> {
   const served: string[] = [];
-  await context.route(/\/(ext|inline)\//, (route) => {
-    const [, folder, rel] = /^\/(ext|inline)\/(.*)$/.exec(new URL(route.request().url()).pathname)!;
+  const manifest = JSON.parse(readFileSync(join(tmp, 'model-inline', 'hllm.json'), 'utf8'));
+  manifest.files = manifest.files.filter((f: { dtype: string | null }) => f.dtype !== 'i8');
+  const own = Buffer.from(JSON.stringify(manifest));
+  await context.route(/\/(ext|inline|own)\//, (route) => {
+    const [, folder, rel] = /^\/(ext|inline|own)\/(.*)$/.exec(new URL(route.request().url()).pathname)!;
     served.push(`${folder}/${rel}`);
-    const body = folder === 'ext' ? override[rel!] : undefined;
+    const body = folder === 'ext' ? override[rel!] : folder === 'own' && rel === 'hllm.json' ? own : undefined;
     return body ? route.fulfill({ body }) : route.fulfill({ path: join(tmp, folder === 'ext' ? 'model' : 'model-inline', rel!) });
   });
   return served;
@@ -70,11 +78,19 @@ for (const dtype of ['fp32', 'q4'] as Dtype[]) {
     expect(gpu.info).toMatchObject({ backend: 'webgpu', dtype });
     expect(gpu.info.reason).toMatch(REFERENCE);
     expect(gpu.loads).toEqual(['item_encoder (webgpu)', 'user_encoder (webgpu)']); // no WASM copy of the model
-    expect(gpu.top.map((r) => r.id)).toEqual(inline.top.map((r) => r.id));
-    gpu.top.forEach((r, i) => expect(r.score).toBeCloseTo(inline.top[i]!.score, 4));
+    // on WASM a q4 model's User LLM is the i8 file; WebGPU runs q4's own, so its twin is WASM on it
+    const twin = dtype === 'q4' ? await run(page, '/own/', 'wasm', dtype) : inline;
+    expect(gpu.top.map((r) => r.id)).toEqual(twin.top.map((r) => r.id));
+    gpu.top.forEach((r, i) => expect(r.score).toBeCloseTo(twin.top[i]!.score, 4));
 
     const suffix = dtype === 'fp32' ? '' : `_${dtype}`;
     expect(served).toEqual(expect.arrayContaining([`ext/onnx/item_encoder${suffix}.onnx_data`, `ext/onnx/user_kv_encoder${suffix}.onnx_data`]));
+    // which User LLM file each backend read: WASM's i8 for q4, never q4's; WebGPU never i8
+    const i8 = (folder: string) => served.filter((p) => p.startsWith(`${folder}/onnx/user_kv_encoder_i8.onnx`));
+    expect(i8('inline')).toEqual(dtype === 'q4' ? ['inline/onnx/user_kv_encoder_i8.onnx'] : []);
+    expect(served.filter((p) => p.startsWith('inline/onnx/user_kv_encoder_q4'))).toEqual([]);
+    expect(i8('ext')).toEqual(dtype === 'q4' ? ['ext/onnx/user_kv_encoder_i8.onnx', 'ext/onnx/user_kv_encoder_i8.onnx_data'] : []);
+    if (dtype === 'q4') expect(served).toContain('own/onnx/user_kv_encoder_q4.onnx');
     expect(served.filter((p) => p.startsWith('inline/') && p.endsWith('_data'))).toEqual([]);
   });
 }

@@ -19,11 +19,12 @@ import json
 import math
 import os
 import struct
+from dataclasses import replace
 
 import numpy as np
 import torch
 
-from model import HLLM, HLLMConfig
+from model import HLLM, Block, HLLMConfig
 
 # safetensors dtype names -> numpy dtypes; BF16 has no numpy dtype and is widened by hand
 _ST_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32,
@@ -263,16 +264,39 @@ def build_hllm(sd, hf, max_text_tokens=256, max_history=10):
         raise ValueError(f"embed_tokens is {tuple(emb.shape)} but hidden_size is {mc.dim}")
     mapped = hllm_state_dict(sd, mc, math.log(1 / 0.07))
     torch.manual_seed(0)
-    core = HLLM(mc)
-    own = core.state_dict()
-    missing = sorted(set(own) - set(mapped))
-    unexpected = sorted(set(mapped) - set(own))
+    # Built a layer at a time, each parameter taking the checkpoint's tensor itself, not a copy:
+    # the towers of a HF checkpoint then share one copy of its layers (fine-tuning copies them
+    # into its own model), and a TinyLlama-1.1B import holds 4.4 GB of fp32 weights, not the
+    # checkpoint plus two towers (13 GB).
+    core = HLLM(replace(mc, item_layers=0, user_layers=0))
+    core.config = mc
+    problems = []
+    _take(core, "", mapped, problems)
+    for prefix, tower, n, dropout in (("item_llm", core.item_llm, mc.item_layers, mc.item_dropout),
+                                      ("user_llm", core.user_llm, mc.user_layers, mc.dropout)):
+        for i in range(n):
+            block = Block(mc, dropout)
+            _take(block, f"{prefix}.model.layers.{i}.", mapped, problems)
+            tower.model.layers.append(block)
+    missing = sorted(k for k, _ in problems if k not in mapped)
+    unexpected = sorted(set(mapped) - set(core.state_dict()))
     if missing or unexpected:
         raise ValueError(f"checkpoint does not fit a Llama-family decoder of this config: missing {missing[:6]}, "
                          f"unexpected {unexpected[:6]}")
-    bad = [(k, tuple(v.shape), tuple(own[k].shape)) for k, v in mapped.items() if v.shape != own[k].shape]
+    bad = [(k, tuple(mapped[k].shape), shape) for k, shape in problems]
     if bad:
         raise ValueError(f"shape mismatch (tensor, checkpoint, config): {bad[:4]}")
-    core.load_state_dict(mapped)
     core.eval()
     return core, mc
+
+
+def _take(module, prefix, mapped, problems):
+    """Points each parameter of `module` at mapped[prefix + name], without a copy; a missing or
+    misshapen tensor goes to `problems` as (key, the config's shape)."""
+    for name, p in module.named_parameters():
+        key = prefix + name
+        v = mapped.get(key)
+        if v is None or v.shape != p.shape:
+            problems.append((key, tuple(p.shape)))
+        else:
+            p.data = v.float().contiguous()

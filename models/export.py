@@ -224,6 +224,10 @@ def main(argv=None):
                       "user_kv_min_cos": float(cos(ok, torch_users).min())}
         print(f"  {dt}: item min cos {parity[dt]['item_min_cos']:.6f}, user min cos {parity[dt]['user_min_cos']:.6f}, "
               f"user (kv graph) min cos {parity[dt]['user_kv_min_cos']:.6f}")
+    # i8 exists for the kv graph alone (the engine's User LLM on WASM for q8 and q4)
+    ok = ort_prefill(runner, paths[("user_kv", "i8")], mc, *pad_left_embs(all_items, hists))
+    parity["i8"] = {"user_kv_min_cos": float(cos(ok, torch_users).min())}
+    print(f"  i8: user (kv graph) min cos {parity['i8']['user_kv_min_cos']:.6f}")
     if min(parity["fp32"].values()) < 0.9999:
         raise SystemExit("fp32 ONNX does not match PyTorch (cosine < 0.9999)")
 

@@ -10,21 +10,23 @@
 Steps, each printed: read config.json and the weights (models/checkpoints.py); build the Item LLM
 (word embeddings + one extra row, the item token; LM head dropped) and the User LLM (same LLM,
 no word embeddings), as HLLM initialises them; optionally fine-tune with the pipeline's trainer;
-export ONNX (opset 17) and the q8/q4 variants asked for, with tensors in external data when a
-file would pass the 2 GB protobuf limit; check every variant against PyTorch with ONNX Runtime;
+export ONNX (opset 17) and the q8/q4 variants asked for (with them, the key/value-cache User LLM
+in i8, the engine's on WASM), with tensors in external data when a file would pass the 2 GB
+protobuf limit; check every variant against PyTorch with ONNX Runtime;
 write golden.json, the WebGPU self-check references (models/self_check.py), the tokenizer,
 config.json and hllm.json (docs/model-format.md).
 """
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
+import time
 import warnings
 from dataclasses import asdict
 
 import numpy as np
-import onnx
 import torch
 import torch.nn.functional as F
 
@@ -36,8 +38,9 @@ from export import (TOKENIZER_CASES, ItemEncoder, UserEncoder, git_commit, pad_l
                     finish_file_list, pick_golden_items, sha256, write_hf_config)
 from hf_tokenizer import HFTokenizer  # noqa: E402
 from ort_check import OrtRunner  # noqa: E402
-from quantize import gpu_buffer_bytes, initializer_bytes, quantize  # noqa: E402
+from quantize import gpu_buffer_bytes  # noqa: E402
 import self_check  # noqa: E402
+import stream_onnx  # noqa: E402
 import user_step  # noqa: E402
 
 HLLM_PROMPT = "Compress the following sentence into embedding: "
@@ -78,25 +81,14 @@ def parse(argv=None):
 # ONNX
 # ---------------------------------------------------------------------------------------------
 
-def save_onnx(model, path, external_over):
-    """Save one encoder; over `external_over` bytes the tensors go to <name>_data beside it.
+def save_onnx(model, base_dir, path, external_over):
+    """Save one encoder, its tensors read from `base_dir` one at a time (stream_onnx.py); over
+    `external_over` bytes they go to <name>_data beside it (transformers.js names it so too).
 
     Returns {"external_data": [location] or [], "max_tensor_bytes": n, "max_buffer_bytes": n}: the
     engine needs them to fetch the data file and to check that the largest buffer fits the GPU's."""
-    sizes = [initializer_bytes(i) for i in model.graph.initializer]
     largest, buffer = gpu_buffer_bytes(model)
-    location = os.path.basename(path) + "_data"   # transformers.js names it model.onnx_data too
-    data_path = os.path.join(os.path.dirname(path), location)
-    for stale in (path, data_path):
-        if os.path.exists(stale):
-            os.remove(stale)  # onnx appends to an existing data file
-    if sum(sizes) > external_over:
-        onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
-                        location=location, size_threshold=0)
-        ext = [location]
-    else:
-        onnx.save(model, path)
-        ext = []
+    ext = stream_onnx.save_streamed(model, base_dir, path, external_over)
     return {"external_data": ext, "max_tensor_bytes": largest, "max_buffer_bytes": buffer}
 
 
@@ -125,13 +117,13 @@ def export_encoders(core, mc, onnx_dir, dtypes, external_over):
                 warnings.filterwarnings("ignore", message="The shape inference of prim::Constant")
                 torch.onnx.export(module, args, traced, opset_version=17, input_names=inputs,
                                   output_names=outputs, dynamic_axes=axes)
-            for dt in dtypes:
-                model = onnx.load(traced)
-                if dt != "fp32":
-                    model = quantize(model, dt)
+            # the kv graph also in i8: the engine's User LLM on WASM for q8 and q4 (user_step.py)
+            extra = ["i8"] if kind == user_step.KIND and {"q8", "q4"} & set(dtypes) else []
+            for dt in [*dtypes, *extra]:
+                model, base = stream_onnx.variant(traced, dt)
                 name = f"{kind}_encoder.onnx" if dt == "fp32" else f"{kind}_encoder_{dt}.onnx"
                 path = os.path.join(onnx_dir, name)
-                out[(kind, dt)] = (path, save_onnx(model, path, external_over))
+                out[(kind, dt)] = (path, save_onnx(model, base, path, external_over))
                 del model
                 size = os.path.getsize(path) + sum(os.path.getsize(os.path.join(onnx_dir, e))
                                                    for e in out[(kind, dt)][1]["external_data"])
@@ -192,7 +184,7 @@ def build_golden(core, mc, tok, man, items, runner, variants):
     n_kv, hd = user_step.kv_shape(mc)
     kv_feed = user_feed | {k: np.zeros((len(hists), n_kv, 0, hd), np.float32) for k in user_step.kv_names(mc.user_layers, "past")}
     checked, jobs = [], []
-    for dt in sorted({d for _, d in variants}):
+    for dt in sorted({d for k, d in variants if k == "item"}):
         item_path, item_info = variants[("item", dt)]
         user_path, user_info = variants[("user", dt)]
         kv_path, kv_info = variants[("user_kv", dt)]
@@ -202,9 +194,15 @@ def build_golden(core, mc, tok, man, items, runner, variants):
         checked.append(dt)
         jobs += [(item_path, [item_feed], "item_embedding"), (user_path, [user_feed], "user_embedding"),
                  (kv_path, [kv_feed], "user_embedding")]
+    i8 = variants.get(("user_kv", "i8"))
+    if i8 and variant_bytes(*i8) <= WASM_LIMIT:
+        jobs.append((i8[0], [kv_feed], "user_embedding"))
     outs = runner.run_many(jobs) if jobs else []  # one Node process: its start-up dominates small models
     cos = lambda a, b: float(F.cosine_similarity(torch.from_numpy(a), torch.from_numpy(b), dim=-1).min())
     parity = {dt: None for _, dt in variants}
+    if i8 and len(outs) > 3 * len(checked):
+        parity["i8"] = {"user_kv_min_cos": cos(outs[-1][0], torch_users)}
+        print(f"  i8: user (kv graph) min cos {parity['i8']['user_kv_min_cos']:.6f}")
     for k, dt in enumerate(checked):
         parity[dt] = {"item_min_cos": cos(outs[3 * k][0], torch_items), "user_min_cos": cos(outs[3 * k + 1][0], torch_users),
                       "user_kv_min_cos": cos(outs[3 * k + 2][0], torch_users)}
@@ -256,6 +254,17 @@ def finetune(a, core, mc, tok, prompt):
     return core, ds, result, asdict(cfg)
 
 
+_START = time.monotonic()
+
+
+def step(what):
+    """Prints a step with the time so far and this process's peak resident memory so far (the
+    checkpoint's memory-mapped pages count in it). Node's, which runs ONNX Runtime for the checks,
+    is its own: children's figures would include this process's pages at the fork."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+    print(f"{what}  [{time.monotonic() - _START:.0f} s; peak RSS {peak:.2f} GiB]", flush=True)
+
+
 def main(argv=None):
     try:
         run(parse(argv))
@@ -270,7 +279,7 @@ def run(a):
         raise SystemExit(f"--dtypes {a.dtypes!r}: choose from fp32, q8, q4")
     torch.set_num_threads(1)  # OpenBLAS brings its own threads (docs/design.md "Python pipeline")
 
-    print(f"1/6 read {a.base}", flush=True)
+    step(f"1/6 read {a.base}")
     hf = checkpoints.read_config(a.base)
     if a.hllm_weights:
         print(f"  reading {a.hllm_weights}", flush=True)
@@ -281,7 +290,7 @@ def run(a):
         sd = checkpoints.read_weights(a.base)
     release = checkpoints.is_hllm_release(sd)
 
-    print("2/6 build the Item LLM and the User LLM", flush=True)
+    step("2/6 build the Item LLM and the User LLM")
     core, mc = checkpoints.build_hllm(sd, hf, a.max_text_tokens, a.max_history)
     del sd
     n_params = sum(p.numel() for p in core.parameters())
@@ -301,19 +310,19 @@ def run(a):
         print(f"  note: tokenizer.json has {tok.vocab_size} tokens but the embedding table {item_id} rows")
     ds = result = train_cfg = None
     if a.finetune_data:
-        print(f"3/6 fine-tune on {a.finetune_data} ({a.max_steps} steps)", flush=True)
+        step(f"3/6 fine-tune on {a.finetune_data} ({a.max_steps} steps)")
         if a.field_separator not in (None, " ") or release:
             print("  note: the trainer joins fields with ' ', so the model folder does too")
         core, ds, result, train_cfg = finetune(a, core, mc, tok, a.prompt)
         fields = ds.text_fields
     else:
-        print("3/6 no fine-tuning asked (--finetune-data)", flush=True)
+        step("3/6 no fine-tuning asked (--finetune-data)")
 
-    print("4/6 export ONNX (opset 17) and quantise", flush=True)
+    step("4/6 export ONNX (opset 17) and quantise")
     os.makedirs(a.out, exist_ok=True)
     variants = export_encoders(core, mc, os.path.join(a.out, "onnx"), dtypes, a.external_data_over)
 
-    print("5/6 parity (ONNX Runtime vs PyTorch) and golden.json", flush=True)
+    step("5/6 parity (ONNX Runtime vs PyTorch) and golden.json")
     man = {"format": 1, "id": a.id or os.path.basename(os.path.normpath(a.out)), "dim": mc.dim,
            "prompt": a.prompt, "text_fields": fields, "field_template": "{key}: {value}",
            "field_separator": sep, "max_text_tokens": mc.max_text_tokens, "max_history": mc.max_history,
@@ -337,7 +346,7 @@ def run(a):
     with open(os.path.join(a.out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=1)
 
-    print("6/6 manifest", flush=True)
+    step("6/6 manifest")
     files = []
     for (kind, dt), (path, info) in sorted(variants.items()):
         rel = os.path.relpath(path, a.out)
@@ -372,6 +381,7 @@ def run(a):
         json.dump(man, f, indent=1)
     q4 = [variant_bytes(*variants[(k, "q4")]) for k in ("item", "user") if (k, "q4") in variants]
     print(f"wrote {a.out}" + (f": q4 item+user {sum(q4) / 1e6:.1f} MB" if q4 else ""))
+    step("done")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,14 @@
   WebGPU kernel (docs/design.md "Quantisation formats").
 - q4: each MatMul with a constant weight becomes com.microsoft MatMulNBits (4-bit, block 32,
   symmetric, implicit zero point 8), which runs on the WebGPU EP.
-- In both, the token-embedding table (a Gather on a constant) is stored as int8 rows with one
+- i8: each MatMul weight becomes int8 (symmetric, one scale per output column) and the product
+  is computed in integers: DynamicQuantizeLinear (the activations, per tensor) -> MatMulInteger
+  -> Cast -> Mul by both scales. ONNX Runtime's WASM backend has int8 kernels for this, but runs
+  both MatMulNBits and a DequantizeLinear of a weight by turning the whole weight back into fp32
+  on every call, which dominates one new position of the User LLM (at SmolLM2-135M's shape, one
+  click: q4 175 ms, q8 158 ms, i8 22 ms, fp32 23 ms; docs/use-hllm-1b.md). No WebGPU kernel: the
+  engine runs an i8 file on WASM only, for the User LLM with its key/value cache.
+- In all three, the token-embedding table (a Gather on a constant) is stored as int8 rows with one
   scale per row, dequantised on axis 0: it dominates a small item model's size.
 
 Usage: /usr/bin/python3 models/quantize.py in.onnx out.onnx --dtype q4
@@ -57,9 +64,27 @@ def _q4_blocks(w, block=32):
     return packed, scale.astype(np.float32).reshape(-1)
 
 
-def quantize(model, dtype):
-    if dtype not in ("q8", "q4"):
-        raise ValueError(f"unknown dtype {dtype!r}: choose q8 or q4")
+def _integer_matmul(node, w_name, x, q, scale, new_inits):
+    """x @ dequant(q) as int8 x int8 -> int32, then one fp32 rescale: the nodes replacing `node`."""
+    p = node.name or w_name
+    new_inits += [numpy_helper.from_array(q, w_name + "_i8"), numpy_helper.from_array(scale, w_name + "_scale"),
+                  numpy_helper.from_array(np.zeros(len(scale), np.int8), w_name + "_zp")]
+    return [
+        helper.make_node("DynamicQuantizeLinear", [x], [p + "_xq", p + "_xscale", p + "_xzp"], name=p + "_dql"),
+        helper.make_node("MatMulInteger", [p + "_xq", w_name + "_i8", p + "_xzp", w_name + "_zp"], [p + "_i32"],
+                         name=p + "_mmi"),
+        helper.make_node("Cast", [p + "_i32"], [p + "_f32"], to=TensorProto.FLOAT, name=p + "_cast"),
+        helper.make_node("Mul", [p + "_xscale", w_name + "_scale"], [p + "_rescale"], name=p + "_scales"),
+        helper.make_node("Mul", [p + "_f32", p + "_rescale"], list(node.output), name=node.name),
+    ]
+
+
+def quantize(model, dtype, load=numpy_helper.to_array, check=True):
+    """`model` with every MatMul weight (and a Gather's table) in `dtype`. `load` reads one
+    initializer as a numpy array: stream_onnx.py passes one that reads a big model's external
+    data a tensor at a time, and checks the file it writes instead (check=False)."""
+    if dtype not in ("q8", "q4", "i8"):
+        raise ValueError(f"unknown dtype {dtype!r}: choose q8, q4 or i8")
     graph = model.graph
     inits = {i.name: i for i in graph.initializer}
     nodes, new_inits, dropped = [], [], set()
@@ -69,7 +94,7 @@ def quantize(model, dtype):
         if init is None or init.data_type != TensorProto.FLOAT or len(init.dims) != 2:
             nodes.append(node)
             continue
-        w = numpy_helper.to_array(init)
+        w = load(init)
         dropped.add(w_name)
         if node.op_type == "Gather":
             q, s = _q8_rows(w)
@@ -80,6 +105,9 @@ def quantize(model, dtype):
                                           name=node.name + "_deq"))
             nodes.append(helper.make_node("Gather", [w_name + "_deq", node.input[1]], list(node.output),
                                           name=node.name, axis=0))
+        elif dtype == "i8":
+            q, s = _q8_columns(w)
+            nodes += _integer_matmul(node, w_name, node.input[0], q, s, new_inits)
         elif dtype == "q8":
             q, s = _q8_columns(w)
             names = [w_name + "_q8", w_name + "_scale", w_name + "_zp"]
@@ -104,13 +132,18 @@ def quantize(model, dtype):
     graph.initializer.extend(kept + new_inits)
     if dtype == "q4" and not any(o.domain == "com.microsoft" for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    onnx.checker.check_model(model)
+    if check:
+        onnx.checker.check_model(model)
     return model
 
 
 def initializer_bytes(init):
     if init.data_location == TensorProto.EXTERNAL:
-        return int(next(e.value for e in init.external_data if e.key == "length"))
+        length = [e.value for e in init.external_data if e.key == "length"]
+        if length:
+            return int(length[0])
+        # torch.onnx.export's one file per tensor names no length: the file holds the tensor
+        return int(np.prod(init.dims)) * np.dtype(onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[init.data_type]).itemsize
     if init.HasField("raw_data"):
         return len(init.raw_data)
     return numpy_helper.to_array(init).nbytes
@@ -129,10 +162,10 @@ def gpu_buffer_bytes(model):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description="Quantise an fp32 encoder to q8 or q4")
+    p = argparse.ArgumentParser(description="Quantise an fp32 encoder to q8, q4 or i8")
     p.add_argument("src")
     p.add_argument("dst")
-    p.add_argument("--dtype", choices=["q8", "q4"], required=True)
+    p.add_argument("--dtype", choices=["q8", "q4", "i8"], required=True)
     a = p.parse_args(argv)
     onnx.save(quantize(onnx.load(a.src), a.dtype), a.dst)
     print(f"wrote {a.dst}")

@@ -21,7 +21,10 @@ import torch
 
 from quantize import quantize
 
-KIND = "user_kv"  # files onnx/user_kv_encoder[_q8|_q4].onnx, manifest role "user_kv_encoder"
+KIND = "user_kv"  # files onnx/user_kv_encoder[_q8|_q4|_i8].onnx, manifest role "user_kv_encoder"
+# The kv graph also comes in i8 (quantize.py: int8 arithmetic), the engine's choice on WASM for q8
+# and q4: a click runs every weight once, and WASM's q8/q4 kernels dequantise each weight per call.
+QUANTISED = ("q8", "q4", "i8")
 
 
 class UserStep(torch.nn.Module):
@@ -65,7 +68,7 @@ def trace_spec(core, mc):
     return step, (x, mask, *past), ["item_embeddings", "attention_mask", *ins], ["user_embedding", *outs], axes
 
 
-def export_user_step(core, mc, onnx_dir, dtypes=("q8", "q4")):
+def export_user_step(core, mc, onnx_dir, dtypes=QUANTISED):
     """Writes onnx/user_kv_encoder.onnx and its quantised variants; returns {dtype: path}."""
     module, args, ins, outs, axes = trace_spec(core, mc)
     path = os.path.join(onnx_dir, f"{KIND}_encoder.onnx")

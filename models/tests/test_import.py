@@ -222,6 +222,10 @@ def test_manifest_files_and_ids(imported):
     assert all(f["max_tensor_bytes"] > 0 for f in enc)
     assert man["training"]["source"]["kind"] == ("hllm-release" if c.get("release") else "hf-checkpoint")
     assert "1/6" in c["log"] and "6/6 manifest" in c["log"] and "item min cos" in c["log"]
+    # with a quantised dtype comes the i8 key/value-cache User LLM (WASM's), checked like the others
+    if any(f["dtype"] in ("q8", "q4") for f in enc):
+        assert [f["role"] for f in enc if f["dtype"] == "i8"] == ["user_kv_encoder"]
+        assert man["metrics"]["parity"]["i8"]["user_kv_min_cos"] >= 0.99
 
 
 def test_self_check_references_and_buffer_sizes(imported):

@@ -121,6 +121,8 @@ def test_export_quantise_parity_and_manifest(trained, tmp_path):
     parity = man["metrics"]["parity"]
     assert parity["fp32"]["item_min_cos"] >= 0.9999 and parity["fp32"]["user_min_cos"] >= 0.9999
     assert parity["q8"]["item_min_cos"] >= 0.99 and parity["q4"]["item_min_cos"] >= 0.95
+    # the i8 key/value-cache User LLM (the engine's on WASM for q8 and q4) is shipped and checked
+    assert ("user_kv_encoder", "i8") in roles and parity["i8"]["user_kv_min_cos"] >= 0.99
     for dt in ("fp32", "q8", "q4", "sasrec", "popular"):
         assert "N@10" in man["metrics"]["test"][dt]
     assert man["training"]["dataset_sha256"] and man["training"]["config"]["model"] == "hllm"

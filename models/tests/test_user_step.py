@@ -102,3 +102,21 @@ def test_the_exported_kv_graph_matches_the_whole_history_graph(tmp_path):
     mb = torch.tensor([[0, 0, 1, 1, 1, 1, 1], [1] * 7])
     got = torch.from_numpy(ort_prefill(runner, paths["fp32"], C, xb.numpy(), mb.numpy()))
     assert F.cosine_similarity(got, full(m, xb, mb)).min().item() >= 0.9999
+
+
+def test_the_i8_kv_graph_computes_in_integers_and_matches_fp32(tmp_path):
+    m = model()
+    paths = export_user_step(m, C, str(tmp_path), dtypes=("i8",))
+    g = onnx.load(paths["i8"]).graph
+    ops, weights = [n.op_type for n in g.node], {i.name for i in g.initializer}
+    # every weight product in int8 (WASM's fast kernel: q, k, v, o, gate, up, down per layer),
+    # none dequantised back to fp32 and no fp32 weight left
+    assert ops.count("MatMulInteger") == 7 * C.user_layers and "DequantizeLinear" not in ops
+    assert not any(n.op_type == "MatMul" and n.input[1] in weights for n in g.node)
+    runner = OrtRunner()
+    torch.manual_seed(2)
+    x = torch.randn(1, 7, C.dim)
+    want = full(m, x, torch.ones(1, 7, dtype=torch.long))
+    got = torch.from_numpy(run_steps(runner, paths["i8"], x.numpy(), start=1))
+    cos = F.cosine_similarity(got, want).item()
+    assert 0.99 <= cos < 0.99999, f"i8 one event at a time: cosine {cos:.6f} against fp32 PyTorch"

@@ -6,7 +6,7 @@ import { HistoryLog } from './history/history-log.ts';
 import type { CatalogIndex } from './index/catalog-index.ts';
 import { CatalogState, type CatalogDeps } from './index/catalog-state.ts';
 import type { SessionHolder } from './model/device-loss.ts';
-import { userEncoderFile, type Manifest } from './model/manifest.ts';
+import type { Manifest } from './model/manifest.ts';
 import type { ModelFiles } from './model/model-loader.ts';
 import type { ItemTokenizer } from './model/tokenizer.ts';
 import { PopularitySource } from './recommend/popularity.ts';
@@ -61,7 +61,7 @@ export async function wireParts(i: PartsInput): Promise<EngineParts> {
   const parts: EngineParts = {
     manifest, modelKey, tok: i.tok, models: i.models, store: i.store, catalog, history, batchSize: i.batchSize, tracking: Promise.resolve(),
     popularity: new PopularitySource(i.popularityField, i.files.popularity, i.warn),
-    kept: new KeptUserState(i.store, `${modelKey} ${userEncoderFile(manifest, i.files.dtype)!.sha256}`, (index) => windowRows(parts, index), () => parts.tracking),
+    kept: new KeptUserState(i.store, `${modelKey} ${i.files.userEncoderSha256}`, (index) => windowRows(parts, index), () => parts.tracking),
     users: new UserVectors({
       dim: manifest.dim, maxHistory: manifest.max_history, incremental: i.userCache, run: (f) => i.models.run((s) => f(s.user)),
       onRun: (n) => { i.counters.userEncoderCalls++; i.counters.userPositions += n; },

@@ -71,7 +71,7 @@ export class ItemEmbedder {
     const fetcher = o.fetcher ?? defaultFetcher;
     const manifest = await fetchManifest(o.model, fetcher);
     const plan = planBackend(manifest, await detectCapabilities(), 'wasm', o.dtype ?? 'auto');
-    const files = await fetchModelFiles(o.model, manifest, plan.dtype, fetcher, o.onProgress);
+    const files = await fetchModelFiles(o.model, manifest, plan.dtype, fetcher, o.onProgress, plan.backend);
     const tok = createItemTokenizer(files.tokenizerJson, files.tokenizerConfig, manifest);
     const threads = Math.max(1, Math.floor(o.threads ?? 1));
     return new ItemEmbedder(manifest, plan.dtype, files.modelKey, plan.reason, tok, files, threads, Math.max(1, o.batchSize ?? 32));

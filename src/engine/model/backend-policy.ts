@@ -4,7 +4,7 @@
 import type { Capabilities } from '../../env.ts';
 import { HllmError } from '../../errors.ts';
 import type { Backend, BackendOption, Dtype, DtypeOption } from '../../protocol.ts';
-import { availableDtypes, encoderFiles, type Manifest } from './manifest.ts';
+import { availableDtypes, encoderFiles, userEncoderFile, type Manifest } from './manifest.ts';
 
 export interface Plan {
   backend: Backend;
@@ -27,12 +27,16 @@ const WASM_MAX_MODEL_BYTES = 3.5e9;
 
 const gb = (n: number) => (n < 1e9 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e9).toFixed(2)} GB`);
 
-/** Why one dtype cannot fit this backend, or null when it can. From hllm.json alone: nothing is downloaded. */
-function fitProblem(m: Manifest, backend: Backend, dtype: Dtype, caps: Capabilities): string | null {
+/**
+ * Why one dtype cannot fit this backend, or null when it can. From hllm.json alone: nothing is
+ * downloaded. `filesOf`: the backend the files were chosen for (a WebGPU session's WASM fallback
+ * runs WebGPU's files; manifest.ts userEncoderFile()).
+ */
+function fitProblem(m: Manifest, backend: Backend, dtype: Dtype, caps: Capabilities, filesOf: Backend = backend): string | null {
   if (backend === 'webgpu') {
     // ORT asks the adapter for its own maxima of these limits (see docs/use-hllm-1b.md), so the adapter's are the device's.
     const limits: Array<[string, number]> = [['maxStorageBufferBindingSize', caps.webgpu.maxStorageBufferBindingSize], ['maxBufferSize', caps.webgpu.maxBufferSize]];
-    for (const f of encoderFiles(m, dtype)) {
+    for (const f of encoderFiles(m, dtype, filesOf)) {
       const need = Math.max(f.max_tensor_bytes ?? 0, f.max_buffer_bytes ?? 0);
       const over = limits.filter(([, limit]) => limit > 0 && need > limit);
       if (over.length) {
@@ -42,7 +46,7 @@ function fitProblem(m: Manifest, backend: Backend, dtype: Dtype, caps: Capabilit
     }
     return null;
   }
-  const total = encoderFiles(m, dtype).reduce((a, f) => a + f.bytes, 0);
+  const total = encoderFiles(m, dtype, filesOf).reduce((a, f) => a + f.bytes, 0);
   if (total > WASM_MAX_MODEL_BYTES) {
     return `its encoders take ${gb(total)}, more than the WASM backend's 4 GB memory holds (limit ${gb(WASM_MAX_MODEL_BYTES)})`;
   }
@@ -56,9 +60,9 @@ function tooLarge(m: Manifest, backend: Backend, dtype: Dtype, problem: string):
   return new HllmError('MODEL_TOO_LARGE', `model '${m.id}' dtype ${dtype} cannot run on ${backend} here: ${problem}. Nothing was downloaded; ${advice}.`, { backend, dtype });
 }
 
-/** Download size of one dtype's encoders, external data included. */
-function size(m: Manifest, d: Dtype): number {
-  return encoderFiles(m, d).reduce((a, f) => a + f.bytes, 0);
+/** Download size of one dtype's encoders on one backend, external data included. */
+function size(m: Manifest, d: Dtype, backend: Backend): number {
+  return encoderFiles(m, d, backend).reduce((a, f) => a + f.bytes, 0);
 }
 
 function quality(m: Manifest, dtype: Dtype): number | undefined {
@@ -77,9 +81,10 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
   let backend: Backend;
   let adapter: string | undefined;
   const done = (dtype: Dtype, dtypeReason: string): Plan => {
-    const wasmProblem = backend === 'webgpu' ? fitProblem(m, 'wasm', dtype, caps) : null;
+    const wasmProblem = backend === 'webgpu' ? fitProblem(m, 'wasm', dtype, caps, 'webgpu') : null;
+    const i8 = userEncoderFile(m, dtype, backend)?.dtype === 'i8' ? ['User LLM in i8 (int8 kernels on WASM)'] : [];
     return {
-      backend, dtype, reason: [...reasons, dtypeReason].join('; '), dtypeReason,
+      backend, dtype, reason: [...reasons, dtypeReason, ...i8].join('; '), dtypeReason,
       ...(adapter !== undefined ? { adapter } : {}), ...(wasmProblem ? { wasmProblem } : {}),
     };
   };
@@ -122,13 +127,13 @@ export function planBackend(m: Manifest, caps: Capabilities, backendOpt: Backend
     if (d === 'fp32') return done(d, 'dtype fp32');
     const q = quality(m, d);
     if (base !== undefined && q !== undefined && q >= QUALITY_FLOOR * base) {
-      return done(d, `dtype ${d} (${(size(m, d) / 1e6).toFixed(1)} MB; test N@10 ${q.toFixed(4)} vs fp32 ${base.toFixed(4)})`);
+      return done(d, `dtype ${d} (${(size(m, d, backend) / 1e6).toFixed(1)} MB; test N@10 ${q.toFixed(4)} vs fp32 ${base.toFixed(4)})`);
     }
   }
   const d = have.find(fits);
   if (!d) {
     // not even the smallest dtype fits: say why (parseManifest guarantees one dtype exists)
-    const smallest = have.reduce((a, b) => (size(m, b) < size(m, a) ? b : a));
+    const smallest = have.reduce((a, b) => (size(m, b, backend) < size(m, a, backend) ? b : a));
     throw tooLarge(m, backend, smallest, fitProblem(m, backend, smallest, caps)!);
   }
   return done(d, `dtype ${d} (the only one that fits here)`);

@@ -52,6 +52,9 @@ describe('a model imported with external data (Node, WASM)', () => {
         expect(m.files.find((f) => f.role === role && f.dtype === dt)?.external_data?.length, `${role} ${dt}`).toBe(1);
       }
     }
+    // the key/value-cache User LLM also in i8 (int8 arithmetic), WASM's file for q8 and q4
+    expect(m.files.find((f) => f.role === 'user_kv_encoder' && f.dtype === 'i8')?.external_data?.length).toBe(1);
+    expect(m.files.some((f) => f.role !== 'user_kv_encoder' && f.role !== 'external_data' && f.dtype === 'i8')).toBe(false);
   });
 
   for (const [dtype, minCos] of [['fp32', 0.9999], ['q4', 0.99]] as [Dtype, number][]) {
@@ -64,12 +67,16 @@ describe('a model imported with external data (Node, WASM)', () => {
         expect(info).toMatchObject({ backend: 'wasm', dtype, modelId: 'tiny-imported', items: catalog.length });
         // the external data streamed with progress and was verified like every other file
         const suffix = dtype === 'fp32' ? 'encoder.onnx_data' : 'encoder_q4.onnx_data';
+        // on WASM, q4's User LLM is the i8 cache graph (int8 arithmetic; manifest.ts userEncoderFile)
+        const userSuffix = dtype === 'fp32' ? suffix : 'encoder_i8.onnx_data';
         expect(progress.some((p) => p.phase === 'download' && p.detail?.endsWith(`item_${suffix}`))).toBe(true);
         expect(progress.filter((p) => p.phase === 'verify').map((p) => p.detail).sort()).toEqual(expect.arrayContaining([
-          `onnx/item_${suffix}`, `onnx/user_kv_${suffix}`,
+          `onnx/item_${suffix}`, `onnx/user_kv_${userSuffix}`,
         ]));
-        // the User LLM with a key/value cache replaces the whole-history graph: never both downloaded
+        // the User LLM with a key/value cache replaces the whole-history graph: never both
+        // downloaded, and on WASM the i8 one replaces q4's
         expect(progress.some((p) => p.detail === `onnx/user_${suffix}`)).toBe(false);
+        if (dtype === 'q4') expect(progress.some((p) => p.detail === `onnx/user_kv_${suffix}`)).toBe(false);
 
         const v = await engine.embedItems(catalog);
         const dim = v.length / catalog.length;
@@ -92,7 +99,7 @@ describe('a model imported with external data (Node, WASM)', () => {
   }
 
   for (const [dtype, minCos] of [['fp32', 0.9999], ['q4', 0.99]] as [Dtype, number][]) {
-    it(`${dtype}: each track() runs one User LLM position, and the vector equals the whole-history graph's, through a forget and window slides`, async () => {
+    it(`${dtype}: each track() runs one User LLM position (q4: of the i8 cache graph), and the vector equals the whole-history graph's, through a forget and window slides`, async () => {
       const engine = createEngine({ warn: () => {} });
       const suffix = dtype === 'fp32' ? '' : `_${dtype}`;
       const whole = await createModel(new Uint8Array(readFileSync(join(model, 'onnx', `user_encoder${suffix}.onnx`))), 'wasm', 1,

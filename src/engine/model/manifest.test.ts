@@ -47,7 +47,7 @@ describe('parseManifest', () => {
     ['no tokenizer', manifest({ files: [f('a.onnx', 'item_encoder', 'fp32'), f('b.onnx', 'user_encoder', 'fp32')] }), /'files' has no file with role 'tokenizer'/],
     ['a bad sha256', manifest({ files: [{ path: 'x', role: 'tokenizer', bytes: 1, sha256: 'zz' }] }), /'files\.0\.sha256' must be 64 lowercase hex digits/],
     ['non-integer bytes', manifest({ files: [{ ...f('x', 'tokenizer', null), bytes: '10' }] }), /'files\.0\.bytes' must be a non-negative integer/],
-    ['an unknown dtype', manifest({ files: [f('x', 'item_encoder', 'fp16')] }), /'files\.0\.dtype' is "fp16", not one of fp32, q8, q4/],
+    ['an unknown dtype', manifest({ files: [f('x', 'item_encoder', 'fp16')] }), /'files\.0\.dtype' is "fp16", not one of fp32, q8, q4, i8/],
     ['external data without location', manifest({ files: [f('x', 'external_data', 'fp32')] }), /'files\.0' has role 'external_data' but no 'location'/],
     ['a non-number metric', manifest({ metrics: { test: { q8: { 'N@10': 'high' } } } }), /'metrics\.test\.q8\.N@10' must be a number/],
     ['a string', 'nope', /hllm\.json: is not a JSON object/],
@@ -183,6 +183,29 @@ describe('big models: external data and the fit check (before any download)', ()
     const j = manifest();
     j.files.push(f('self_check_q4.json', 'self_check', 'q4'), f('self_check_q8.json', 'self_check', 'q8'));
     expect(runtimeFiles(parseManifest(j), 'q4').map((x) => x.path)).toEqual(['tokenizer.json', 'tokenizer_config.json', 'self_check_q4.json', 'onnx/item_encoder_q4.onnx', 'onnx/user_encoder_q4.onnx']);
+  });
+  it('on WASM, q8 and q4 run the i8 key/value-cache User LLM; WebGPU and fp32 run their own', () => {
+    const kv = (path: string, dtype: string, bytes: number) => ({ ...f(path, 'user_kv_encoder', dtype, bytes), kv_cache: { layers: 2, heads: 1, head_dim: 8 } });
+    const j = manifest();
+    j.files.push(kv('onnx/user_kv_encoder.onnx', 'fp32', 400), kv('onnx/user_kv_encoder_q4.onnx', 'q4', 60), kv('onnx/user_kv_encoder_i8.onnx', 'i8', 100));
+    const m = parseManifest(j);
+    const users = (dtype: 'fp32' | 'q8' | 'q4', backend?: 'wasm' | 'webgpu') => runtimeFiles(m, dtype, backend).map((x) => x.path).filter((p) => p.includes('user'));
+    expect(users('q4', 'wasm')).toEqual(['onnx/user_kv_encoder_i8.onnx']);
+    expect(users('q8', 'wasm')).toEqual(['onnx/user_kv_encoder_i8.onnx']);
+    expect(users('q4', 'webgpu')).toEqual(['onnx/user_kv_encoder_q4.onnx']);
+    expect(users('q4')).toEqual(['onnx/user_kv_encoder_q4.onnx']);
+    expect(users('fp32', 'wasm')).toEqual(['onnx/user_kv_encoder.onnx']);
+    expect(users('q8', 'webgpu')).toEqual(['onnx/user_encoder_q8.onnx']); // no q8 cache graph here: the whole-history one
+    // i8 alone is no dtype: it has no item encoder
+    expect(availableDtypes(m)).toEqual(['fp32', 'q8', 'q4']);
+    // a WASM plan counts the i8 file's bytes, a WebGPU plan q4's
+    expect(planBackend(m, caps(null), 'wasm', 'q4').reason).toMatch(/dtype q4.*; User LLM in i8 \(int8 kernels on WASM\)$/);
+    expect(planBackend(m, caps(gpu2g), 'webgpu', 'q4').reason).not.toMatch(/i8/);
+    expect(planBackend(m, caps(null), 'wasm', 'fp32').reason).not.toMatch(/i8/);
+    const wasmOnlyI8 = manifest({ metrics: undefined });
+    wasmOnlyI8.files.push(kv('onnx/user_kv_encoder_i8.onnx', 'i8', 5e9));
+    expect(codeOf(() => planBackend(parseManifest(wasmOnlyI8), caps(null), 'wasm', 'q4'))).toBe('MODEL_TOO_LARGE');
+    expect(planBackend(parseManifest(wasmOnlyI8), caps(gpu2g), 'webgpu', 'q4').wasmProblem).toBeUndefined();
   });
   it('leaves manifests without external data or max_tensor_bytes as they were', () => {
     const m = parseManifest(manifest());

@@ -1,7 +1,7 @@
 // Reads a model folder: hllm.json, then the files one dtype needs, each checked against
 // the manifest's byte size and sha256 BEFORE anything uses it or writes to storage.
 import { HllmError } from '../../errors.ts';
-import type { Dtype, Progress } from '../../protocol.ts';
+import type { Backend, Dtype, Progress } from '../../protocol.ts';
 import { fetchText, joinPath, type Fetcher } from '../../io/fetcher.ts';
 import { externalDataFiles, fileFor, parseManifest, runtimeFiles, userEncoderFile, type FileRole, type Manifest, type ManifestFile } from './manifest.ts';
 import { sha256Hex } from '../../io/sha256.ts';
@@ -42,6 +42,8 @@ export interface ModelFiles {
   tokenizerConfig: unknown;
   itemEncoder: Uint8Array;
   userEncoder: Uint8Array;
+  /** The user encoder's sha256 (the file userEncoderFile() chose: the kept user state is keyed by it). */
+  userEncoderSha256: string;
   /** Each encoder's external data files (big models), as ORT's externalData wants them; [] when none. */
   itemExternalData: ExternalData[];
   userExternalData: ExternalData[];
@@ -74,11 +76,12 @@ export async function modelKeyOf(m: Manifest, dtype: Dtype): Promise<string> {
 
 /**
  * Loads (progress 'download', bytes of the files not kept) and verifies (progress 'verify',
- * files, kept ones included) one dtype. A bare Fetcher reads every file through it (Node, tests).
+ * files, kept ones included) one dtype for one backend (its User LLM file: userEncoderFile()).
+ * A bare Fetcher reads every file through it (Node, tests).
  */
-export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, from: Fetcher | FileSource, onProgress?: (p: Progress) => void): Promise<ModelFiles> {
+export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, from: Fetcher | FileSource, onProgress?: (p: Progress) => void, backend?: Backend): Promise<ModelFiles> {
   const src = typeof from === 'function' ? fetcherOnly(from) : from;
-  const files = runtimeFiles(m, dtype);
+  const files = runtimeFiles(m, dtype, backend);
   const { stored, needed } = src.kept ? await prepareKept(base, files, src.kept) : { stored: new Set<string>(), needed: 0 };
   let totalBytes = files.reduce((a, f) => a + (stored.has(f.sha256) ? 0 : f.bytes), 0);
   const got = new Map<string, number>();
@@ -110,7 +113,7 @@ export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, f
   };
   const reference = json('self_check', dtype) as unknown;
   const item = fileFor(m, 'item_encoder', dtype)!;
-  const user = userEncoderFile(m, dtype)!;
+  const user = userEncoderFile(m, dtype, backend)!;
   const ext = (enc: ManifestFile): ExternalData[] => externalDataFiles(m, enc).map((x) => ({ path: x.location!, data: bytesByPath.get(x.path)! }));
   const modelKey = await modelKeyOf(m, dtype);
   const counts = json('popularity') as unknown;
@@ -125,6 +128,7 @@ export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, f
     tokenizerConfig: json('tokenizer_config') ?? {},
     itemEncoder: bytesByPath.get(item.path)!,
     userEncoder: bytesByPath.get(user.path)!,
+    userEncoderSha256: user.sha256,
     itemExternalData: ext(item),
     userExternalData: ext(user),
     userKv: user.kv_cache ?? null,

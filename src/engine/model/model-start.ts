@@ -63,7 +63,9 @@ export async function startModel(options: EngineOptions, fetcher: Fetcher, timer
   const manifest = await fetchManifest(options.model, fetcher);
   const plan = planBackend(manifest, caps, options.backend ?? 'auto', options.dtype ?? 'auto');
   const source = await modelFileSource(fetcher, keep.injected, keep.warn);
-  const files = await fetchModelFiles(options.model, manifest, plan.dtype, source, onProgress);
+  // The planned backend picks the User LLM file (i8 on WASM) for the whole session: a WASM
+  // fallback below or after a lost device runs the same file, so the kept user state still fits it.
+  const files = await fetchModelFiles(options.model, manifest, plan.dtype, source, onProgress, plan.backend);
   timer.mark('verify', 'model-files');
   const tok = createItemTokenizer(files.tokenizerJson, files.tokenizerConfig, manifest);
   timer.mark('verify', 'tokenizer');
@@ -72,7 +74,7 @@ export async function startModel(options: EngineOptions, fetcher: Fetcher, timer
   const models = await SessionHolder.create(sessions, async (reason) => {
     if (plan.wasmProblem !== undefined) throw new Error(`dtype ${plan.dtype} does not fit WASM: ${plan.wasmProblem}`);
     // Read again (Cache Storage, else the network) rather than held: a big model's bytes would double its memory.
-    const again = await fetchModelFiles(options.model, manifest, plan.dtype, source);
+    const again = await fetchModelFiles(options.model, manifest, plan.dtype, source, undefined, plan.backend);
     return { ...(await openOn(again, 'wasm', threads)), backend: 'wasm', dtype: plan.dtype, reason };
   });
   return { manifest, files, tok, threads, models, sessions };
