@@ -71,11 +71,15 @@ export async function startModel(options: EngineOptions, fetcher: Fetcher, timer
   timer.mark('verify', 'tokenizer');
   const forced = (options.backend ?? 'auto') !== 'auto';
   const sessions = await openSessions(files, plan, forced, tok, threads, onProgress);
+  // ONNX Runtime holds its own copy of the weights now. The engine keeps `files` for its other
+  // fields, so it must not keep these bytes too: a 1.1B model's 1.6 GB would stay in the
+  // worker's heap twice for the engine's life.
+  const kept: ModelFiles = { ...files, itemEncoder: new Uint8Array(0), userEncoder: new Uint8Array(0), itemExternalData: [], userExternalData: [] };
   const models = await SessionHolder.create(sessions, async (reason) => {
     if (plan.wasmProblem !== undefined) throw new Error(`dtype ${plan.dtype} does not fit WASM: ${plan.wasmProblem}`);
     // Read again (Cache Storage, else the network) rather than held: a big model's bytes would double its memory.
     const again = await fetchModelFiles(options.model, manifest, plan.dtype, source, undefined, plan.backend);
     return { ...(await openOn(again, 'wasm', threads)), backend: 'wasm', dtype: plan.dtype, reason };
   });
-  return { manifest, files, tok, threads, models, sessions };
+  return { manifest, files: kept, tok, threads, models, sessions };
 }
