@@ -27,6 +27,17 @@ def pad_left(rows, pad):
     return ids, mask
 
 
+def pad_left_embs(all_items, hists):
+    """Histories (lists of rows of the numpy `all_items`) as left-padded [B, L, D] and their mask."""
+    L = max(len(h) for h in hists)
+    x = torch.zeros(len(hists), L, all_items.shape[1])
+    m = torch.zeros(len(hists), L, dtype=torch.long)
+    for i, h in enumerate(hists):
+        x[i, L - len(h):] = torch.from_numpy(all_items[h])
+        m[i, L - len(h):] = 1
+    return x, m
+
+
 def encode_items(model, tokens, idx, pad_id, budget=16384, device="cpu"):
     """Embed items `idx` (indices into `tokens`), bucketed by length so padding stays small.
 

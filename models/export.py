@@ -24,7 +24,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dataset as datasets  # noqa: E402
-from evaluate import metrics_from_ranks, rank_targets, item_tokens, pad_left, user_batches, standard_error  # noqa: E402
+from evaluate import (metrics_from_ranks, rank_targets, item_tokens, pad_left, pad_left_embs, user_batches,  # noqa: E402
+                      standard_error)
 from model import HLLM, HLLMConfig  # noqa: E402
 from ort_check import OrtRunner  # noqa: E402
 from quantize import gpu_buffer_bytes, quantize  # noqa: E402
@@ -294,14 +295,6 @@ def main(argv=None):
     print(f"wrote {a.out}: q4 item+user {q4 / 1e6:.2f} MB")
 
 
-def pad_left_embs(all_items, hists):
-    L = max(len(h) for h in hists)
-    x = torch.zeros(len(hists), L, all_items.shape[1])
-    m = torch.zeros(len(hists), L, dtype=torch.long)
-    for i, h in enumerate(hists):
-        x[i, L - len(h):] = torch.from_numpy(all_items[h])
-        m[i, L - len(h):] = 1
-    return x, m
 
 
 def pick_golden_items(ds, n=8):

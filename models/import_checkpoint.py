@@ -33,8 +33,8 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import checkpoints  # noqa: E402
 import dataset as datasets  # noqa: E402
-from evaluate import item_tokens, pad_left  # noqa: E402
-from export import (TOKENIZER_CASES, ItemEncoder, UserEncoder, git_commit, pad_left_embs,  # noqa: E402
+from evaluate import item_tokens, pad_left, pad_left_embs  # noqa: E402
+from export import (TOKENIZER_CASES, ItemEncoder, UserEncoder, git_commit,  # noqa: E402
                     finish_file_list, pick_golden_items, sha256, write_hf_config)
 from hf_tokenizer import HFTokenizer  # noqa: E402
 from ort_check import OrtRunner  # noqa: E402
