@@ -8,7 +8,7 @@ read without its tensors; each weight is read from its file when quantize.py ask
 variant is written as one graph plus one data file, each tensor appended and dropped in turn. At
 most one fp32 weight and the variant's new (quantised) tensors are in memory.
 
-Used by models/import_checkpoint.py; tested by models/tests/test_import.py.
+Used by models/import_checkpoint.py; tested by models/tests/test_stream_onnx.py and test_import.py.
 """
 import os
 
@@ -37,6 +37,14 @@ def tensor_bytes(init, base_dir):
         return f.read(int(e["length"])) if "length" in e else f.read()
 
 
+def _inline(tensor, base_dir):
+    """Moves an external tensor's bytes into the proto."""
+    if tensor.data_location == TensorProto.EXTERNAL:
+        tensor.raw_data = tensor_bytes(tensor, base_dir)
+        del tensor.external_data[:]
+        tensor.data_location = TensorProto.DEFAULT
+
+
 def tensor_array(init, base_dir):
     """One initializer as a numpy array (see tensor_bytes)."""
     if init.data_location != TensorProto.EXTERNAL:
@@ -60,10 +68,7 @@ def save_streamed(model, base_dir, path, external_over):
     inits = model.graph.initializer
     if sum(initializer_bytes(i) for i in inits) <= external_over:
         for init in inits:
-            if init.data_location == TensorProto.EXTERNAL:
-                init.raw_data = tensor_bytes(init, base_dir)
-                del init.external_data[:]
-                init.data_location = TensorProto.DEFAULT
+            _inline(init, base_dir)
         onnx.save(model, path)
         onnx.checker.check_model(path)
         return []
@@ -95,10 +100,8 @@ def variant(traced_path, dtype):
     # torch also moves a big Constant node's value to a file of its own: put those back inline
     for node in model.graph.node:
         for attr in node.attribute:
-            if attr.type == onnx.AttributeProto.TENSOR and attr.t.data_location == TensorProto.EXTERNAL:
-                attr.t.raw_data = tensor_bytes(attr.t, base)
-                del attr.t.external_data[:]
-                attr.t.data_location = TensorProto.DEFAULT
+            if attr.type == onnx.AttributeProto.TENSOR:
+                _inline(attr.t, base)
     if dtype != "fp32":
         model = quantize(model, dtype, load=lambda init: tensor_array(init, base), check=False)
     return model, base
