@@ -58,8 +58,9 @@ export function shards(model: ModelName, dir: string, dtype: string, csv: string
   if (!existsSync(result)) {
     mkdirSync(out, { recursive: true });
     log(`hllm embed ${model} ${dtype}, ${n} items`);
+    // one thread: the column is comparable across models and runs ('auto' would take every core for these)
     const r = spawnSync('nice', [process.execPath, '--import', 'tsx', 'src/cli/hllm.ts', 'embed', '--no-progress', '--json', '--model', dir,
-      '--catalog', csv, '--out', out, '--model-dtype', dtype], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      '--catalog', csv, '--out', out, '--model-dtype', dtype, '--threads', '1'], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.status !== 0) throw new Error(`hllm embed failed: ${r.stderr.slice(-800)}`);
     writeFileSync(result, r.stdout.trim().split('\n').at(-1)!);
   }

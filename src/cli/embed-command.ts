@@ -1,12 +1,14 @@
 // `hllm embed`: encodes a catalogue with a model folder into a vector shard set
 // (docs/vector-format.md) with the browser engine's own code on ONNX Runtime's WASM backend
 // (src/engine/item-embedder.ts), incrementally (--previous) and resumably (OUT/.partial);
-// on --threads encoder threads (src/cli/encode-pool.ts; one by default, see docs/design.md#threads).
+// on --threads encoder threads (src/cli/encode-pool.ts; every core for an LLM-sized item encoder,
+// else one: autoThreads(), docs/design.md#threads).
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { defaultFetcher } from '../io/fetcher.ts';
 import { loadCatalog } from '../engine/catalog/catalog.ts';
 import { ItemEmbedder } from '../engine/item-embedder.ts';
+import { externalDataFiles, fileFor } from '../engine/model/manifest.ts';
 import type { PreparedItem } from '../engine/index/catalog-index.ts';
 import type { DtypeOption } from '../protocol.ts';
 import { VECTOR_DTYPES, type VectorDtype } from '../vectors/format.ts';
@@ -22,8 +24,8 @@ interface EmbedOptions {
   previous?: string;
   modelDtype: DtypeOption;
   batchSize: number;
-  /** Encoder threads: 1 encodes on this thread; more start that many worker threads (EncodePool). */
-  threads: number;
+  /** Encoder threads: 1 encodes on this thread; more start that many worker threads (EncodePool); 'auto': autoThreads(). */
+  threads: number | 'auto';
   shardBytes: number;
   progress: boolean;
   log?: (line: string) => void;
@@ -35,6 +37,8 @@ interface EmbedResult extends WriteVectorsResult {
   seconds: number;
   /** Items encoded per second of encoding (model load excluded); null when nothing was encoded. */
   itemsPerSecond: number | null;
+  /** Encoder threads used (--threads, or what 'auto' chose). */
+  threads: number;
 }
 
 /** Parses '16MiB', '512k', '1000' into bytes. */
@@ -55,21 +59,44 @@ function parseSize(s: string): number {
  *   modelDtype: 'auto', batchSize: 64, threads: 4, shardBytes: 16 * 2 ** 20, progress: false });
  * ```
  */
+/** An item encoder file at least this big costs milliseconds an item: worth a worker per core. */
+const LLM_SIZED_BYTES = 16e6;
+
+/**
+ * `--threads auto`: every core for an LLM-sized item encoder, one thread for a small one. Each
+ * worker loads the model again, which a d64 encoder's microseconds an item never repay (3,650
+ * items: 1.8 s on one thread, 2.9 s on two); at SmolLM2-135M's shape two workers encoded 2.6–2.7
+ * items/s against 2.1 on one, 32 items on an idle 2-core machine (docs/design.md#threads).
+ *
+ * @example
+ * ```ts
+ * autoThreads(96e6, 8); // 8
+ * autoThreads(0.5e6, 8); // 1
+ * ```
+ */
+export function autoThreads(itemEncoderBytes: number, cores: number): number {
+  return itemEncoderBytes >= LLM_SIZED_BYTES ? Math.max(1, cores) : 1;
+}
+
 async function runEmbed(o: EmbedOptions): Promise<EmbedResult> {
   const log = o.log ?? ((l: string) => console.error(l));
   const t0 = performance.now();
   // Catalogue first: a bad row should not wait for the model to load.
   const { items } = await loadCatalog(o.catalog, defaultFetcher);
   const emb = await ItemEmbedder.open({ model: o.model, dtype: o.modelDtype, threads: 1, batchSize: o.batchSize });
+  const item = fileFor(emb.manifest, 'item_encoder', emb.dtype)!;
+  const threads = o.threads === 'auto'
+    ? autoThreads([item, ...externalDataFiles(emb.manifest, item)].reduce((a, f) => a + f.bytes, 0), availableParallelism())
+    : o.threads;
   // Started on the first encode: an up-to-date shard set never loads the model again.
   let pool: Promise<EncodePool> | null = null;
   const encode = (rows: PreparedItem[]): Promise<Float32Array> => {
-    if (o.threads <= 1) return emb.encode(rows);
-    pool ??= EncodePool.open({ model: o.model, dtype: emb.dtype, batchSize: o.batchSize, workers: o.threads });
+    if (threads <= 1) return emb.encode(rows);
+    pool ??= EncodePool.open({ model: o.model, dtype: emb.dtype, batchSize: o.batchSize, workers: threads });
     return pool.then((p) => p.encode(emb, rows));
   };
   try {
-    log(`hllm embed: ${items.length} items, model ${emb.manifest.id} item encoder ${emb.dtype} (${emb.reason}), vectors ${o.dtype}, ${o.threads} encoder thread${o.threads === 1 ? '' : 's'}`);
+    log(`hllm embed: ${items.length} items, model ${emb.manifest.id} item encoder ${emb.dtype} (${emb.reason}), vectors ${o.dtype}, ${threads} encoder thread${threads === 1 ? '' : 's'}`);
     const prepared = await emb.prepare(items);
     const bar = progressReporter(o.progress, 'encode', log);
     let encodeMs = 0;
@@ -88,7 +115,7 @@ async function runEmbed(o: EmbedOptions): Promise<EmbedResult> {
     });
     bar.stop();
     return {
-      ...r, items: items.length, modelDtype: emb.dtype, seconds: (performance.now() - t0) / 1000,
+      ...r, items: items.length, modelDtype: emb.dtype, threads, seconds: (performance.now() - t0) / 1000,
       itemsPerSecond: r.encoded > 0 ? r.encoded / (encodeMs / 1000) : null,
     };
   } finally {
@@ -103,6 +130,8 @@ const int = (what: string) => (v: string) => {
   return n;
 };
 
+const threadsOption = (v: string): number | 'auto' => (v === 'auto' ? 'auto' : int('--threads')(v));
+
 export function embedCommand(): Command {
   return new Command('embed')
     .description('encode a catalogue into vector shards (vectors.json + shard-*.bin) for the engine')
@@ -113,11 +142,11 @@ export function embedCommand(): Command {
     .option('--previous <dir>', 'an earlier shard set: shards whose rows are unchanged are kept byte-identical')
     .addOption(new Option('--model-dtype <dtype>', "item-encoder variant; 'auto' = what the browser engine picks on WASM").choices(['auto', 'fp32', 'q8', 'q4']).default('auto'))
     .option('--batch-size <n>', 'items per item-encoder call', int('--batch-size'), 64)
-    .option('--threads <n>', `encoder threads, each a single-threaded ONNX Runtime session on its share of the batches (same vectors, byte for byte); up to every core (${availableParallelism()} here) for an LLM-sized item encoder`, int('--threads'), 1)
+    .option('--threads <n|auto>', `encoder threads, each a single-threaded ONNX Runtime session on its share of the batches (same vectors, byte for byte); auto: every core (${availableParallelism()} here) for an item encoder of 16 MB or more, else 1`, threadsOption, 'auto')
     .option('--shard-size <size>', 'target bytes per shard (e.g. 16MiB)', parseSize, DEFAULT_SHARD_BYTES)
     .option('--json', 'print the result as one JSON line on stdout')
     .option('--no-progress', 'no progress output')
-    .action(async (opts: { model: string; catalog: string; out: string; dtype: VectorDtype; previous?: string; modelDtype: DtypeOption; batchSize: number; threads: number; shardSize: number; json?: boolean; progress: boolean }) => {
+    .action(async (opts: { model: string; catalog: string; out: string; dtype: VectorDtype; previous?: string; modelDtype: DtypeOption; batchSize: number; threads: number | 'auto'; shardSize: number; json?: boolean; progress: boolean }) => {
       const r = await runEmbed({ ...opts, shardBytes: opts.shardSize });
       const rate = r.itemsPerSecond === null ? '' : `, ${r.itemsPerSecond.toFixed(0)} items/s`;
       console.error(`hllm embed: wrote ${opts.out}/vectors.json: ${r.manifest.rows} rows in ${r.manifest.shards.length} shards; `

@@ -16,6 +16,7 @@ import { createEngine } from '../engine/engine.ts';
 import type { CatalogItem } from '../protocol.ts';
 import { readShardSet, vectorsById } from '../vectors/shard-set.ts';
 import { buildCli } from './build-plugins.ts';
+import { autoThreads } from './embed-command.ts';
 
 const MODEL = resolve('public/models/default');
 const CSV = readFileSync('public/catalogs/ml-latest-small/items.csv', 'utf8');
@@ -92,6 +93,15 @@ describe('hllm embed', () => {
     const shards = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('shard-')).sort().map((f) => [f, readFileSync(join(dir, f)).toString('hex')]);
     expect(shards(one).length).toBeGreaterThan(3);
     expect(shards(three)).toEqual(shards(one));
+  });
+
+  it('--threads auto (the default): one thread for the d64 model, every core for an LLM-sized item encoder', () => {
+    const r = embed(items300, join(tmp, 'threads-auto'), '--dtype', 'fp32', '--shard-size', '16KiB');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/, 1 encoder thread$/m);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ threads: 1 });
+    // the rule: 16 MB of item encoder (a q4 SmolLM2-135M's is 96 MB; the default's 0.5 MB)
+    expect([autoThreads(96e6, 8), autoThreads(16e6, 2), autoThreads(15.9e6, 8), autoThreads(0.46e6, 8), autoThreads(96e6, 0)]).toEqual([8, 2, 1, 1, 1]);
   });
 
   it('incremental: 3 changed items are the only ones encoded; untouched shards stay byte-identical', async () => {
