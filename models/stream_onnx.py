@@ -18,9 +18,6 @@ from onnx import TensorProto, numpy_helper
 
 from quantize import initializer_bytes, quantize
 
-_NP = {TensorProto.FLOAT: np.float32, TensorProto.INT64: np.int64, TensorProto.INT32: np.int32,
-       TensorProto.INT8: np.int8, TensorProto.UINT8: np.uint8, TensorProto.BOOL: np.bool_}
-
 
 def _external(init):
     return {e.key: e.value for e in init.external_data}
@@ -49,9 +46,7 @@ def tensor_array(init, base_dir):
     """One initializer as a numpy array (see tensor_bytes)."""
     if init.data_location != TensorProto.EXTERNAL:
         return numpy_helper.to_array(init)
-    dtype = _NP.get(init.data_type)
-    if dtype is None:
-        raise ValueError(f"external tensor {init.name} has ONNX type {init.data_type}, which this reader does not know")
+    dtype = onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[init.data_type]
     return np.frombuffer(tensor_bytes(init, base_dir), dtype=dtype).reshape(tuple(init.dims))
 
 
