@@ -1,7 +1,9 @@
 """The next-item losses of one training step, for models/train.py.
 
 sampled: InfoNCE against n_negatives uniform negatives shared across the batch (HLLM's loss);
-full: cross-entropy over every catalogue item, the whole catalogue encoded each step; bank: the
+mixed: a softmax over every item the step encodes, the batch's own items (in-batch negatives, drawn
+by popularity) and the n_negatives uniform ones (mixed negative sampling; n_negatives 0: in-batch
+only); full: cross-entropy over every catalogue item, the whole catalogue encoded each step; bank: the
 same cross-entropy, every item not encoded this step read from a Bank of embeddings kept without
 gradient. Plus the item-side auxiliary loss (each item's text against a token-dropout copy).
 """
@@ -26,8 +28,10 @@ def token_dropout(rows, p, gen):
 def loss_kind(cfg, n_items, sasrec=False):
     """The loss actually used: "full" and "bank" fall back to "sampled" above cfg.full_max_items;
     SASRec's "bank" is "full" (its item table costs nothing to read in full)."""
-    if cfg.loss not in ("sampled", "full", "bank"):
-        raise SystemExit(f"--loss must be sampled, full or bank, not {cfg.loss!r}")
+    if cfg.loss not in ("sampled", "mixed", "full", "bank"):
+        raise SystemExit(f"--loss must be sampled, mixed, full or bank, not {cfg.loss!r}")
+    if cfg.loss == "mixed":
+        return "mixed"
     if cfg.bank_columns < 1:
         raise SystemExit(f"--bank-columns must be at least 1, not {cfg.bank_columns}")
     if cfg.loss == "sampled" or n_items > cfg.full_max_items:
@@ -152,6 +156,11 @@ def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled
     neg_rows = torch.tensor([row[int(n)] for n in negs], device=device)
     if kind == "full":
         loss_sum, count = full_softmax(pred.reshape(-1, pred.shape[-1]), embs, flat_t, core.scale(), valid)
+    elif kind == "mixed":
+        # every item encoded this step is a column: its target's row, shifted to full_softmax's
+        # 1-based ids (padded positions read column 0 and are left out by `valid`)
+        cols = torch.tensor([row.get(int(t), 0) + 1 for t in flat_t], device=device)
+        loss_sum, count = full_softmax(pred.reshape(-1, pred.shape[-1]), embs, cols, core.scale(), valid)
     elif kind == "bank":
         fresh_rows = torch.tensor(uniq) - 1
         others = bank_sample(bank.emb.shape[0], fresh_rows, cfg.bank_columns, gen)
@@ -163,6 +172,9 @@ def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled
         loss_sum, count = info_nce(pred.reshape(-1, pred.shape[-1]), pos, embs[neg_rows], flat_t,
                                    negs.to(device), core.scale(), valid)
     aux = torch.zeros((), device=device)
+    if not len(negs):  # in-batch only: the batch's own items take the negatives' place below
+        negs = torch.tensor(uniq)
+        neg_rows = torch.arange(len(uniq), device=device)
     neg_embs = embs[neg_rows]
     if not core.is_sasrec and cfg.aux_weight > 0:
         idx = negs[: cfg.aux_items].tolist()

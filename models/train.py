@@ -4,7 +4,8 @@
     torchrun --standalone --nproc_per_node 2 --redirects 1 --tee 1 models/train.py ...  # DDP
 
 Every position of every training sequence predicts the next item: --loss sampled (InfoNCE
-against negatives sampled uniformly from the catalogue and shared across the batch), full
+against negatives sampled uniformly from the catalogue and shared across the batch), mixed (a
+softmax over the batch's own items and those negatives: in-batch plus uniform), full
 (cross-entropy over every item, the whole catalogue encoded each step) or bank (the same
 cross-entropy, with every item not encoded this step read from a bank of embeddings kept without
 gradient; docs/quality.md "What each loss costs per step"). HLLM adds an item-side
@@ -47,9 +48,14 @@ class TrainConfig:
     max_steps: int = 2000
     max_minutes: float = 0.0       # >0: shorten the schedule to fit this wall time
     loss: str = "sampled"          # "sampled": InfoNCE against n_negatives uniform negatives shared
-                                   # across the batch (HLLM's loss); "full": cross-entropy over every
-                                   # catalogue item at every position (the strong SASRec baseline; for
-                                   # HLLM the whole catalogue is encoded each step); "bank": the same
+                                   # across the batch (HLLM's loss); "mixed": a softmax over
+                                   # every item the step encodes anyway, the batch's own (in-batch
+                                   # negatives: popular items come up often, as in the full
+                                   # softmax) plus the n_negatives uniform ones, so it costs what
+                                   # sampled costs (n_negatives 0: in-batch only); "full":
+                                   # cross-entropy over every catalogue item at every position (the
+                                   # strong SASRec baseline; for HLLM the whole catalogue is
+                                   # encoded each step); "bank": the same
                                    # cross-entropy over every item, but only the batch's items and
                                    # n_negatives fresh negatives are encoded (with gradient); every
                                    # other item's embedding comes from a bank refreshed bank_refresh
@@ -101,7 +107,8 @@ HELP = {  # each flag's help: what the field does; the comments above give the r
     "warmup_frac": "share of the steps spent warming the learning rate up",
     "max_steps": "training steps (the schedule's length)",
     "max_minutes": ">0: after 20 steps, shorten the schedule to fit this many minutes (never below 40 steps)",
-    "loss": "sampled (InfoNCE, n_negatives shared negatives), full (softmax over every item, every item "
+    "loss": "sampled (InfoNCE, n_negatives shared negatives), mixed (softmax over the batch's own items and "
+            "n_negatives uniform ones; 0: in-batch only), full (softmax over every item, every item "
             "encoded each step) or bank (softmax over every item; only the batch's items and n_negatives "
             "negatives encoded with gradient, the rest read from a bank of embeddings)",
     "full_max_items": "above this many items full and bank fall back to sampled",
@@ -109,7 +116,8 @@ HELP = {  # each flag's help: what the field does; the comments above give the r
                     "(>= the catalogue: all of them every step)",
     "bank_columns": "bank: with more items than this, score the rows encoded with gradient plus this many "
                     "other bank rows sampled uniformly (logQ-corrected) instead of the whole bank",
-    "n_negatives": "uniform negatives shared across the batch (sampled), or encoded fresh with gradient (bank)",
+    "n_negatives": "uniform negatives shared across the batch (sampled, mixed), or encoded fresh with gradient "
+                   "(bank)",
     "aux_weight": "weight of the item-side auxiliary loss, each negative's text against a token-dropout copy "
                   "of itself (0 turns it off)",
     "aux_drop": "share of text tokens dropped in the auxiliary copy",

@@ -1,6 +1,7 @@
 """models/data/amazon/time_order.py: ASIN-sorted sequences (IDGenRec's Sports/Toys files) put back
 in time order from S3-Rec's integer-id file, written by the test in both layouts."""
 import csv
+import json
 import os
 import random
 import subprocess
@@ -73,3 +74,32 @@ def test_recovers_other_random_catalogues(tmp_path, seed):
     subprocess.run([sys.executable, SCRIPT, "--csv", str(d), "--s3rec", str(s3), "--out", str(tmp_path / "o")],
                    check=True, capture_output=True)
     assert read(tmp_path / "o") == truth
+
+
+def test_attributes_become_a_text_column(tmp_path):
+    d, s3, truth = make(tmp_path)
+    ids = {}
+    for line in s3.read_text().splitlines():
+        for x in line.split()[1:]:
+            ids.setdefault(x, None)
+    # S3-Rec's item2attributes.json: integer item id -> attribute ids (brand, categories)
+    attrs = {x: [int(x) % 3 + 1, 7] for x in list(ids)[:-1]}  # the last item has none
+    path = tmp_path / "attrs.json"
+    path.write_text(json.dumps(attrs))
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, SCRIPT, "--csv", str(d), "--s3rec", str(s3), "--attributes", str(path),
+                    "--out", str(out)], check=True, capture_output=True)
+    assert read(out) == truth
+    # the integer ids were numbered by first appearance in time order
+    int_of = {}
+    for s in truth:
+        for a in s:
+            int_of.setdefault(a, str(len(int_of) + 1))
+    asin_of = {x: a for a, x in int_of.items()}
+    with open(out / "items.csv", newline="") as f:
+        rows = {r["item_id"]: r for r in csv.DictReader(f)}
+    assert len(rows) == 30
+    for x, a in asin_of.items():
+        assert rows[a]["title"] == f"thing {a}"
+        want = f"attr{int(x) % 3 + 1} attr7" if x in attrs else ""
+        assert rows[a]["attributes"] == want, (x, a)

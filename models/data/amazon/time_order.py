@@ -12,6 +12,12 @@ in every set of the users who have it) and writes DIR's interactions with the ti
 each event's position in time order; items.csv is copied. Integers whose users never tell two
 ASINs apart (they always occur together) are mapped in sorted order, and counted in the output.
 
+--attributes adds S3-Rec's `<Category>_item2attributes.json` to items.csv as a column
+"attributes": each item's brand and categories (those on at least a few items), as S3-Rec's
+data_process.py kept them. The file gives their ids, not their names, so they go in as opaque
+words ("attr12 attr25"): to a from-scratch tokenizer a word is a word, and two items of the same
+brand or category share it.
+
 --csv is a folder in HLLM's layout whose interactions.csv lists users in IDGenRec's line order
 (as ../amazon-<category> in the measurement data does); both files are for measurement only
 (the Amazon data's licence: research use, never in the repository).
@@ -19,6 +25,7 @@ ASINs apart (they always occur together) are mapped in sorted order, and counted
 import argparse
 import csv
 import os
+import json
 import shutil
 import sys
 
@@ -76,10 +83,32 @@ def item_map(asin_seqs, int_seqs):
     return fixed, ambiguous
 
 
+def write_items(src, out, int_to_asin, attributes_file):
+    """items.csv as it is, or with an "attributes" column of opaque attribute words."""
+    if not attributes_file:
+        shutil.copyfile(os.path.join(src, "items.csv"), os.path.join(out, "items.csv"))
+        return
+    with open(os.path.join(src, "items.csv"), newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        fields, rows = list(reader.fieldnames), list(reader)
+    with open(attributes_file, encoding="utf-8") as f:
+        attrs = {int_to_asin[k]: v for k, v in json.load(f).items() if k in int_to_asin}
+    fields.append("attributes")
+    for r in rows:
+        r["attributes"] = " ".join(f"attr{n}" for n in attrs.get(r["item_id"], []))
+    with open(os.path.join(out, "items.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--csv", required=True, help="folder with interactions.csv and items.csv made from IDGenRec's files")
     p.add_argument("--s3rec", required=True, help="S3-Rec's data/<Category>.txt for the same category")
+    p.add_argument("--attributes", default="",
+                   help="S3-Rec's data/<Category>_item2attributes.json: adds each item's brand and category ids "
+                        "as an 'attributes' text column (default: none, items.csv is copied as it is)")
     p.add_argument("--out", required=True, help="folder for the time-ordered interactions.csv and items.csv")
     a = p.parse_args(argv)
     users = read_csv_sequences(a.csv)
@@ -97,7 +126,7 @@ def main(argv=None):
             moved += ordered[-1] != asins[-1]
             for t, asin in enumerate(ordered):
                 w.writerow([asin, user, t])
-    shutil.copyfile(os.path.join(a.csv, "items.csv"), os.path.join(a.out, "items.csv"))
+    write_items(a.csv, a.out, m, a.attributes)
     print(f"wrote {a.out}: {len(users)} users, {sum(len(s) for s in ints)} interactions in time order; "
           f"{len(m)} items mapped ({ambiguous} only by sorted order); the last item changed for "
           f"{moved} users ({moved / max(len(users), 1):.0%})")
