@@ -52,7 +52,7 @@ def test_loss_kind_falls_back_to_sampled_above_the_item_limit():
     cfg = train.TrainConfig(loss="full", full_max_items=100)
     assert train.loss_kind(cfg, 100) == "full"
     assert train.loss_kind(cfg, 101) == "sampled"
-    with pytest.raises(SystemExit, match="sampled, full or bank"):
+    with pytest.raises(SystemExit, match="sampled, mixed, full or bank"):
         train.loss_kind(train.TrainConfig(loss="bpr"), 10)
 
 
