@@ -27,7 +27,8 @@ def token_dropout(rows, p, gen):
 
 def loss_kind(cfg, n_items, sasrec=False):
     """The loss actually used: "full" and "bank" fall back to "sampled" above cfg.full_max_items;
-    SASRec's "bank" is "full" (its item table costs nothing to read in full)."""
+    SASRec's "bank" is "full" (its item table costs nothing to read in full). "mixed" stays at any
+    size: it scores only what the step encodes, as "sampled" does."""
     if cfg.loss not in ("sampled", "mixed", "full", "bank"):
         raise SystemExit(f"--loss must be sampled, mixed, full or bank, not {cfg.loss!r}")
     if cfg.loss == "mixed":

@@ -24,8 +24,8 @@ brand or category share it.
 """
 import argparse
 import csv
-import os
 import json
+import os
 import shutil
 import sys
 
