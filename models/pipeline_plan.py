@@ -38,7 +38,9 @@ class Recipe:
                                    # early-stopped at 3,000-4,300 with the learning rate still at
                                    # ~40 %, and 3,000 steps gave validation N@10 0.0751 against
                                    # 0.0733 (0.0708 vs 0.0695 without attribute words; seed 0,
-                                   # docs/quality-amazon.md "Levers"). SASRec early-stopped at 3,900-5,700
+                                   # docs/quality-amazon.md "Levers"). SASRec early-stopped at 3,900-5,700.
+                                   # On Amazon Sports (35,598 users) both ran to their budgets (SASRec
+                                   # needed 12,000): a budget in passes over the data is not measured yet
     eval_every: int = 100          # one validation pass every 100 steps: on 10k-100k items an
                                    # evaluation costs as much as ~10-30 steps
     patience: int = 6              # evaluations without a better validation N@10 (600 steps)
