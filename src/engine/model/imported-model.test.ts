@@ -9,17 +9,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogItem, Dtype, Progress } from '../../protocol.ts';
+import type { Backend, CatalogItem, Dtype, Progress } from '../../protocol.ts';
 import { createEngine, type HllmEngine } from '../engine.ts';
 import { openHllmDB } from '../../storage/schema.ts';
 import { cosine } from '../../vectors/vector-math.ts';
 import { defaultFetcher } from '../../io/fetcher.ts';
 import { SELF_CHECK_MIN_COSINE } from './backend-policy.ts';
 import { encodeUsers } from './encoders.ts';
-import { fetchManifest, fetchModelFiles } from './model-loader.ts';
+import { fetchManifest, fetchModelFiles, fetchUserEncoder } from './model-loader.ts';
 import { createModel } from './ort-backend.ts';
 import { checkAgainstReference, parseSelfCheck } from './self-check.ts';
-import { openOn } from './sessions.ts';
+import { moveUserToWasmFile, openOn, type Sessions } from './sessions.ts';
 
 // The repository root (this file is src/engine/model/): the fixture script's paths are relative to it.
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -231,5 +231,70 @@ describe('a model imported with external data (Node, WASM)', () => {
     await expect(engine.init({ model, catalog: golden.items.map((g) => g.item), backend: 'wasm', dtype: 'q4', storage: 'memory' }))
       .rejects.toMatchObject({ code: 'MODEL_INTEGRITY', message: expect.stringMatching(/item_encoder_q4\.onnx_data/) });
     await engine.dispose();
+  });
+
+  // A WebGPU plan that ended on WASM (failed self-check, WASM timed faster) opened q4's own User
+  // LLM, WebGPU's file; the engine then moves it to the i8 file, WASM's fast one.
+  describe('moveUserToWasmFile', () => {
+    const userVector = async (s: Sessions, dim: number) => {
+      const u = golden.users[1]!;
+      const vectors = u.history.map((id) => new Float32Array(golden.items.find((g) => g.item.id === id)!.embedding));
+      return { got: await encodeUsers(s.user, [vectors], dim, 10), want: u.embedding };
+    };
+    const start = async (fetcher = defaultFetcher) => {
+      const m = await fetchManifest(model, defaultFetcher);
+      const files = await fetchModelFiles(model, m, 'q4', fetcher, undefined, 'webgpu');
+      const s: Sessions = { ...(await openOn(files, 'wasm', 1)), backend: 'wasm', dtype: 'q4', reason: 'planned webgpu' };
+      const loads: Backend[] = [];
+      const load = (b: Backend) => { loads.push(b); return fetchUserEncoder(model, m, 'q4', fetcher, b); };
+      const sha = (dtype: string) => m.files.find((f) => f.role === 'user_kv_encoder' && f.dtype === dtype)!.sha256;
+      return { m, files, s, loads, load, sha };
+    };
+
+    it('moves the User LLM to the i8 file, releases the q4 one, and keeps the user vector', async () => {
+      const { m, files, s, loads, load, sha } = await start();
+      expect(files.userEncoderSha256).toBe(sha('q4'));
+      const warnings: string[] = [];
+      // counted rather than probed: in the full unit run a call on the released wrapper still answered
+      let released = 0;
+      const release = s.user.release.bind(s.user);
+      s.user.release = () => { released++; return release(); };
+      const { sessions, user } = await moveUserToWasmFile(s, files, 'webgpu', load, 1, (w) => warnings.push(w));
+      try {
+        expect(loads).toEqual(['wasm']);
+        expect(user.userEncoderSha256).toBe(sha('i8'));
+        expect(sessions.reason).toBe('planned webgpu; User LLM moved to i8 for WASM (int8 kernels)');
+        expect(sessions.item).toBe(s.item);
+        expect(warnings).toEqual([]);
+        expect(released).toBe(1); // the q4 session
+        const { got, want } = await userVector(sessions, m.dim);
+        expect(cosine(got, want)).toBeGreaterThanOrEqual(0.99);
+      } finally {
+        await Promise.all([sessions.item.release(), sessions.user.release()]);
+      }
+    }, 60_000);
+
+    it('changes nothing for a WASM plan, and keeps q4\'s own file, with one warning, when the i8 file is corrupt', async () => {
+      const corrupt = async (url: string) => {
+        const b = new Uint8Array(readFileSync(url));
+        if (url.endsWith('user_kv_encoder_i8.onnx_data')) b[100] = b[100]! ^ 0xff;
+        return b;
+      };
+      const { m, files, s, loads, load, sha } = await start(corrupt);
+      const warnings: string[] = [];
+      try {
+        expect((await moveUserToWasmFile(s, files, 'wasm', load, 1, (w) => warnings.push(w))).sessions).toBe(s);
+        expect(loads).toEqual([]);
+        const { sessions, user } = await moveUserToWasmFile(s, files, 'webgpu', load, 1, (w) => warnings.push(w));
+        expect(sessions).toBe(s);
+        expect(user.userEncoderSha256).toBe(sha('q4'));
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toMatch(/^kept the q4 User LLM on WASM: loading onnx\/user_kv_encoder_i8\.onnx failed \(.*user_kv_encoder_i8\.onnx_data has sha256/);
+        const { got, want } = await userVector(s, m.dim); // the q4 session still answers
+        expect(cosine(got, want)).toBeGreaterThanOrEqual(0.99);
+      } finally {
+        await Promise.all([s.item.release(), s.user.release()]);
+      }
+    }, 60_000);
   });
 });

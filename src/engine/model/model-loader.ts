@@ -80,8 +80,65 @@ export async function modelKeyOf(m: Manifest, dtype: Dtype): Promise<string> {
  * A bare Fetcher reads every file through it (Node, tests).
  */
 export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, from: Fetcher | FileSource, onProgress?: (p: Progress) => void, backend?: Backend): Promise<ModelFiles> {
+  const bytesByPath = await loadVerified(base, runtimeFiles(m, dtype, backend), from, onProgress);
+  const byRole = (role: FileRole, d?: Dtype) => {
+    const f = fileFor(m, role, d);
+    return f ? bytesByPath.get(f.path) : undefined;
+  };
+  const json = (role: FileRole, d?: Dtype) => {
+    const b = byRole(role, d);
+    if (!b) return undefined;
+    try {
+      return JSON.parse(new TextDecoder().decode(b));
+    } catch (e) {
+      throw new HllmError('MODEL_FORMAT', `${fileFor(m, role, d)?.path} is not valid JSON: ${(e as Error).message}`);
+    }
+  };
+  const reference = json('self_check', dtype) as unknown;
+  const item = fileFor(m, 'item_encoder', dtype)!;
+  const modelKey = await modelKeyOf(m, dtype);
+  const counts = json('popularity') as unknown;
+  if (counts !== undefined && (typeof counts !== 'object' || counts === null || Array.isArray(counts) || Object.values(counts).some((n) => typeof n !== 'number' || !(n >= 0)))) {
+    throw new HllmError('MODEL_FORMAT', `${fileFor(m, 'popularity')?.path} must map item ids to non-negative interaction counts; re-export the model with models/export.py.`);
+  }
+  return {
+    popularity: (counts as Record<string, number> | undefined) ?? null,
+    manifest: m,
+    dtype,
+    tokenizerJson: json('tokenizer'),
+    tokenizerConfig: json('tokenizer_config') ?? {},
+    itemEncoder: bytesByPath.get(item.path)!,
+    itemExternalData: externalData(m, item, bytesByPath),
+    ...userPart(m, userEncoderFile(m, dtype, backend)!, bytesByPath),
+    modelKey,
+    selfCheck: reference === undefined ? null : parseSelfCheck(reference, m.dim, fileFor(m, 'self_check', dtype)!.path),
+  };
+}
+
+/** The User LLM's fields of ModelFiles. */
+export type UserEncoderFiles = Pick<ModelFiles, 'userEncoder' | 'userEncoderSha256' | 'userExternalData' | 'userKv'>;
+
+const externalData = (m: Manifest, enc: ManifestFile, bytes: Map<string, Uint8Array>): ExternalData[] =>
+  externalDataFiles(m, enc).map((x) => ({ path: x.location!, data: bytes.get(x.path)! }));
+
+const userPart = (m: Manifest, user: ManifestFile, bytes: Map<string, Uint8Array>): UserEncoderFiles => ({
+  userEncoder: bytes.get(user.path)!, userEncoderSha256: user.sha256, userExternalData: externalData(m, user, bytes), userKv: user.kv_cache ?? null,
+});
+
+/**
+ * Loads and verifies only the User LLM file that `backend` runs for `dtype` (userEncoderFile())
+ * with its external data: what a WebGPU plan that ended on WASM needs to move to the i8 file.
+ * @example
+ * const user = await fetchUserEncoder('/models/default/', m, 'q4', source, 'wasm');
+ */
+export async function fetchUserEncoder(base: string, m: Manifest, dtype: Dtype, from: Fetcher | FileSource, backend: Backend, onProgress?: (p: Progress) => void): Promise<UserEncoderFiles> {
+  const user = userEncoderFile(m, dtype, backend)!;
+  return userPart(m, user, await loadVerified(base, [user, ...externalDataFiles(m, user)], from, onProgress));
+}
+
+/** Each of `files`, read and verified (model-file.ts), by path; progress 'download' in bytes, 'verify' in files. */
+async function loadVerified(base: string, files: ManifestFile[], from: Fetcher | FileSource, onProgress?: (p: Progress) => void): Promise<Map<string, Uint8Array>> {
   const src = typeof from === 'function' ? fetcherOnly(from) : from;
-  const files = runtimeFiles(m, dtype, backend);
   const { stored, needed } = src.kept ? await prepareKept(base, files, src.kept) : { stored: new Set<string>(), needed: 0 };
   let totalBytes = files.reduce((a, f) => a + (stored.has(f.sha256) ? 0 : f.bytes), 0);
   const got = new Map<string, number>();
@@ -98,41 +155,5 @@ export async function fetchModelFiles(base: string, m: Manifest, dtype: Dtype, f
       onProgress?.({ phase: 'verify', done: ++verified, total: files.length, detail: f.path });
     }),
   );
-  const byRole = (role: FileRole, d?: Dtype) => {
-    const f = fileFor(m, role, d);
-    return f ? bytesByPath.get(f.path) : undefined;
-  };
-  const json = (role: FileRole, d?: Dtype) => {
-    const b = byRole(role, d);
-    if (!b) return undefined;
-    try {
-      return JSON.parse(new TextDecoder().decode(b));
-    } catch (e) {
-      throw new HllmError('MODEL_FORMAT', `${fileFor(m, role, d)?.path} is not valid JSON: ${(e as Error).message}`);
-    }
-  };
-  const reference = json('self_check', dtype) as unknown;
-  const item = fileFor(m, 'item_encoder', dtype)!;
-  const user = userEncoderFile(m, dtype, backend)!;
-  const ext = (enc: ManifestFile): ExternalData[] => externalDataFiles(m, enc).map((x) => ({ path: x.location!, data: bytesByPath.get(x.path)! }));
-  const modelKey = await modelKeyOf(m, dtype);
-  const counts = json('popularity') as unknown;
-  if (counts !== undefined && (typeof counts !== 'object' || counts === null || Array.isArray(counts) || Object.values(counts).some((n) => typeof n !== 'number' || !(n >= 0)))) {
-    throw new HllmError('MODEL_FORMAT', `${fileFor(m, 'popularity')?.path} must map item ids to non-negative interaction counts; re-export the model with models/export.py.`);
-  }
-  return {
-    popularity: (counts as Record<string, number> | undefined) ?? null,
-    manifest: m,
-    dtype,
-    tokenizerJson: json('tokenizer'),
-    tokenizerConfig: json('tokenizer_config') ?? {},
-    itemEncoder: bytesByPath.get(item.path)!,
-    userEncoder: bytesByPath.get(user.path)!,
-    userEncoderSha256: user.sha256,
-    itemExternalData: ext(item),
-    userExternalData: ext(user),
-    userKv: user.kv_cache ?? null,
-    modelKey,
-    selfCheck: reference === undefined ? null : parseSelfCheck(reference, m.dim, fileFor(m, 'self_check', dtype)!.path),
-  };
+  return bytesByPath;
 }

@@ -4,14 +4,14 @@
 // WASM after a lost GPU device.
 import { detectCapabilities, wasmThreads } from '../../env.ts';
 import { HllmError } from '../../errors.ts';
-import type { EngineOptions, ProgressCallback } from '../../protocol.ts';
+import type { Backend, EngineOptions, ProgressCallback } from '../../protocol.ts';
 import { planBackend } from './backend-policy.ts';
 import { SessionHolder } from './device-loss.ts';
 import type { Fetcher } from '../../io/fetcher.ts';
 import type { Manifest } from './manifest.ts';
-import { fetchManifest, fetchModelFiles, type ModelFiles } from './model-loader.ts';
+import { fetchManifest, fetchModelFiles, fetchUserEncoder, type ModelFiles } from './model-loader.ts';
 import { modelFileSource } from './model-file.ts';
-import { openOn, openSessions, type Sessions } from './sessions.ts';
+import { moveUserToWasmFile, openOn, openSessions, type Sessions } from './sessions.ts';
 import type { StepTimer } from '../step-timer.ts';
 import { createItemTokenizer, type ItemTokenizer } from './tokenizer.ts';
 
@@ -63,18 +63,21 @@ export async function startModel(options: EngineOptions, fetcher: Fetcher, timer
   const manifest = await fetchManifest(options.model, fetcher);
   const plan = planBackend(manifest, caps, options.backend ?? 'auto', options.dtype ?? 'auto');
   const source = await modelFileSource(fetcher, keep.injected, keep.warn);
-  // The planned backend picks the User LLM file (i8 on WASM) for the whole session: a WASM
-  // fallback below or after a lost device runs the same file, so the kept user state still fits it.
+  // The planned backend picks the User LLM file (i8 on WASM). A WebGPU plan that ends on WASM at
+  // init moves to the i8 file below; after a lost device mid-session the same file runs on WASM,
+  // so the kept user state, keyed by that file, still fits it.
   const files = await fetchModelFiles(options.model, manifest, plan.dtype, source, onProgress, plan.backend);
   timer.mark('verify', 'model-files');
   const tok = createItemTokenizer(files.tokenizerJson, files.tokenizerConfig, manifest);
   timer.mark('verify', 'tokenizer');
   const forced = (options.backend ?? 'auto') !== 'auto';
-  const sessions = await openSessions(files, plan, forced, tok, threads, onProgress);
+  const opened = await openSessions(files, plan, forced, tok, threads, onProgress);
+  const load = (backend: Backend) => fetchUserEncoder(options.model, manifest, plan.dtype, source, backend, onProgress);
+  const { sessions, user } = await moveUserToWasmFile(opened, files, plan.backend, load, threads, keep.warn);
   // ONNX Runtime holds its own copy of the weights now. The engine keeps `files` for its other
   // fields, so it must not keep these bytes too: a 1.1B model's 1.6 GB would stay in the
   // worker's heap twice for the engine's life.
-  const kept: ModelFiles = { ...files, itemEncoder: new Uint8Array(0), userEncoder: new Uint8Array(0), itemExternalData: [], userExternalData: [] };
+  const kept: ModelFiles = { ...files, ...user, itemEncoder: new Uint8Array(0), userEncoder: new Uint8Array(0), itemExternalData: [], userExternalData: [] };
   const models = await SessionHolder.create(sessions, async (reason) => {
     if (plan.wasmProblem !== undefined) throw new Error(`dtype ${plan.dtype} does not fit WASM: ${plan.wasmProblem}`);
     // Read again (Cache Storage, else the network) rather than held: a big model's bytes would double its memory.

@@ -4,11 +4,13 @@
 // same dtype where those fit. afterSelfCheck() (backend-policy.ts) turns the result into a
 // choice: keep WebGPU, fall back to WASM, or, under 'auto' on a hardware adapter, time one
 // item-encoder batch on each backend and keep the faster (for a small model WASM often wins).
+// A WebGPU plan that ends on WASM then moves its User LLM to WASM's i8 file (moveUserToWasmFile).
 import type { Backend, Dtype, Progress } from '../../protocol.ts';
 import { afterSelfCheck, chooseByTiming, SELF_CHECK_MIN_COSINE, type AfterCheck, type Plan, type SelfCheckResult } from './backend-policy.ts';
 import { HllmError } from '../../errors.ts';
 import { encodeItemRows } from './encoders.ts';
-import type { ModelFiles } from './model-loader.ts';
+import type { ModelFiles, UserEncoderFiles } from './model-loader.ts';
+import { userEncoderFile } from './manifest.ts';
 import { createModel, type OnnxModel } from './ort-backend.ts';
 import { checkAgainstReference, checkAgainstWasm, PROBES } from './self-check.ts';
 import type { ItemTokenizer } from './tokenizer.ts';
@@ -121,4 +123,41 @@ export async function openSessions(files: ModelFiles, plan: Plan, forced: boolea
   }
   await release(gpu);
   return on(cpu ?? await open('wasm'), 'wasm', after.reason, result);
+}
+
+/**
+ * A WebGPU plan that ended on WASM (a failed self-check, WASM timed faster, a failed WebGPU
+ * session) opened the dtype's own User LLM, the file WebGPU runs. On WASM the folder's i8 file is
+ * the fast one (one click at SmolLM2-135M's shape: 22 ms against 175 ms in q4), so the user
+ * session moves to it: the i8 file is loaded and verified first, the old session released
+ * before the new one opens (a 1.1B model's two User LLMs would not fit one wasm heap together),
+ * and if the i8 file cannot be loaded or opened, the dtype's own file is opened again, with a
+ * warning. No user state exists yet: the engine keys it by the User LLM file it returns here.
+ *
+ * @example
+ * ```ts
+ * ({ sessions, user } = await moveUserToWasmFile(sessions, files, plan.backend, (b) => fetchUserEncoder(base, m, dtype, src, b), threads, warn));
+ * ```
+ */
+export async function moveUserToWasmFile(s: Sessions, files: ModelFiles, planned: Backend, load: (backend: Backend) => Promise<UserEncoderFiles>, threads: number, warn: (m: string) => void): Promise<{ sessions: Sessions; user: UserEncoderFiles }> {
+  const { userEncoder, userEncoderSha256, userExternalData, userKv } = files;
+  const own: UserEncoderFiles = { userEncoder, userEncoderSha256, userExternalData, userKv };
+  const want = userEncoderFile(files.manifest, s.dtype, 'wasm');
+  if (planned !== 'webgpu' || s.backend !== 'wasm' || !want || want.sha256 === own.userEncoderSha256) return { sessions: s, user: own };
+  let user: UserEncoderFiles;
+  try {
+    user = await load('wasm');
+  } catch (e) {
+    warn(`kept the ${s.dtype} User LLM on WASM: loading ${want.path} failed (${(e as Error).message}); each interaction is slower than with it.`);
+    return { sessions: s, user: own };
+  }
+  await s.user.release();
+  try {
+    const model = await createModel(user.userEncoder, 'wasm', threads, user.userExternalData, user.userKv);
+    return { sessions: { ...s, user: model, reason: `${s.reason}; User LLM moved to ${want.dtype} for WASM (int8 kernels)` }, user };
+  } catch (e) {
+    warn(`kept the ${s.dtype} User LLM on WASM: opening ${want.path} failed (${(e as Error).message}); each interaction is slower than with it.`);
+    const again = await load('webgpu');
+    return { sessions: { ...s, user: await createModel(again.userEncoder, 'wasm', threads, again.userExternalData, again.userKv) }, user: again };
+  }
 }
