@@ -33,6 +33,8 @@ def loss_kind(cfg, n_items, sasrec=False):
         raise SystemExit(f"--loss must be sampled, mixed, full or bank, not {cfg.loss!r}")
     if cfg.loss == "mixed":
         return "mixed"
+    if cfg.bank_grad not in ("fresh", "inputs"):
+        raise SystemExit(f"--bank-grad must be fresh or inputs, not {cfg.bank_grad!r}")
     if cfg.bank_columns < 1:
         raise SystemExit(f"--bank-columns must be at least 1, not {cfg.bank_columns}")
     if cfg.loss == "sampled" or n_items > cfg.full_max_items:
@@ -165,7 +167,9 @@ def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled
     elif kind == "bank":
         fresh_rows = torch.tensor(uniq) - 1
         others = bank_sample(bank.emb.shape[0], fresh_rows, cfg.bank_columns, gen)
-        loss_sum, count = bank_softmax(pred.reshape(-1, pred.shape[-1]), bank.emb, fresh_rows.to(device), embs,
+        # "inputs": the candidates are constants (the history items above still carry the gradient)
+        cands = embs.detach() if cfg.bank_grad == "inputs" else embs
+        loss_sum, count = bank_softmax(pred.reshape(-1, pred.shape[-1]), bank.emb, fresh_rows.to(device), cands,
                                        flat_t, core.scale(), valid, None if others is None else others.to(device))
         bank.write(uniq, embs)  # after the logits: they hold their own copy of the bank
     else:

@@ -79,6 +79,12 @@ class TrainConfig:
                                    # machine (docs/quality.md). A larger sample is a closer estimate;
                                    # 16,384 keeps ml-latest-small and Amazon Toys exact (whole bank).
                                    # How well the capped loss trains is not measured
+    bank_grad: str = "fresh"       # "bank": where the Item LLM's gradient comes from. "fresh": the
+                                   # candidate rows encoded this step (targets and in-batch
+                                   # negatives); it collapsed on Amazon Toys (docs/quality.md).
+                                   # "inputs": only the history items the User LLM reads; every
+                                   # candidate is a constant (the rows encoded this step, detached),
+                                   # so fresh rows cannot be told from stale ones by moving them
     n_negatives: int = 256         # uniform negatives shared across the batch
     aux_weight: float = 1.0        # item-side contrastive loss (0 turns it off)
     aux_drop: float = 0.4          # share of text tokens dropped in the auxiliary copy
@@ -116,6 +122,8 @@ HELP = {  # each flag's help: what the field does; the comments above give the r
                     "(>= the catalogue: all of them every step)",
     "bank_columns": "bank: with more items than this, score the rows encoded with gradient plus this many "
                     "other bank rows sampled uniformly (logQ-corrected) instead of the whole bank",
+    "bank_grad": "bank: fresh (the Item LLM's gradient also through the candidate rows encoded this step) "
+                 "or inputs (only through the history items; every candidate is a constant)",
     "n_negatives": "uniform negatives shared across the batch (sampled, mixed), or encoded fresh with gradient "
                    "(bank)",
     "aux_weight": "weight of the item-side auxiliary loss, each negative's text against a token-dropout copy "
@@ -279,7 +287,10 @@ def train(cfg, mc=None, init=None, tok=None):
                 core.eval()
                 embs = catalogue_embeddings(core, tokens, pad_id, device)
                 m = metrics_from_ranks(evaluate(core, embs, valid, mc.max_history))
-                curve.append({"step": step, "valid_N@10": m["N@10"], "valid_R@10": m["R@10"]})
+                # train_minutes: time in training steps so far, evaluations left out, so that losses of
+                # different cost per step can be compared at equal training time
+                curve.append({"step": step, "valid_N@10": m["N@10"], "valid_R@10": m["R@10"],
+                              "train_minutes": sum(step_times) / 60})
                 log(f"  valid N@10 {m['N@10']:.4f} R@10 {m['R@10']:.4f}")
                 if stopper.update(step, m["N@10"]):
                     best = {"N@10": m["N@10"], "step": step,

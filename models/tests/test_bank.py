@@ -96,6 +96,23 @@ def test_whole_bank_refreshed_gives_the_full_loss_and_its_gradients(setup):
         assert torch.allclose(bank_g[k], full_g[k], atol=1e-6, rtol=1e-4), k
 
 
+def test_bank_grad_inputs_gives_the_same_loss_and_item_gradient_through_the_histories_only(setup):
+    cfg = setup[7]
+    fresh_loss, fresh_g = run_step(setup, "bank", fresh_bank(setup))
+    inputs_cfg = dataclasses.replace(cfg, bank_grad="inputs")
+    inputs_loss, inputs_g = run_step(setup, "bank", fresh_bank(setup), cfg=inputs_cfg)
+    assert inputs_loss == pytest.approx(fresh_loss, rel=1e-6)  # the same logits
+    user = [k for k in fresh_g if not k.startswith("item_llm.")]
+    for k in user:
+        assert torch.allclose(inputs_g[k], fresh_g[k], atol=1e-6, rtol=1e-4), k
+    item = [k for k in fresh_g if k.startswith("item_llm.")]
+    # the Item LLM still learns (through the histories), but not through the candidates
+    assert item and all(inputs_g[k].abs().sum() > 0 for k in item)
+    assert any(not torch.allclose(inputs_g[k], fresh_g[k], atol=1e-6, rtol=1e-4) for k in item)
+    with pytest.raises(SystemExit):
+        losses.loss_kind(dataclasses.replace(cfg, loss="bank", bank_grad="targets"), 100)
+
+
 def test_stale_rows_are_constants_without_gradient(setup):
     ds, mc, tokens, pad, core, batch, negs, cfg = setup
     stale = fresh_bank(setup)
