@@ -66,18 +66,19 @@ export async function startModel(options: EngineOptions, fetcher: Fetcher, timer
   // The planned backend picks the User LLM file (i8 on WASM). A WebGPU plan that ends on WASM at
   // init moves to the i8 file below; after a lost device mid-session the same file runs on WASM,
   // so the kept user state, keyed by that file, still fits it.
-  const files = await fetchModelFiles(options.model, manifest, plan.dtype, source, onProgress, plan.backend);
+  let files = await fetchModelFiles(options.model, manifest, plan.dtype, source, onProgress, plan.backend);
   timer.mark('verify', 'model-files');
   const tok = createItemTokenizer(files.tokenizerJson, files.tokenizerConfig, manifest);
   timer.mark('verify', 'tokenizer');
   const forced = (options.backend ?? 'auto') !== 'auto';
   const opened = await openSessions(files, plan, forced, tok, threads, onProgress);
-  const load = (backend: Backend) => fetchUserEncoder(options.model, manifest, plan.dtype, source, backend, onProgress);
-  const { sessions, user } = await moveUserToWasmFile(opened, files, plan.backend, load, threads, keep.warn);
   // ONNX Runtime holds its own copy of the weights now. The engine keeps `files` for its other
   // fields, so it must not keep these bytes too: a 1.1B model's 1.6 GB would stay in the
-  // worker's heap twice for the engine's life.
-  const kept: ModelFiles = { ...files, ...user, itemEncoder: new Uint8Array(0), userEncoder: new Uint8Array(0), itemExternalData: [], userExternalData: [] };
+  // worker's heap twice for the engine's life, and beside the i8 file's while moving to it.
+  files = { ...files, itemEncoder: new Uint8Array(0), userEncoder: new Uint8Array(0), itemExternalData: [], userExternalData: [] };
+  const load = (backend: Backend) => fetchUserEncoder(options.model, manifest, plan.dtype, source, backend, onProgress);
+  const { sessions, user } = await moveUserToWasmFile(opened, files, plan.backend, load, threads, keep.warn);
+  const kept: ModelFiles = { ...files, ...user };
   const models = await SessionHolder.create(sessions, async (reason) => {
     if (plan.wasmProblem !== undefined) throw new Error(`dtype ${plan.dtype} does not fit WASM: ${plan.wasmProblem}`);
     // Read again (Cache Storage, else the network) rather than held: a big model's bytes would double its memory.

@@ -125,6 +125,9 @@ export async function openSessions(files: ModelFiles, plan: Plan, forced: boolea
   return on(cpu ?? await open('wasm'), 'wasm', after.reason, result);
 }
 
+/** Which User LLM file the sessions run: the engine keys the kept user state by its sha256. */
+export type UserFile = Pick<ModelFiles, 'userEncoderSha256' | 'userKv'>;
+
 /**
  * A WebGPU plan that ended on WASM (a failed self-check, WASM timed faster, a failed WebGPU
  * session) opened the dtype's own User LLM, the file WebGPU runs. On WASM the folder's i8 file is
@@ -132,32 +135,34 @@ export async function openSessions(files: ModelFiles, plan: Plan, forced: boolea
  * session moves to it: the i8 file is loaded and verified first, the old session released
  * before the new one opens (a 1.1B model's two User LLMs would not fit one wasm heap together),
  * and if the i8 file cannot be loaded or opened, the dtype's own file is opened again, with a
- * warning. No user state exists yet: the engine keys it by the User LLM file it returns here.
+ * warning. No user state exists yet: the engine keys it by the file returned here. `files`
+ * needs no bytes: only its manifest and User LLM sha256 are read.
  *
  * @example
  * ```ts
  * ({ sessions, user } = await moveUserToWasmFile(sessions, files, plan.backend, (b) => fetchUserEncoder(base, m, dtype, src, b), threads, warn));
  * ```
  */
-export async function moveUserToWasmFile(s: Sessions, files: ModelFiles, planned: Backend, load: (backend: Backend) => Promise<UserEncoderFiles>, threads: number, warn: (m: string) => void): Promise<{ sessions: Sessions; user: UserEncoderFiles }> {
-  const { userEncoder, userEncoderSha256, userExternalData, userKv } = files;
-  const own: UserEncoderFiles = { userEncoder, userEncoderSha256, userExternalData, userKv };
+export async function moveUserToWasmFile(s: Sessions, files: ModelFiles, planned: Backend, load: (backend: Backend) => Promise<UserEncoderFiles>, threads: number, warn: (m: string) => void): Promise<{ sessions: Sessions; user: UserFile }> {
+  const own: UserFile = { userEncoderSha256: files.userEncoderSha256, userKv: files.userKv };
   const want = userEncoderFile(files.manifest, s.dtype, 'wasm');
   if (planned !== 'webgpu' || s.backend !== 'wasm' || !want || want.sha256 === own.userEncoderSha256) return { sessions: s, user: own };
-  let user: UserEncoderFiles;
+  const open = async (f: UserEncoderFiles) => ({ model: await createModel(f.userEncoder, 'wasm', threads, f.userExternalData, f.userKv), user: { userEncoderSha256: f.userEncoderSha256, userKv: f.userKv } });
+  const kept = (m: string) => warn(`kept the ${s.dtype} User LLM on WASM: ${m}; each interaction is slower than with ${want.path}.`);
+  let i8: UserEncoderFiles;
   try {
-    user = await load('wasm');
+    i8 = await load('wasm');
   } catch (e) {
-    warn(`kept the ${s.dtype} User LLM on WASM: loading ${want.path} failed (${(e as Error).message}); each interaction is slower than with it.`);
+    kept(`loading ${want.path} failed (${(e as Error).message})`);
     return { sessions: s, user: own };
   }
   await s.user.release();
   try {
-    const model = await createModel(user.userEncoder, 'wasm', threads, user.userExternalData, user.userKv);
+    const { model, user } = await open(i8);
     return { sessions: { ...s, user: model, reason: `${s.reason}; User LLM moved to ${want.dtype} for WASM (int8 kernels)` }, user };
   } catch (e) {
-    warn(`kept the ${s.dtype} User LLM on WASM: opening ${want.path} failed (${(e as Error).message}); each interaction is slower than with it.`);
-    const again = await load('webgpu');
-    return { sessions: { ...s, user: await createModel(again.userEncoder, 'wasm', threads, again.userExternalData, again.userKv) }, user: again };
+    kept(`opening ${want.path} failed (${(e as Error).message})`);
+    const { model, user } = await open(await load('webgpu'));
+    return { sessions: { ...s, user: model }, user };
   }
 }
