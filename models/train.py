@@ -86,7 +86,8 @@ class TrainConfig:
                                    # candidate is a constant (the rows encoded this step, detached),
                                    # so fresh rows cannot be told from stale ones by moving them. On
                                    # Amazon Toys it did not collapse but reached 62 % of sampled's
-                                   # validation N@10, so "fresh" stays the default
+                                   # validation N@10. "fresh" stays the default: with a current
+                                   # bank it is full's loss and gradients (test_bank.py)
     n_negatives: int = 256         # uniform negatives shared across the batch
     aux_weight: float = 1.0        # item-side contrastive loss (0 turns it off)
     aux_drop: float = 0.4          # share of text tokens dropped in the auxiliary copy
