@@ -28,6 +28,8 @@ import os
 import subprocess
 import sys
 
+from curves import plot_curves
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The default model's recipe (build-default.sh). A 1-layer Item LLM trains ~2x more steps per CPU
 # minute than 2 layers; "full" scores every catalogue item at every position, which beat 256
@@ -197,24 +199,6 @@ def summarise(runs):
                     bar[f"hllm_vs_{base}_cold"] = {k: h[k]["mean"] / b[k]["mean"] - 1
                                                    for k in ("N@10", "R@10") if b[k]["mean"] > 0}
     return {"summary": summary, "runs": per_run, "relative": bar, "budget_cut": cut}
-
-
-def plot_curves(per_run, path, title):
-    """Validation N@10 against step for every seed of every model: the learning curves."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 3.8))
-    colours = {"hllm": "tab:red", "sasrec_full": "tab:blue", "sasrec": "tab:gray"}
-    for name, rs in per_run.items():
-        for i, r in enumerate(rs):
-            with open(os.path.join(r["out"], "train_log.json")) as f:
-                ev = [c for c in json.load(f)["curve"] if "valid_N@10" in c]
-            ax.plot([c["step"] for c in ev], [c["valid_N@10"] for c in ev], color=colours.get(name, "black"),
-                    alpha=0.8, linewidth=1.2, label=name if i == 0 else None)
-            ax.plot([r["best_step"]], [r["valid_N@10"]], "o", color=colours.get(name, "black"), markersize=4)
-    ax.set_xlabel("step"); ax.set_ylabel("validation NDCG@10"); ax.set_title(title)
-    ax.legend(); fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
 
 
 def report(s):

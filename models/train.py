@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dataset as datasets  # noqa: E402
 from evaluate import (catalogue_embeddings, cold_mask, evaluate, item_tokens,  # noqa: E402
                       metrics_from_ranks, popularity_ranks, standard_error)
+from curves import plot_curve  # noqa: E402
 from losses import Bank, StepLoss, loss_kind  # noqa: E402
 from model import CONFIG_HELP, HLLM, HLLMConfig  # noqa: E402
 from tokenizer import BOS, ITEM, PAD, WordPiece, train_wordpiece  # noqa: E402
@@ -355,22 +356,6 @@ def save(cfg, mc, core, tok, ds, result, curve):
                    "model_config": mc.to_dict()}, f, indent=1)
     plot_curve(curve, os.path.join(cfg.out, "train_curve.png"), cfg.model)
     log(f"saved {cfg.out}")
-
-
-def plot_curve(curve, path, title):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    pts = [c for c in curve if "loss" in c]
-    ax.plot([c["step"] for c in pts], [c["loss"] for c in pts], label="train loss", color="tab:blue")
-    ax.set_xlabel("step"); ax.set_ylabel("train loss")
-    ax2 = ax.twinx()
-    ev = [c for c in curve if "valid_N@10" in c]
-    ax2.plot([c["step"] for c in ev], [c["valid_N@10"] for c in ev], "o-", color="tab:red", label="valid NDCG@10")
-    ax2.set_ylabel("valid NDCG@10")
-    fig.legend(loc="upper right"); ax.set_title(title); fig.tight_layout()
-    fig.savefig(path, dpi=100); plt.close(fig)
 
 
 def parser():
