@@ -46,6 +46,11 @@ import user_step  # noqa: E402
 HLLM_PROMPT = "Compress the following sentence into embedding: "
 PROTOBUF_LIMIT = 2_000_000_000   # a single .onnx file cannot pass 2 GiB; keep a margin for the graph
 WASM_LIMIT = 3_000_000_000       # ORT's WASM backend has a 4 GB heap: bigger variants are not run here
+EXTERNAL_OVER = 16 * 2**20       # weights inside the .onnx protobuf are copied into the WASM heap once
+                                 # more while ORT parses it: in Node on ORT-web's WASM backend a
+                                 # SmolLM2-135M-shaped tower peaked at 2.9-3.1x its bytes inline and
+                                 # 1.8-2.0x as external data (docs/use-hllm-1b.md); small files stay
+                                 # inline, one request each
 
 
 def parse(argv=None):
@@ -72,9 +77,13 @@ def parse(argv=None):
                    help="item-side auxiliary loss; pretrained towers do not collapse, so HLLM uses none")
     p.add_argument("--eval-every", type=int, default=100)
     p.add_argument("--run-dir", help="fine-tuning run folder (default: <out>-finetune)")
-    p.add_argument("--external-data-over", type=int, default=PROTOBUF_LIMIT,
-                   help="bytes of weights above which an ONNX file keeps them in <file>.onnx_data")
-    return p.parse_args(argv)
+    p.add_argument("--external-data-over", type=int, default=EXTERNAL_OVER,
+                   help="bytes of weights above which an ONNX file keeps them in <file>.onnx_data "
+                        f"(default {EXTERNAL_OVER}; at most {PROTOBUF_LIMIT}, protobuf's limit)")
+    a = p.parse_args(argv)
+    if not 0 <= a.external_data_over <= PROTOBUF_LIMIT:
+        p.error(f"--external-data-over must be 0 to {PROTOBUF_LIMIT} (protobuf's limit), not {a.external_data_over}")
+    return a
 
 
 # ---------------------------------------------------------------------------------------------
