@@ -31,6 +31,10 @@ def loss_kind(cfg, n_items, sasrec=False):
     size: it scores only what the step encodes, as "sampled" does."""
     if cfg.loss not in ("sampled", "mixed", "full", "bank"):
         raise SystemExit(f"--loss must be sampled, mixed, full or bank, not {cfg.loss!r}")
+    if cfg.logq not in (0, 1):
+        raise SystemExit(f"--logq must be 0 or 1, not {cfg.logq!r}")
+    if cfg.bank_weight < 0 or cfg.bank_weight > 0 and (cfg.loss != "sampled" or sasrec):
+        raise SystemExit(f"--bank-weight {cfg.bank_weight}: a weight >= 0, and above 0 only with HLLM's --loss sampled")
     if cfg.loss == "mixed":
         return "mixed"
     if cfg.bank_grad not in ("fresh", "inputs"):
@@ -127,12 +131,32 @@ def bank_sample(n_rows, fresh_rows, cap, gen):
     return perm[~fresh[perm]][:cap]
 
 
-def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled", bank=None):
+def item_frequencies(windows, n_items):
+    """Each item's share of the items in the training windows ([n_items + 1], row 0 padding): how
+    often the batches, drawn by window, bring it in (mixed_log_q)."""
+    counts = torch.zeros(n_items + 1, dtype=torch.float64)
+    for w in windows:
+        counts[torch.tensor(w)] += 1  # an item repeated in a window counts once there, as in `uniq`
+    return counts / counts.sum()
+
+
+def mixed_log_q(items, freq, batch_items, n_negatives, n_items):
+    """log of the probability that each of `items` is among a "mixed" step's columns: brought in by
+    a batch of `batch_items` window items drawn by `freq`, or by n_negatives uniform draws
+    (Poisson approximation: q = 1 - exp(-(batch_items * freq + n_negatives / n_items)))."""
+    rate = batch_items * freq[items] + n_negatives / n_items
+    return torch.log(-torch.expm1(-rate)).float()
+
+
+def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled", bank=None, freq=None):
     """Sum of the next-item losses over this rank's positions, their count, the aux loss, item cosine.
 
     kind "bank" needs `bank` (a Bank): the items encoded here with gradient replace their bank
     rows in the logits, then are written back into it; above cfg.bank_columns bank rows only a
-    sample of the others is scored (bank_sample, drawn from `gen`).
+    sample of the others is scored (bank_sample, drawn from `gen`). kind "sampled" with `bank`
+    (cfg.bank_weight > 0) adds cfg.bank_weight times that softmax with every candidate a constant
+    (bank_grad "inputs"), then writes the fresh rows back. kind "mixed" with `freq`
+    (item_frequencies) applies the logQ correction (mixed_log_q).
     """
     seq_items = sorted({i for w in batch for i in w})
     if kind == "full":
@@ -163,7 +187,9 @@ def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled
         # every item encoded this step is a column: its target's row, shifted to full_softmax's
         # 1-based ids (padded positions read column 0 and are left out by `valid`)
         cols = torch.tensor([row.get(int(t), 0) + 1 for t in flat_t], device=device)
-        loss_sum, count = full_softmax(pred.reshape(-1, pred.shape[-1]), embs, cols, core.scale(), valid)
+        log_q = None if freq is None else mixed_log_q(torch.tensor(uniq), freq, sum(len(set(w)) for w in batch),
+                                                      len(negs), len(tokens) - 1).to(device)
+        loss_sum, count = full_softmax(pred.reshape(-1, pred.shape[-1]), embs, cols, core.scale(), valid, log_q)
     elif kind == "bank":
         fresh_rows = torch.tensor(uniq) - 1
         others = bank_sample(bank.emb.shape[0], fresh_rows, cfg.bank_columns, gen)
@@ -176,6 +202,13 @@ def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled
         pos = embs[torch.tensor([row.get(int(t), 0) for t in flat_t], device=device)]
         loss_sum, count = info_nce(pred.reshape(-1, pred.shape[-1]), pos, embs[neg_rows], flat_t,
                                    negs.to(device), core.scale(), valid)
+        if bank is not None:  # --bank-weight: plus the whole bank's softmax, every candidate a constant
+            fresh_rows = torch.tensor(uniq) - 1
+            others = bank_sample(bank.emb.shape[0], fresh_rows, cfg.bank_columns, gen)
+            extra, _ = bank_softmax(pred.reshape(-1, pred.shape[-1]), bank.emb, fresh_rows.to(device), embs.detach(),
+                                    flat_t, core.scale(), valid, None if others is None else others.to(device))
+            loss_sum = loss_sum + cfg.bank_weight * extra
+            bank.write(uniq, embs)
     aux = torch.zeros((), device=device)
     if not len(negs):  # in-batch only: the batch's own items take the negatives' place below
         negs = torch.tensor(uniq)

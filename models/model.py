@@ -280,17 +280,23 @@ def info_nce(pred, pos, neg, pos_ids, neg_ids, scale, valid):
     return (loss * valid).sum(), valid.sum()
 
 
-def full_softmax(pred, items, targets, scale, valid):
+def full_softmax(pred, items, targets, scale, valid, log_q=None):
     """Cross-entropy over every catalogue item at every position (SASRec's strong variant,
     Klenitskiy & Vasilev 2023), on the same scaled cosine the engine ranks by.
 
     pred [N, D] predictions, items [V, D] the whole catalogue (row i is item id i + 1; the
     padding row is left out), targets [N] item ids in 1..V, valid [N] 0/1 for padded positions.
-    Returns (sum of losses, number of rows), like info_nce.
+    log_q [V] (train.py's "mixed" with --logq): each column's log probability of being among the
+    scored items; it is subtracted from every logit but the row's own target's (the logQ
+    correction of a sampled softmax: the target is always scored, the others stand for the items
+    left out). Returns (sum of losses, number of rows), like info_nce.
     """
     keep = valid > 0  # padded positions cost a row of logits each and add nothing: left out
     logits = F.normalize(pred[keep], dim=-1) @ F.normalize(items, dim=-1).T * scale
-    loss = F.cross_entropy(logits, (targets[keep] - 1).clamp(min=0), reduction="none")
+    rows = (targets[keep] - 1).clamp(min=0)
+    if log_q is not None:
+        logits = (logits - log_q).scatter_add(1, rows[:, None], log_q[rows][:, None])
+    loss = F.cross_entropy(logits, rows, reduction="none")
     return (loss * valid[keep]).sum(), valid.sum()
 
 

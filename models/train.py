@@ -31,7 +31,7 @@ import dataset as datasets  # noqa: E402
 from evaluate import (catalogue_embeddings, cold_mask, evaluate, item_tokens,  # noqa: E402
                       metrics_from_ranks, popularity_ranks, standard_error)
 from curves import plot_curve  # noqa: E402
-from losses import Bank, StepLoss, loss_kind  # noqa: E402
+from losses import Bank, StepLoss, item_frequencies, loss_kind  # noqa: E402
 from model import CONFIG_HELP, HLLM, HLLMConfig  # noqa: E402
 from tokenizer import BOS, ITEM, PAD, WordPiece, train_wordpiece  # noqa: E402
 
@@ -90,6 +90,13 @@ class TrainConfig:
                                    # validation N@10. "fresh" stays the default: with a current
                                    # bank it is full's loss and gradients (test_bank.py)
     n_negatives: int = 256         # uniform negatives shared across the batch
+    bank_weight: float = 0.0       # "sampled": > 0 adds this weight times the bank's whole-catalogue
+                                   # softmax with every candidate a constant ("inputs"): the shared
+                                   # negatives train the Item LLM, the bank sharpens the User LLM
+    logq: int = 0                  # "mixed": 1 subtracts each column's log probability of being
+                                   # scored (logQ correction, Yi et al. 2019), so items brought in
+                                   # often by the batches (the popular ones) are not pushed down for
+                                   # it; without it mixed trailed sampled by 7 % on Amazon Toys
     aux_weight: float = 1.0        # item-side contrastive loss (0 turns it off)
     aux_drop: float = 0.4          # share of text tokens dropped in the auxiliary copy
     aux_items: int = 128           # negatives that also get an auxiliary copy (cost control)
@@ -128,6 +135,8 @@ HELP = {  # each flag's help: what the field does; the comments above give the r
                     "other bank rows sampled uniformly (logQ-corrected) instead of the whole bank",
     "bank_grad": "bank: fresh (the Item LLM's gradient also through the candidate rows encoded this step) "
                  "or inputs (only through the history items; every candidate is a constant)",
+    "logq": "mixed: 1 applies the logQ correction (each column's log probability of being scored is subtracted)",
+    "bank_weight": "sampled: add this weight times the bank's softmax over every item, every candidate a constant",
     "n_negatives": "uniform negatives shared across the batch (sampled, mixed), or encoded fresh with gradient "
                    "(bank)",
     "aux_weight": "weight of the item-side auxiliary loss, each negative's text against a token-dropout copy "
@@ -230,13 +239,14 @@ def train(cfg, mc=None, init=None, tok=None):
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
     kind = loss_kind(cfg, ds.n_items, core.is_sasrec)
     bank = None
-    if kind == "bank":
+    if kind == "bank" or cfg.bank_weight > 0:
         bank = Bank(ds.n_items, mc.dim, cfg.bank_refresh, device, world, rank)
         t_bank = time.time()
         bank.refresh(core, tokens, pad_id)  # the whole catalogue once, so no row starts empty
         log(f"bank: {ds.n_items} rows encoded in {time.time() - t_bank:.1f} s; {min(cfg.bank_refresh, ds.n_items)} "
             f"refreshed a step, each at most {math.ceil(ds.n_items / min(cfg.bank_refresh, ds.n_items))} steps old")
     windows = training_windows(ds.split("train"), mc.max_history)
+    freq = item_frequencies(windows, ds.n_items) if kind == "mixed" and cfg.logq else None
     valid, test = ds.split("valid"), ds.split("test")
     log(f"{cfg.model}: {sum(p.numel() for p in core.parameters())/1e6:.2f}M params, vocab "
         f"{mc.vocab_size}, {ds.n_items} items, {len(ds.users)} users, {len(windows)} windows, "
@@ -260,7 +270,7 @@ def train(cfg, mc=None, init=None, tok=None):
         t_step = time.time()
         if bank is not None:
             bank.refresh(core, tokens, pad_id, step)
-        loss_sum, count, aux, item_cos = model(batch, negs, tokens, cfg, gen, pad_id, device, kind, bank)
+        loss_sum, count, aux, item_cos = model(batch, negs, tokens, cfg, gen, pad_id, device, kind, bank, freq)
         n_all = count.detach().clone()
         if world > 1:
             dist.all_reduce(n_all)

@@ -326,16 +326,18 @@ def test_loss_kind_bank():
 DDP_ARGS = ["--m-dim", "32", "--m-item-layers", "1", "--m-user-layers", "1", "--m-n-heads", "2",
             "--m-n-kv-heads", "2", "--m-ffn-dim", "64", "--m-max-text-tokens", "16", "--m-max-history", "10",
             "--batch-users", "8", "--n-negatives", "32", "--max-steps", "5", "--eval-every", "100",
-            "--threads", "1", "--loss", "bank", "--bank-refresh", "101"]
+            "--threads", "1", "--bank-refresh", "101"]
 
 
-def test_ddp_ranks_hold_the_same_bank(slice_data, tmp_path):
+# --bank-weight: the sampled loss keeps the same bank beside it (test_bank_weight.py)
+@pytest.mark.parametrize("loss", [["--loss", "bank"], ["--loss", "sampled", "--bank-weight", "1"]])
+def test_ddp_ranks_hold_the_same_bank(slice_data, tmp_path, loss):
     torchrun = shutil.which("torchrun") or "torchrun"
     res = subprocess.run([torchrun, "--standalone", "--nproc_per_node", "2", "--redirects", "1", "--tee", "1",
-                          "models/train.py", "--data", str(slice_data), "--out", str(tmp_path / "two"), *DDP_ARGS],
+                          "models/train.py", "--data", str(slice_data), "--out", str(tmp_path / "two"), *DDP_ARGS, *loss],
                          capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr[-3000:]
-    assert "world 2" in res.stdout and "loss bank" in res.stdout
+    assert "world 2" in res.stdout and f"loss {loss[1]}" in res.stdout
     digests = {}
     for line in res.stdout.splitlines():
         if " bank sha256 " in line:
@@ -344,7 +346,7 @@ def test_ddp_ranks_hold_the_same_bank(slice_data, tmp_path):
     assert set(digests) == {0, 1}, res.stdout[-3000:]
     assert digests[0] == digests[1]
     ck = torch.load(tmp_path / "two" / "checkpoint.pt")
-    assert ck["train_config"]["loss"] == "bank" and ck["train_config"]["bank_refresh"] == 101
+    assert ck["train_config"]["loss"] == loss[1] and ck["train_config"]["bank_refresh"] == 101
 
 
 def test_synthetic_catalogue_has_every_item(tmp_path):
