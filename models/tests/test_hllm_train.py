@@ -59,7 +59,7 @@ def test_good_files_are_summarised(tmp_path):
 
 def test_the_loss_follows_the_catalogue_size():
     assert hllm_loss(5_000, Recipe()) == ["--loss", "full"]
-    assert hllm_loss(5_001, Recipe()) == ["--loss", "sampled", "--n-negatives", "1024"]
+    assert hllm_loss(5_001, Recipe()) == ["--loss", "sampled", "--n-negatives", "4096"]
 
 
 def test_the_budget_cuts_in_order_and_says_so():
