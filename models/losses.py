@@ -148,6 +148,19 @@ def mixed_log_q(items, freq, batch_items, n_negatives, n_items):
     return torch.log(-torch.expm1(-rate)).float()
 
 
+def bank_term(core, bank, pred, embs, uniq, flat_t, valid, cfg, gen, constant):
+    """bank_softmax with the step's encoded items `uniq` (`embs`) as the fresh rows, as constants
+    when `constant`, over the whole bank or a bank_sample of it; then writes them into the bank."""
+    fresh_rows = torch.tensor(uniq) - 1
+    others = bank_sample(bank.emb.shape[0], fresh_rows, cfg.bank_columns, gen)
+    device = pred.device
+    out = bank_softmax(pred.reshape(-1, pred.shape[-1]), bank.emb, fresh_rows.to(device),
+                       embs.detach() if constant else embs, flat_t, core.scale(), valid,
+                       None if others is None else others.to(device))
+    bank.write(uniq, embs)  # after the logits: they hold their own copy of the bank
+    return out
+
+
 def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled", bank=None, freq=None):
     """Sum of the next-item losses over this rank's positions, their count, the aux loss, item cosine.
 
@@ -191,24 +204,14 @@ def step_loss(core, batch, negs, tokens, cfg, gen, pad_id, device, kind="sampled
                                                       len(negs), len(tokens) - 1).to(device)
         loss_sum, count = full_softmax(pred.reshape(-1, pred.shape[-1]), embs, cols, core.scale(), valid, log_q)
     elif kind == "bank":
-        fresh_rows = torch.tensor(uniq) - 1
-        others = bank_sample(bank.emb.shape[0], fresh_rows, cfg.bank_columns, gen)
         # "inputs": the candidates are constants (the history items above still carry the gradient)
-        cands = embs.detach() if cfg.bank_grad == "inputs" else embs
-        loss_sum, count = bank_softmax(pred.reshape(-1, pred.shape[-1]), bank.emb, fresh_rows.to(device), cands,
-                                       flat_t, core.scale(), valid, None if others is None else others.to(device))
-        bank.write(uniq, embs)  # after the logits: they hold their own copy of the bank
+        loss_sum, count = bank_term(core, bank, pred, embs, uniq, flat_t, valid, cfg, gen, cfg.bank_grad == "inputs")
     else:
         pos = embs[torch.tensor([row.get(int(t), 0) for t in flat_t], device=device)]
         loss_sum, count = info_nce(pred.reshape(-1, pred.shape[-1]), pos, embs[neg_rows], flat_t,
                                    negs.to(device), core.scale(), valid)
         if bank is not None:  # --bank-weight: plus the whole bank's softmax, every candidate a constant
-            fresh_rows = torch.tensor(uniq) - 1
-            others = bank_sample(bank.emb.shape[0], fresh_rows, cfg.bank_columns, gen)
-            extra, _ = bank_softmax(pred.reshape(-1, pred.shape[-1]), bank.emb, fresh_rows.to(device), embs.detach(),
-                                    flat_t, core.scale(), valid, None if others is None else others.to(device))
-            loss_sum = loss_sum + cfg.bank_weight * extra
-            bank.write(uniq, embs)
+            loss_sum = loss_sum + cfg.bank_weight * bank_term(core, bank, pred, embs, uniq, flat_t, valid, cfg, gen, True)[0]
     aux = torch.zeros((), device=device)
     if not len(negs):  # in-batch only: the batch's own items take the negatives' place below
         negs = torch.tensor(uniq)
