@@ -32,7 +32,7 @@ from dataclasses import asdict, replace
 
 from check_data import DataError, check
 from pick_best import select
-from pipeline_plan import Estimate, Recipe, fit, grid_flags, hllm_loss, planned_runs
+from pipeline_plan import Estimate, Recipe, fit, grid_flags, hllm_loss, planned_runs, step_budgets
 import report
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -151,6 +151,10 @@ def make_plan(a, summary, extra):
         recipe = replace(recipe, seeds=tuple(a.seeds))
     if a.steps:
         recipe = replace(recipe, hllm_steps=a.steps[0], sasrec_steps=a.steps[1])
+    else:
+        recipe = step_budgets(recipe, summary.users_kept)
+        say(f"step budgets: {recipe.hllm_steps} (HLLM) and {recipe.sasrec_steps} (SASRec), at least "
+            f"{recipe.hllm_passes:g} and {recipe.sasrec_passes:g} passes over the {summary.users_kept} users")
     loss = hllm_loss(summary.items, recipe)
     say(f"recipe: HLLM with {' '.join(loss)} ({summary.items} items; --loss full up to {recipe.full_up_to})")
     est = probe(a.data, a.out, loss, extra)
@@ -184,7 +188,8 @@ def main(argv=None):
     p.add_argument("--seeds", type=int, nargs="+", default=None,
                    help=f"training seeds (default: {' '.join(map(str, Recipe.seeds))})")
     p.add_argument("--steps", type=int, nargs=2, metavar=("HLLM", "SASREC"), default=None,
-                   help=f"maximum steps per run (default: {Recipe.hllm_steps} {Recipe.sasrec_steps})")
+                   help=f"maximum steps per run (default: {Recipe.hllm_steps} {Recipe.sasrec_steps}, raised to "
+                        f"{Recipe.hllm_passes:g} and {Recipe.sasrec_passes:g} passes over the users)")
     p.add_argument("--id", default=None, help="the model id in hllm.json (default: hllm-<data folder name>)")
     a, extra = p.parse_known_args(argv)
     t0 = time.time()

@@ -41,8 +41,14 @@ class Recipe:
                                    # ~40 %, and 3,000 steps gave validation N@10 0.0751 against
                                    # 0.0733 (0.0708 vs 0.0695 without attribute words; seed 0,
                                    # docs/quality-amazon.md "Levers"). SASRec early-stopped at 3,900-5,700.
-                                   # On Amazon Sports (35,598 users) both ran to their budgets (SASRec
-                                   # needed 12,000): a budget in passes over the data is not measured yet
+                                   # These are floors: step_budgets raises them to the passes below
+    hllm_passes: float = 10        # passes over the users (64 a step): Toys' 3,000 steps are 9.9; on
+                                   # Amazon Sports (35,598 users) 3,000 steps (5.4 passes) were still
+                                   # rising, 5,000 (9.0) plateaued (validation N@10 0.0368 -> 0.0398)
+    sasrec_passes: float = 32      # Sports' SASRec: 12,000 steps (21.6 passes) gave 0.0328 and
+                                   # 18,000 (32) 0.0413 on seed 0; a baseline left short would
+                                   # flatter HLLM in report.md
+    batch_users: int = 64          # train.py's --batch-users: users per step, for the passes
     eval_every: int = 100          # one validation pass every 100 steps: on 10k-100k items an
                                    # evaluation costs as much as ~10-30 steps
     patience: int = 6              # evaluations without a better validation N@10 (600 steps)
@@ -50,6 +56,16 @@ class Recipe:
 
     def to_dict(self):
         return asdict(self)
+
+
+def step_budgets(recipe, users):
+    """The recipe with each step budget raised to its passes over `users` training users, in
+    whole evaluations; never lowered. Larger data needs more steps to converge (Amazon Sports)."""
+    def budget(steps, passes):
+        need = math.ceil(passes * users / recipe.batch_users / recipe.eval_every) * recipe.eval_every
+        return max(steps, need)
+    return replace(recipe, hllm_steps=budget(recipe.hllm_steps, recipe.hllm_passes),
+                   sasrec_steps=budget(recipe.sasrec_steps, recipe.sasrec_passes))
 
 
 def hllm_loss(n_items, recipe):

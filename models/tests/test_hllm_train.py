@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -15,7 +16,7 @@ MODELS = os.path.dirname(HERE)
 sys.path.insert(0, MODELS)
 
 from check_data import DataError, check  # noqa: E402
-from pipeline_plan import Estimate, Recipe, fit, hllm_loss, planned_runs  # noqa: E402
+from pipeline_plan import Estimate, Recipe, fit, hllm_loss, planned_runs, step_budgets  # noqa: E402
 
 PY = sys.executable
 TINY = ["--m-dim", "16", "--m-ffn-dim", "32", "--m-n-heads", "2", "--m-n-kv-heads", "2", "--m-item-layers", "1",
@@ -62,6 +63,14 @@ def test_the_loss_follows_the_catalogue_size():
     assert hllm_loss(5_001, Recipe()) == ["--loss", "sampled", "--n-negatives", "4096"]
 
 
+def test_step_budgets_grow_with_the_users():
+    r = Recipe()
+    assert step_budgets(r, 610) == r  # ml-latest-small: the floors
+    sports = step_budgets(r, 35_598)  # 10 and 32 passes of 64 users a step, in whole evaluations
+    assert (sports.hllm_steps, sports.sasrec_steps) == (5_600, 17_800)
+    assert step_budgets(replace(r, hllm_steps=9_000), 35_598).hllm_steps == 9_000  # never lowered
+
+
 def test_the_budget_cuts_in_order_and_says_so():
     est = {m: Estimate(setup=10, step=1.0, evaluation=5) for m in ("hllm", "sasrec_full", "sasrec")}
     full = fit(Recipe(), est, 0)
@@ -91,7 +100,10 @@ def test_end_to_end_with_an_interruption_and_a_resume(tmp_path):
                     "--per-user", "8", "--vocab", "200", "--topics", "5", "--out", data], check=True, capture_output=True)
     cmd = [PY, os.path.join(MODELS, "pipeline.py"), "--data", data, "--out", out, "--seeds", "0", "--steps", "20", "20",
            *TINY]
-    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    # SIGINT back to its default: a shell's background job (`pytest &`) starts with it ignored, and a
+    # Python started so never turns Ctrl-C into KeyboardInterrupt
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     done = os.path.join(out, "runs", "hllm-lr0.002-do0.1-0", "train_log.json")
     wait_for(done, first)
     os.killpg(first.pid, signal.SIGINT)  # Ctrl-C
