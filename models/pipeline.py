@@ -152,7 +152,7 @@ def make_plan(a, summary, extra):
     if a.steps:
         recipe = replace(recipe, hllm_steps=a.steps[0], sasrec_steps=a.steps[1])
     else:
-        recipe = step_budgets(recipe, summary.users_kept)
+        recipe = step_budgets(recipe, summary.users_kept, extra)
         say(f"step budgets: {recipe.hllm_steps} (HLLM) and {recipe.sasrec_steps} (SASRec), at least "
             f"{recipe.hllm_passes:g} and {recipe.sasrec_passes:g} passes over the {summary.users_kept} users")
     loss = hllm_loss(summary.items, recipe)

@@ -5,6 +5,7 @@ learning-rate x dropout grids on the first seed, the finalists on every seed), e
 estimated time from a short timing probe, cut step by step until it fits --hours. Used by
 models/pipeline.py; plain functions so the cutting rule is tested on its own.
 """
+import argparse
 import math
 from dataclasses import asdict, dataclass, field, replace
 
@@ -46,9 +47,9 @@ class Recipe:
                                    # Amazon Sports (35,598 users) 3,000 steps (5.4 passes) were still
                                    # rising, 5,000 (9.0) plateaued (validation N@10 0.0368 -> 0.0398)
     sasrec_passes: float = 32      # Sports' SASRec: 12,000 steps (21.6 passes) gave 0.0328 and
-                                   # 18,000 (32) 0.0413 on seed 0; a baseline left short would
+                                   # 18,000 (32.4) 0.0413 on seed 0; a baseline left short would
                                    # flatter HLLM in report.md
-    batch_users: int = 64          # train.py's --batch-users: users per step, for the passes
+    batch_users: int = 64          # train.py's --batch-users (users a step), to count the passes
     eval_every: int = 100          # one validation pass every 100 steps: on 10k-100k items an
                                    # evaluation costs as much as ~10-30 steps
     patience: int = 6              # evaluations without a better validation N@10 (600 steps)
@@ -58,11 +59,16 @@ class Recipe:
         return asdict(self)
 
 
-def step_budgets(recipe, users):
+def step_budgets(recipe, users, extra=()):
     """The recipe with each step budget raised to its passes over `users` training users, in
-    whole evaluations; never lowered. Larger data needs more steps to converge (Amazon Sports)."""
+    whole evaluations; never lowered. Larger data needs more steps to converge (Amazon Sports).
+    extra: the flags passed on to train.py, whose --batch-users, if any, sets the users a step."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--batch-users", type=int, default=recipe.batch_users)
+    batch = p.parse_known_args(list(extra))[0].batch_users
+
     def budget(steps, passes):
-        need = math.ceil(passes * users / recipe.batch_users / recipe.eval_every) * recipe.eval_every
+        need = math.ceil(passes * users / batch / recipe.eval_every) * recipe.eval_every
         return max(steps, need)
     return replace(recipe, hllm_steps=budget(recipe.hllm_steps, recipe.hllm_passes),
                    sasrec_steps=budget(recipe.sasrec_steps, recipe.sasrec_passes))

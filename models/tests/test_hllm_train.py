@@ -69,6 +69,8 @@ def test_step_budgets_grow_with_the_users():
     sports = step_budgets(r, 35_598)  # 10 and 32 passes of 64 users a step, in whole evaluations
     assert (sports.hllm_steps, sports.sasrec_steps) == (5_600, 17_800)
     assert step_budgets(replace(r, hllm_steps=9_000), 35_598).hllm_steps == 9_000  # never lowered
+    wide = step_budgets(r, 35_598, ["--m-dim", "32", "--batch-users=128"])  # train.py's own batch counts
+    assert (wide.hllm_steps, wide.sasrec_steps) == (3_000, 8_900)
 
 
 def test_the_budget_cuts_in_order_and_says_so():
