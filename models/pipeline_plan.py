@@ -45,10 +45,11 @@ class Recipe:
                                    # These are floors: step_budgets raises them to the passes below
     hllm_passes: float = 10        # passes over the users (64 a step): Toys' 3,000 steps are 9.9; on
                                    # Amazon Sports (35,598 users) 3,000 steps (5.4 passes) were still
-                                   # rising, 5,000 (9.0) plateaued (validation N@10 0.0368 -> 0.0398)
-    sasrec_passes: float = 32      # Sports' SASRec: 12,000 steps (21.6 passes) gave 0.0328 and
-                                   # 18,000 (32.4) 0.0413 on seed 0; a baseline left short would
-                                   # flatter HLLM in report.md
+                                   # rising, 5,000 (9.0) plateaued (validation N@10, seeds 0 and 1:
+                                   # 0.0368, 0.0376 -> 0.0398, 0.0409)
+    sasrec_passes: float = 32      # Sports' SASRec: 12,000 steps (21.6 passes) gave 0.0328, 0.0354
+                                   # and 18,000 (32.4) 0.0413, 0.0413; left short, the baseline
+                                   # flattered HLLM (test N@10 1.17x / 1.05x, then 0.98x / 0.97x)
     batch_users: int = 64          # train.py's --batch-users (users a step), to count the passes
     eval_every: int = 100          # one validation pass every 100 steps: on 10k-100k items an
                                    # evaluation costs as much as ~10-30 steps
