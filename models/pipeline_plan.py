@@ -49,7 +49,7 @@ class Recipe:
                                    # 0.0368, 0.0376 -> 0.0398, 0.0409)
     sasrec_passes: float = 32      # Sports' SASRec: 12,000 steps (21.6 passes) gave 0.0328, 0.0354
                                    # and 18,000 (32.4) 0.0413, 0.0413; left short, the baseline
-                                   # flattered HLLM (test N@10 1.17x / 1.05x, then 0.98x / 0.97x)
+                                   # flattered HLLM (test N@10 1.17x / 1.05x, then 0.98x / 0.97x).
                                    # Toys (9,800 steps, 32.3 passes, against 6,000): valid 0.0748,
                                    # 0.0739 -> 0.0764, 0.0766, both early-stopped; test N@10 +2.5 %
     batch_users: int = 64          # train.py's --batch-users (users a step), to count the passes
